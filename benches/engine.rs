@@ -1,0 +1,125 @@
+//! Criterion benchmarks: scheduler push/pop (both implementations), delivery of one spike over
+//! a 1,000-synapse row, and a whole small network.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use hebb::engine::queue::{CalendarQueue, Entry, HeapScheduler, Kind, Scheduler};
+use hebb::engine::{NullRecorder, Simulation};
+use hebb::model::Model;
+use hebb::model::build::build;
+use hebb::neuron::exact::ExactPopulation;
+use hebb::neuron::lif_delta::{LifDeltaExact, LifParams};
+use hebb::neuron::{Ctx, Population, RefractoryInput};
+use hebb::time::Time;
+use std::hint::black_box;
+
+fn workload(q: &mut dyn Scheduler) {
+    // A steady queue of ~10k entries: pop one, push one 0–2 ms later (LCG times).
+    let mut x: u64 = 1;
+    for i in 0..10_000u32 {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        q.push(Entry::new(Time(x % 2_000_000_000), Kind::Deliver, i, 0));
+    }
+    for i in 0..100_000u32 {
+        let e = q.pop().expect("non-empty");
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        q.push(Entry::new(
+            Time(e.time.0 + x % 2_000_000_000),
+            Kind::Deliver,
+            i,
+            0,
+        ));
+    }
+}
+
+fn schedulers(c: &mut Criterion) {
+    let mut g = c.benchmark_group("scheduler_100k_pop_push");
+    g.bench_function("heap", |b| {
+        b.iter(|| workload(&mut HeapScheduler::default()))
+    });
+    g.bench_function("calendar", |b| {
+        b.iter(|| {
+            workload(&mut CalendarQueue::new(
+                Time::from_ms(0.1).unwrap(),
+                Time::from_ms(2.0).unwrap(),
+            ))
+        })
+    });
+    g.finish();
+}
+
+fn deliver_row(c: &mut Criterion) {
+    let n = 10_000;
+    let p = LifParams {
+        tau_m: 20.0,
+        c_m: 250.0,
+        e_l: -70.0,
+        v_th: -50.0,
+        v_reset: -70.0,
+        t_ref: 2.0,
+        refractory_input: RefractoryInput::Discard,
+    };
+    let mut pop = ExactPopulation::new(LifDeltaExact::new(p, vec![-70.0; n], vec![0.0; n]), None);
+    let targets: Vec<u32> = (0..1000).map(|i| (i * 7919 % n) as u32).collect();
+    let weights = vec![0.01f32; 1000];
+    let mut q = HeapScheduler::default();
+    let mut spikes = Vec::new();
+    let mut t = Time::from_ms(1.0).unwrap();
+    c.bench_function("deliver_1000_synapse_row_lif_delta_exact", |b| {
+        b.iter(|| {
+            let mut ctx = Ctx {
+                queue: &mut q,
+                spikes: &mut spikes,
+                offset: 0,
+                window: Time::from_ms(1.0).unwrap(),
+            };
+            pop.deliver(t, black_box(&targets), &weights, &mut ctx);
+            pop.end_tick(t, &mut ctx);
+            t = t + Time(1_000_000);
+        })
+    });
+}
+
+const SMALL: &str = r#"
+[simulation]
+duration = 200.0
+[[population]]
+name = "E"
+size = 1000
+model = "lif_delta"
+tau_m = 20.0
+E_L = -49.0
+V_th = -50.0
+V_reset = -60.0
+t_ref = 5.0
+V_m = { uniform = [-60.0, -50.0] }
+[[projection]]
+source = "E"
+target = "E"
+rule = { pairwise_bernoulli = { p = 0.05 } }
+weight = { uniform = [-0.5, 0.3] }
+delay = 0.5
+"#;
+
+fn small_network(c: &mut Criterion) {
+    let m = Model::parse(SMALL, std::path::Path::new("small.toml")).expect("bench model");
+    c.bench_function("network_1000_lif_delta_exact_200ms", |b| {
+        b.iter(|| {
+            let net = build(&m, None, None).expect("builds");
+            let stop = net.warmup + net.duration;
+            let mut sim = Simulation::new(net.blueprint);
+            sim.run_until(stop, &mut NullRecorder);
+            black_box(sim.stats().spikes)
+        })
+    });
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(10);
+    targets = schedulers, deliver_row, small_network
+}
+criterion_main!(benches);

@@ -1,0 +1,159 @@
+//! Command-line definitions (clap) and dispatch. Library errors that come from the user's input
+//! exit with code 2, everything else with 1.
+
+use clap::{Parser, Subcommand};
+use hebb::engine::queue::SchedulerKind;
+use hebb::model::Model;
+use hebb::run::{RunOptions, run};
+use std::path::PathBuf;
+
+/// hebb: exact, fast event-driven simulation of spiking networks and connectomes.
+#[derive(Parser)]
+#[command(name = "hebb", version, about, propagate_version = true)]
+struct Cli {
+    /// More log output (-v info, -vv debug); RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    /// No progress bar and no summary.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a model file and record spikes and state to HDF5.
+    Run {
+        /// The model file (TOML), e.g. models/brette_b4.toml.
+        model: PathBuf,
+        /// Override a key of the model file, e.g. --set simulation.duration=500
+        /// or --set population.E.I_e=300 (TOML values; repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Output file (HDF5). Default: out/<model name>.h5.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Record nothing (for benchmarking).
+        #[arg(long, conflicts_with = "output")]
+        no_output: bool,
+        /// Seed of every random stream (overrides simulation.seed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Recorded duration in ms (overrides simulation.duration).
+        #[arg(long, value_name = "MS")]
+        duration: Option<f64>,
+        /// Scheduler implementation.
+        #[arg(long, value_enum)]
+        scheduler: Option<SchedulerArg>,
+        /// Also write the summary as JSON to this file.
+        #[arg(long, value_name = "FILE")]
+        summary_json: Option<PathBuf>,
+    },
+    /// Describe a model file (network size, degrees, weights, memory) or an output file
+    /// (spike counts, rates and CV per population).
+    Inspect {
+        /// A model file (.toml) or a run's output (.h5).
+        file: PathBuf,
+    },
+}
+
+#[derive(Copy, Clone, clap::ValueEnum)]
+enum SchedulerArg {
+    /// Calendar queue (fast).
+    Calendar,
+    /// Binary heap (reference).
+    Heap,
+}
+
+/// Runs the CLI; returns the exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    init_tracing(cli.verbose);
+    match dispatch(cli) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            match e.downcast_ref::<hebb::error::Error>() {
+                Some(err) if err.is_input_error() => 2,
+                _ => 1,
+            }
+        }
+    }
+}
+
+fn init_tracing(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Run {
+            model,
+            set,
+            output,
+            no_output,
+            seed,
+            duration,
+            scheduler,
+            summary_json,
+        } => {
+            let m = Model::load_with(&model, &set)?;
+            let output = if no_output {
+                None
+            } else {
+                Some(output.unwrap_or_else(|| {
+                    let stem = model
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| "run".into());
+                    PathBuf::from("out").join(format!("{stem}.h5"))
+                }))
+            };
+            let opts = RunOptions {
+                output: output.clone(),
+                seed,
+                duration_ms: duration,
+                scheduler: scheduler.map(|s| match s {
+                    SchedulerArg::Calendar => SchedulerKind::Calendar,
+                    SchedulerArg::Heap => SchedulerKind::Heap,
+                }),
+                progress: !cli.quiet,
+            };
+            let summary = run(&m, &opts)?;
+            if let Some(p) = summary_json {
+                std::fs::write(&p, serde_json::to_string_pretty(&summary)?)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+            }
+            if !cli.quiet {
+                print!("{}", summary.render());
+                if let Some(o) = output {
+                    println!("output: {}", o.display());
+                }
+            }
+            Ok(())
+        }
+        Command::Inspect { file } => crate_inspect(&file),
+    }
+}
+
+fn crate_inspect(file: &std::path::Path) -> anyhow::Result<()> {
+    let is_model = file.extension().is_some_and(|e| e == "toml");
+    if is_model {
+        let m = Model::load(file)?;
+        print!("{}", hebb::inspect::model_report(&m)?);
+    } else {
+        print!("{}", hebb::inspect::output_report(file)?);
+    }
+    Ok(())
+}

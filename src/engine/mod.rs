@@ -1,0 +1,402 @@
+//! The simulation engine: compiled network, event loop, statistics.
+//!
+//! The loop pops queue entries in key order. All entries of one tick are dispatched, then every
+//! population touched during the tick gets its end-of-tick call (threshold tests and new
+//! predictions), then spikes are turned into delivery entries, one per delay group. The engine
+//! never parses files and never sees model parameters: it owns populations behind the
+//! [`Population`] trait, the [`Csr`] and a [`Scheduler`].
+
+pub mod csr;
+pub mod queue;
+
+pub use csr::{Csr, SynapseColumns};
+use queue::{Entry, Kind, Scheduler, SchedulerKind, make_scheduler};
+
+use crate::ids::{NeuronId, PopId};
+use crate::neuron::{Ctx, Population, StateVar};
+use crate::time::Time;
+
+/// Where the engine sends what it records.
+pub trait Recorder {
+    /// A spike of neuron `n` at `t`. Spikes arrive almost sorted: none is earlier than the
+    /// last processed tick minus one window.
+    fn spike(&mut self, t: Time, n: NeuronId);
+    /// Values of probe `probe`'s variables at `t`, one per recorded neuron and variable.
+    fn sample(&mut self, t: Time, probe: usize, values: &[f64]);
+    /// The engine has processed everything before `t` (a chance to write out buffered data).
+    fn progress(&mut self, _t: Time) {}
+}
+
+/// A recorder that keeps nothing.
+pub struct NullRecorder;
+impl Recorder for NullRecorder {
+    fn spike(&mut self, _t: Time, _n: NeuronId) {}
+    fn sample(&mut self, _t: Time, _probe: usize, _values: &[f64]) {}
+}
+
+/// A step current: sets `I_e` of its targets to `amplitudes[k]` at `times[k]`.
+#[derive(Clone, Debug)]
+pub struct StepCurrent {
+    /// Target neurons.
+    pub targets: Vec<NeuronId>,
+    /// Change times, ascending.
+    pub times: Vec<Time>,
+    /// New `I_e` values (pA).
+    pub amplitudes: Vec<f64>,
+}
+
+/// Periodic sampling of state variables of some neurons.
+#[derive(Clone, Debug)]
+pub struct Probe {
+    /// Recorded neurons.
+    pub neurons: Vec<NeuronId>,
+    /// Recorded variables.
+    pub vars: Vec<StateVar>,
+    /// First sample time.
+    pub start: Time,
+    /// Sampling interval.
+    pub interval: Time,
+}
+
+/// Counters of a run.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Stats {
+    /// Spikes emitted (all neurons, including sources).
+    pub spikes: u64,
+    /// Synaptic events delivered (one per synapse per spike).
+    pub synaptic_events: u64,
+    /// Queue entries pushed.
+    pub queue_pushes: u64,
+    /// Queue entries popped.
+    pub queue_pops: u64,
+    /// Largest queue length seen.
+    pub queue_peak: u64,
+}
+
+/// Everything the engine needs to build a simulation.
+pub struct Blueprint {
+    /// Populations, in global index order.
+    pub populations: Vec<Box<dyn Population>>,
+    /// The synapses.
+    pub csr: Csr,
+    /// Step currents.
+    pub currents: Vec<StepCurrent>,
+    /// State probes.
+    pub probes: Vec<Probe>,
+    /// Which scheduler to use.
+    pub scheduler: SchedulerKind,
+}
+
+/// A running simulation (one shard).
+pub struct Simulation {
+    pops: Vec<Box<dyn Population>>,
+    offsets: Vec<u32>,
+    csr: Csr,
+    queue: Box<dyn Scheduler>,
+    window: Time,
+    currents: Vec<StepCurrent>,
+    probes: Vec<Probe>,
+    spikes: Vec<(Time, u32)>,
+    probe_buf: Vec<f64>,
+    now: Time,
+    started: bool,
+    stats: Stats,
+}
+
+impl Simulation {
+    /// Builds a simulation at time zero.
+    pub fn new(bp: Blueprint) -> Simulation {
+        let mut offsets = Vec::with_capacity(bp.populations.len() + 1);
+        let mut acc = 0u32;
+        for p in &bp.populations {
+            offsets.push(acc);
+            acc += p.len() as u32;
+        }
+        offsets.push(acc);
+        let (min_d, max_d) = bp
+            .csr
+            .delay_range()
+            .unwrap_or((Time::from_ms(1.0).unwrap(), Time::from_ms(1.0).unwrap()));
+        Simulation {
+            pops: bp.populations,
+            offsets,
+            queue: make_scheduler(bp.scheduler, min_d, max_d),
+            window: min_d,
+            csr: bp.csr,
+            currents: bp.currents,
+            probes: bp.probes,
+            spikes: Vec::new(),
+            probe_buf: Vec::new(),
+            now: Time::ZERO,
+            started: false,
+            stats: Stats::default(),
+        }
+    }
+
+    /// Number of neurons.
+    pub fn n_neurons(&self) -> usize {
+        *self.offsets.last().unwrap_or(&0) as usize
+    }
+
+    /// The synapse store.
+    pub fn csr(&self) -> &Csr {
+        &self.csr
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// The time up to which the simulation has run.
+    pub fn now(&self) -> Time {
+        self.now
+    }
+
+    /// The synchronisation window (smallest delay).
+    pub fn window(&self) -> Time {
+        self.window
+    }
+
+    fn locate(&self, n: u32) -> (usize, u32) {
+        let p = self.offsets.partition_point(|&o| o <= n) - 1;
+        (p, n - self.offsets[p])
+    }
+
+    fn start(&mut self) {
+        self.started = true;
+        let Simulation {
+            pops,
+            offsets,
+            queue,
+            spikes,
+            window,
+            ..
+        } = self;
+        for (p, pop) in pops.iter_mut().enumerate() {
+            let mut ctx = Ctx {
+                queue: queue.as_mut(),
+                spikes,
+                offset: offsets[p],
+                window: *window,
+            };
+            pop.start(Time::ZERO, &mut ctx);
+            debug_assert!(spikes.is_empty());
+        }
+        for (k, c) in self.currents.iter().enumerate() {
+            if let Some(&t) = c.times.first() {
+                self.queue.push(Entry::new(t, Kind::Stimulus, k as u32, 0));
+            }
+        }
+        for (k, p) in self.probes.iter().enumerate() {
+            self.queue
+                .push(Entry::new(p.start, Kind::Sample, k as u32, 0));
+        }
+    }
+
+    /// Runs until (not including) `stop`.
+    pub fn run_until(&mut self, stop: Time, rec: &mut dyn Recorder) {
+        if !self.started {
+            self.start();
+        }
+        let mut tick = self.now;
+        loop {
+            match self.queue.peek() {
+                Some(e) if e.time == tick && e.time < stop => {
+                    self.queue.pop();
+                    self.stats.queue_pops += 1;
+                    self.dispatch(e, rec);
+                }
+                _ => {
+                    if self.end_tick(tick, rec) {
+                        continue;
+                    }
+                    rec.progress(tick);
+                    match self.queue.peek() {
+                        Some(e) if e.time < stop => tick = e.time,
+                        _ => break,
+                    }
+                }
+            }
+        }
+        self.now = stop;
+        self.stats.queue_peak = self.stats.queue_peak.max(self.queue.len() as u64);
+    }
+
+    /// End-of-tick calls for touched populations; true if any ran.
+    fn end_tick(&mut self, t: Time, rec: &mut dyn Recorder) -> bool {
+        let mut any = false;
+        for p in 0..self.pops.len() {
+            if self.pops[p].needs_end_tick() {
+                any = true;
+                let Simulation {
+                    pops,
+                    offsets,
+                    queue,
+                    spikes,
+                    window,
+                    ..
+                } = self;
+                let mut ctx = Ctx {
+                    queue: queue.as_mut(),
+                    spikes,
+                    offset: offsets[p],
+                    window: *window,
+                };
+                pops[p].end_tick(t, &mut ctx);
+                self.emit(p, rec);
+            }
+        }
+        any
+    }
+
+    fn dispatch(&mut self, e: Entry, rec: &mut dyn Recorder) {
+        let t = e.time;
+        match e.kind() {
+            Kind::Deliver => {
+                let g = (self.csr.row_groups[e.a() as usize] + e.b()) as usize;
+                let (s, end) = (
+                    self.csr.group_start[g] as usize,
+                    self.csr.group_start[g + 1] as usize,
+                );
+                let p = self.csr.group_pop[g].index();
+                self.stats.synaptic_events += (end - s) as u64;
+                let Simulation {
+                    pops,
+                    offsets,
+                    queue,
+                    spikes,
+                    window,
+                    csr,
+                    ..
+                } = self;
+                let mut ctx = Ctx {
+                    queue: queue.as_mut(),
+                    spikes,
+                    offset: offsets[p],
+                    window: *window,
+                };
+                pops[p].deliver(t, &csr.targets[s..end], &csr.weights[s..end], &mut ctx);
+                self.emit(p, rec);
+            }
+            Kind::Stimulus => {
+                let k = e.a() as usize;
+                let seg = e.b() as usize;
+                let amp = self.currents[k].amplitudes[seg];
+                for idx in 0..self.currents[k].targets.len() {
+                    let n = self.currents[k].targets[idx];
+                    let (p, local) = self.locate(n.0);
+                    let Simulation {
+                        pops,
+                        offsets,
+                        queue,
+                        spikes,
+                        window,
+                        ..
+                    } = self;
+                    let mut ctx = Ctx {
+                        queue: queue.as_mut(),
+                        spikes,
+                        offset: offsets[p],
+                        window: *window,
+                    };
+                    pops[p].set_current(t, local, amp, &mut ctx);
+                    self.emit(p, rec);
+                }
+                if let Some(&next) = self.currents[k].times.get(seg + 1) {
+                    self.push(Entry::new(next, Kind::Stimulus, k as u32, seg as u32 + 1));
+                }
+            }
+            Kind::Sample => {
+                let k = e.a() as usize;
+                let mut buf = std::mem::take(&mut self.probe_buf);
+                buf.clear();
+                // Bring the tick to its end first: samples see all inputs of their tick.
+                self.end_tick(t, rec);
+                for idx in 0..self.probes[k].neurons.len() {
+                    let n = self.probes[k].neurons[idx];
+                    let (p, local) = self.locate(n.0);
+                    for v in 0..self.probes[k].vars.len() {
+                        let var = self.probes[k].vars[v];
+                        let Simulation {
+                            pops,
+                            offsets,
+                            queue,
+                            spikes,
+                            window,
+                            ..
+                        } = self;
+                        let mut ctx = Ctx {
+                            queue: queue.as_mut(),
+                            spikes,
+                            offset: offsets[p],
+                            window: *window,
+                        };
+                        let x = pops[p].sample(t, local, var, &mut ctx).unwrap_or(f64::NAN);
+                        self.emit(p, rec);
+                        buf.push(x);
+                    }
+                }
+                rec.sample(t, k, &buf);
+                self.probe_buf = buf;
+                let next = t + self.probes[k].interval;
+                self.push(Entry::new(next, Kind::Sample, k as u32, 0));
+            }
+            Kind::Crossing | Kind::PoissonFlush | Kind::SourceSpike | Kind::GridStep => {
+                let (p, local) = self.locate(e.a());
+                let Simulation {
+                    pops,
+                    offsets,
+                    queue,
+                    spikes,
+                    window,
+                    ..
+                } = self;
+                let mut ctx = Ctx {
+                    queue: queue.as_mut(),
+                    spikes,
+                    offset: offsets[p],
+                    window: *window,
+                };
+                pops[p].wake(t, e.kind(), local, e.b(), &mut ctx);
+                self.emit(p, rec);
+            }
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, e: Entry) {
+        self.stats.queue_pushes += 1;
+        self.queue.push(e);
+    }
+
+    /// Turns population `p`'s new spikes into delivery entries and records them.
+    fn emit(&mut self, p: usize, rec: &mut dyn Recorder) {
+        if self.spikes.is_empty() {
+            return;
+        }
+        let offset = self.offsets[p];
+        let mut spikes = std::mem::take(&mut self.spikes);
+        for &(t, local) in &spikes {
+            let n = offset + local;
+            self.stats.spikes += 1;
+            rec.spike(t, NeuronId(n));
+            let (g0, g1) = (
+                self.csr.row_groups[n as usize],
+                self.csr.row_groups[n as usize + 1],
+            );
+            for g in g0..g1 {
+                let d = self.csr.group_delay[g as usize];
+                self.push(Entry::new(t + d, Kind::Deliver, n, g - g0));
+            }
+        }
+        spikes.clear();
+        self.spikes = spikes;
+        self.stats.queue_peak = self.stats.queue_peak.max(self.queue.len() as u64);
+    }
+
+    /// Population of a neuron.
+    pub fn population_of(&self, n: NeuronId) -> PopId {
+        PopId(self.locate(n.0).0 as u16)
+    }
+}

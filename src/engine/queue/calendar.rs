@@ -1,0 +1,149 @@
+//! The fast scheduler: a calendar queue (timing wheel) with an overflow heap.
+//!
+//! Time is cut into buckets of width `w` (the smallest delay, so one bucket is about one
+//! synchronisation window). A wheel of `B` buckets (a power of two, `B·w` ≥ the largest delay)
+//! holds every entry within the horizon `[start of current bucket, + B·w)` unsorted; entries
+//! beyond it wait in an overflow heap (far-future crossings, spike lists, stimulus changes).
+//! When the current bucket is reached, its entries are sorted once and popped from the end of
+//! the sorted vector; an entry pushed into the current bucket is inserted in order.
+//! Push is O(1), pop O(1) amortised plus one sort per bucket of its (small) contents.
+//!
+//! Silent periods cost nothing: when the wheel is empty, the current bucket jumps straight to
+//! the overflow heap's minimum.
+
+use super::{Entry, Scheduler};
+use crate::time::Time;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+const MAX_BUCKETS: usize = 1 << 16;
+const MIN_BUCKETS: usize = 1 << 12;
+
+/// A calendar queue; see the module docs.
+pub struct CalendarQueue {
+    width: u64,
+    mask: usize,
+    wheel: Vec<Vec<Entry>>,
+    /// Entries in the wheel, excluding `current`.
+    in_wheel: usize,
+    /// Index (absolute, not wrapped) of the current bucket.
+    bucket: u64,
+    /// The current bucket's entries sorted in *decreasing* order (pop from the end).
+    current: Vec<Entry>,
+    overflow: BinaryHeap<Reverse<Entry>>,
+}
+
+impl CalendarQueue {
+    /// A queue with buckets of `bucket_width` covering at least `horizon`.
+    pub fn new(bucket_width: Time, horizon: Time) -> CalendarQueue {
+        let width = bucket_width.0.max(1);
+        // Cover the largest delay, and at least MIN_BUCKETS buckets: predicted crossings land
+        // tens of ms ahead and should not all go through the overflow heap (B4: 5.1 s with a
+        // 4-bucket wheel).
+        let want = (horizon.0 / width + 2) as usize;
+        let n = want.next_power_of_two().clamp(MIN_BUCKETS, MAX_BUCKETS);
+        CalendarQueue {
+            width,
+            mask: n - 1,
+            wheel: (0..n).map(|_| Vec::new()).collect(),
+            in_wheel: 0,
+            bucket: 0,
+            current: Vec::new(),
+            overflow: BinaryHeap::new(),
+        }
+    }
+
+    #[inline]
+    fn bucket_of(&self, t: Time) -> u64 {
+        t.0 / self.width
+    }
+
+    /// Makes `current` hold the smallest bucket that has entries. Returns false if empty.
+    fn refill(&mut self) -> bool {
+        if !self.current.is_empty() {
+            return true;
+        }
+        loop {
+            if self.in_wheel == 0 {
+                // Nothing within the horizon: jump to the overflow's earliest bucket.
+                match self.overflow.peek() {
+                    None => return false,
+                    Some(Reverse(e)) => {
+                        let b = self.bucket_of(e.time);
+                        if b > self.bucket {
+                            self.bucket = b;
+                        }
+                    }
+                }
+            } else {
+                let slot = (self.bucket as usize) & self.mask;
+                if self.wheel[slot].is_empty() {
+                    self.bucket += 1;
+                    self.pull_overflow();
+                    continue;
+                }
+            }
+            self.pull_overflow();
+            let slot = (self.bucket as usize) & self.mask;
+            if self.wheel[slot].is_empty() {
+                self.bucket += 1;
+                continue;
+            }
+            std::mem::swap(&mut self.current, &mut self.wheel[slot]);
+            self.in_wheel -= self.current.len();
+            self.current.sort_unstable_by(|a, b| b.cmp(a));
+            return true;
+        }
+    }
+
+    /// Moves overflow entries that now fall inside the horizon into the wheel.
+    fn pull_overflow(&mut self) {
+        let end = (self.bucket + self.wheel.len() as u64).saturating_mul(self.width);
+        while let Some(Reverse(e)) = self.overflow.peek() {
+            if e.time.0 >= end {
+                break;
+            }
+            let e = *e;
+            self.overflow.pop();
+            let slot = (self.bucket_of(e.time) as usize) & self.mask;
+            self.wheel[slot].push(e);
+            self.in_wheel += 1;
+        }
+    }
+}
+
+impl Scheduler for CalendarQueue {
+    fn push(&mut self, e: Entry) {
+        let b = self.bucket_of(e.time);
+        if b < self.bucket || (b == self.bucket && !self.current.is_empty()) {
+            // Into the bucket being popped (or before it: a peek may have moved the current
+            // bucket past empty buckets, and everything queued is later than `e`). Keep
+            // `current` sorted in decreasing order.
+            let pos = self.current.partition_point(|x| *x > e);
+            self.current.insert(pos, e);
+        } else if b < self.bucket + self.wheel.len() as u64 {
+            self.wheel[(b as usize) & self.mask].push(e);
+            self.in_wheel += 1;
+        } else {
+            self.overflow.push(Reverse(e));
+        }
+    }
+
+    fn pop(&mut self) -> Option<Entry> {
+        if !self.refill() {
+            return None;
+        }
+        self.current.pop()
+    }
+
+    fn peek(&mut self) -> Option<Entry> {
+        if !self.refill() {
+            return None;
+        }
+        self.current.last().copied()
+    }
+
+    fn len(&self) -> usize {
+        self.current.len() + self.in_wheel + self.overflow.len()
+    }
+}

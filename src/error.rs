@@ -1,0 +1,54 @@
+//! Library errors. Each names the file, key, dataset or row at fault and says how to fix it;
+//! `main` maps them to exit codes (2 for bad input, 1 otherwise).
+
+use std::path::PathBuf;
+
+/// Errors of the hebb library.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A model file is malformed or a value is impossible. The message has the line.
+    #[error("{path}: {message}")]
+    Model {
+        /// The model file.
+        path: PathBuf,
+        /// What is wrong, where (line) and the expected form.
+        message: String,
+    },
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// An HDF5 file could not be read or written, or lacks what it should have.
+    #[error("{path}: {message}")]
+    Hdf5 {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, naming the dataset.
+        message: String,
+    },
+    /// A data file (CSV) has a bad row.
+    #[error("{path}: {message}")]
+    Data {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, naming the row.
+        message: String,
+    },
+}
+
+impl Error {
+    /// True when the error comes from the user's input (exit code 2).
+    pub fn is_input_error(&self) -> bool {
+        matches!(
+            self,
+            Error::Model { .. } | Error::Data { .. } | Error::Io { .. } | Error::Hdf5 { .. }
+        )
+    }
+}
+
+/// Result with the library's error.
+pub type Result<T> = std::result::Result<T, Error>;

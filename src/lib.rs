@@ -1,0 +1,17 @@
+//! hebb: exact, fast event-driven simulation of spiking networks and real connectomes.
+//!
+//! See `ARCHITECTURE.md` for the code map. The layers, bottom up: [`time`] and [`ids`];
+//! [`neuron`] (models); [`engine`] (scheduler, compiled synapses, event loop); [`model`]
+//! (model files → a built network); [`record`] (HDF5 output); [`analysis`] and [`plot`].
+#![warn(missing_docs)]
+
+pub mod connectome;
+pub mod engine;
+pub mod error;
+pub mod ids;
+pub mod inspect;
+pub mod model;
+pub mod neuron;
+pub mod record;
+pub mod run;
+pub mod time;

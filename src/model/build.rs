@@ -1,0 +1,849 @@
+//! Building a network from a model: populations with their parameters, generated
+//! connectivity, stimuli and probes, all checked against each other.
+//!
+//! Every random draw comes from a stream named by the model object it belongs to (a
+//! projection's source or target neuron, a population's parameters, a neuron's Poisson drive),
+//! so the network is a function of the model and the seed alone.
+
+use super::Model;
+use super::spec::{Dist, ModelKind, PopulationSpec, Rule, StimulusKind, Update, Value};
+use crate::engine::queue::SchedulerKind;
+use crate::engine::{Blueprint, Csr, Probe, StepCurrent, SynapseColumns};
+use crate::error::{Error, Result};
+use crate::ids::{NeuronId, PopId};
+use crate::neuron::drive::{Drive, Source, stream_rng, streams};
+use crate::neuron::exact::ExactPopulation;
+use crate::neuron::lif_delta::{LifDeltaExact, LifDeltaGrid, LifParams};
+use crate::neuron::lif_exp::{LifExpExact, LifExpParams};
+use crate::neuron::source::SpikeSource;
+use crate::neuron::{Population, RefractoryInput, StateVar};
+use crate::time::Time;
+use rand::RngExt;
+use rand_distr::{Distribution, Normal as NormalDist};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use toml::Spanned;
+
+/// What the rest of the program needs to know about a population.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct PopInfo {
+    /// Name.
+    pub name: String,
+    /// Model name.
+    pub model: String,
+    /// Global index of the first neuron.
+    pub offset: u32,
+    /// Number of neurons.
+    pub size: u32,
+    /// Whether its spikes are recorded.
+    pub record_spikes: bool,
+}
+
+/// A built network, ready to become a [`crate::engine::Simulation`].
+pub struct Network {
+    /// The engine's input.
+    pub blueprint: Blueprint,
+    /// Populations.
+    pub populations: Vec<PopInfo>,
+    /// Seed.
+    pub seed: u64,
+    /// Warm-up (not recorded).
+    pub warmup: Time,
+    /// Recorded duration.
+    pub duration: Time,
+}
+
+impl Network {
+    /// Total number of neurons.
+    pub fn n_neurons(&self) -> usize {
+        self.populations.iter().map(|p| p.size as usize).sum()
+    }
+}
+
+/// Builds the network of a model. `seed` overrides the model's seed.
+pub fn build(
+    model: &Model,
+    seed: Option<u64>,
+    scheduler: Option<SchedulerKind>,
+) -> Result<Network> {
+    let spec = &model.spec;
+    let sim = &spec.simulation;
+    let seed = seed.unwrap_or(sim.seed);
+    let h_ms = sim.resolution.get_ref().0;
+    let h = Time::from_ms(h_ms).filter(|t| t.0 > 0).ok_or_else(|| {
+        model.error_at(
+            sim.resolution.span(),
+            format!("simulation.resolution {h_ms} ms is below the 1e-9 ms tick"),
+        )
+    })?;
+    if spec.populations.is_empty() {
+        return Err(model.error_at(0..0, "the model has no [[population]]; add at least one"));
+    }
+
+    // Populations: names, offsets.
+    let mut infos = Vec::new();
+    let mut offset = 0u32;
+    for p in &spec.populations {
+        let name = p.name.get_ref();
+        if infos.iter().any(|i: &PopInfo| &i.name == name) {
+            return Err(model.error_at(
+                p.name.span(),
+                format!("population name `{name}` is used twice"),
+            ));
+        }
+        let size = *p.size.get_ref();
+        if size == 0 {
+            return Err(model.error_at(
+                p.size.span(),
+                format!("population `{name}` is empty (size = 0); give it at least one neuron"),
+            ));
+        }
+        infos.push(PopInfo {
+            name: name.clone(),
+            model: match p.model {
+                ModelKind::LifDelta => "lif_delta",
+                ModelKind::LifExp => "lif_exp",
+                ModelKind::SpikeSource => "spike_source",
+            }
+            .to_owned(),
+            offset,
+            size,
+            record_spikes: true,
+        });
+        offset = offset
+            .checked_add(size)
+            .ok_or_else(|| model.error_at(p.size.span(), "more than 4 billion neurons"))?;
+    }
+    let n_total = offset as usize;
+    let find = |name: &Spanned<String>| -> Result<usize> {
+        infos
+            .iter()
+            .position(|i| &i.name == name.get_ref())
+            .ok_or_else(|| {
+                let known: Vec<&str> = infos.iter().map(|i| i.name.as_str()).collect();
+                model.error_at(
+                    name.span(),
+                    format!(
+                        "unknown population `{}`; known: {}",
+                        name.get_ref(),
+                        known.join(", ")
+                    ),
+                )
+            })
+    };
+
+    // Connectivity.
+    let mut syn = SynapseColumns::default();
+    for (k, proj) in spec.projections.iter().enumerate() {
+        let s = find(&proj.source)?;
+        let t = find(&proj.target)?;
+        if spec.populations[t].model == ModelKind::SpikeSource {
+            return Err(model.error_at(
+                proj.target.span(),
+                "a spike_source cannot be the target of a projection",
+            ));
+        }
+        let grid = spec.populations[t].update == Update::Grid;
+        connect(
+            model,
+            k,
+            proj,
+            &infos[s],
+            &infos[t],
+            s == t,
+            grid,
+            h,
+            seed,
+            &mut syn,
+        )?;
+    }
+
+    // Stimuli.
+    let mut drives: Vec<Vec<Vec<Source>>> = infos
+        .iter()
+        .map(|i| vec![Vec::new(); i.size as usize])
+        .collect();
+    let mut currents = Vec::new();
+    for st in &spec.stimuli {
+        let target = &st.target;
+        let p = find(target)?;
+        if spec.populations[p].model == ModelKind::SpikeSource {
+            return Err(model.error_at(target.span(), "a spike_source takes no stimulus"));
+        }
+        let missing = |key: &str| {
+            model.error_at(
+                st.kind.span(),
+                format!("this {:?} stimulus needs `{key}`", st.kind.get_ref()),
+            )
+        };
+        match st.kind.get_ref() {
+            StimulusKind::Poisson => {
+                let rate = st.rate.ok_or_else(|| missing("rate"))?;
+                let weight = st.weight.ok_or_else(|| missing("weight"))?;
+                for list in &mut drives[p] {
+                    list.push(Source {
+                        rate_hz: rate.0,
+                        weight: weight.0,
+                    });
+                }
+            }
+            StimulusKind::StepCurrent => {
+                let times = st.times.as_ref().ok_or_else(|| missing("times"))?;
+                let amplitudes = st
+                    .amplitudes
+                    .as_ref()
+                    .ok_or_else(|| missing("amplitudes"))?;
+                if times.get_ref().len() != amplitudes.get_ref().len() || times.get_ref().is_empty()
+                {
+                    return Err(model.error_at(
+                        amplitudes.span(),
+                        "step_current needs as many amplitudes as times (at least one)",
+                    ));
+                }
+                let ts: Vec<Time> = times
+                    .get_ref()
+                    .iter()
+                    .map(|x| Time::from_ms(x.0).expect("checked >= 0"))
+                    .collect();
+                if ts.windows(2).any(|w| w[0] >= w[1]) {
+                    return Err(model.error_at(
+                        times.span(),
+                        "step_current times must be strictly increasing",
+                    ));
+                }
+                let info = &infos[p];
+                currents.push(StepCurrent {
+                    targets: (info.offset..info.offset + info.size)
+                        .map(NeuronId)
+                        .collect(),
+                    times: ts,
+                    amplitudes: amplitudes.get_ref().iter().map(|a| a.0).collect(),
+                });
+            }
+        }
+    }
+
+    // Populations with parameters.
+    let mut pops: Vec<Box<dyn Population>> = Vec::new();
+    for (k, (p, info)) in spec.populations.iter().zip(&infos).enumerate() {
+        let driven = drives[k].iter().any(|l| !l.is_empty());
+        let drive = driven.then(|| Drive::new(seed, info.offset, &drives[k]));
+        pops.push(make_population(model, p, info, k, seed, h_ms, drive)?);
+    }
+
+    // Recording.
+    let recorded: Option<Vec<usize>> = match &spec.record.spikes {
+        Some(list) => Some(list.iter().map(&find).collect::<Result<_>>()?),
+        None => None,
+    };
+    let warmup = Time::from_ms(sim.warmup.0).expect("checked >= 0");
+    let duration = Time::from_ms(sim.duration.0).expect("checked > 0");
+    let mut probes = Vec::new();
+    for pr in &spec.record.state {
+        let p = find(&pr.population)?;
+        let info = &infos[p];
+        let locals: Vec<u32> = match &pr.neurons {
+            Some(list) => {
+                if let Some(bad) = list.get_ref().iter().find(|&&i| i >= info.size) {
+                    return Err(model.error_at(
+                        list.span(),
+                        format!(
+                            "neuron index {bad} is outside population `{}` (size {})",
+                            info.name, info.size
+                        ),
+                    ));
+                }
+                list.get_ref().clone()
+            }
+            None => (0..pr.count.unwrap_or(1).min(info.size)).collect(),
+        };
+        let kind = spec.populations[p].model;
+        for v in &pr.variables {
+            let ok = match kind {
+                ModelKind::LifDelta => *v == StateVar::Vm,
+                ModelKind::LifExp => true,
+                ModelKind::SpikeSource => false,
+            };
+            if !ok {
+                return Err(model.error_at(
+                    pr.population.span(),
+                    format!(
+                        "population `{}` ({:?}) has no variable {}",
+                        info.name,
+                        kind,
+                        v.name()
+                    ),
+                ));
+            }
+        }
+        let interval = pr.interval.map(|x| x.0).unwrap_or(h_ms);
+        let interval = Time::from_ms(interval).filter(|t| t.0 > 0).ok_or_else(|| {
+            model.error_at(pr.population.span(), "sampling interval below the tick")
+        })?;
+        probes.push(Probe {
+            neurons: locals.iter().map(|&l| NeuronId(info.offset + l)).collect(),
+            vars: pr.variables.clone(),
+            start: warmup,
+            interval,
+        });
+    }
+
+    if let Some(list) = recorded {
+        for (k, i) in infos.iter_mut().enumerate() {
+            i.record_spikes = list.contains(&k);
+        }
+    }
+
+    // Compile.
+    let mut pop_of = Vec::with_capacity(n_total);
+    let mut local_of = Vec::with_capacity(n_total);
+    for (k, i) in infos.iter().enumerate() {
+        for l in 0..i.size {
+            pop_of.push(PopId(k as u16));
+            local_of.push(l);
+        }
+    }
+    let csr = Csr::compile(n_total, &pop_of, &local_of, &syn);
+    drop(syn);
+    Ok(Network {
+        blueprint: Blueprint {
+            populations: pops,
+            csr,
+            currents,
+            probes,
+            scheduler: scheduler.unwrap_or(sim.scheduler),
+        },
+        populations: infos,
+        seed,
+        warmup,
+        duration,
+    })
+}
+
+fn make_population(
+    model: &Model,
+    p: &PopulationSpec,
+    info: &PopInfo,
+    k: usize,
+    seed: u64,
+    h_ms: f64,
+    drive: Option<Drive>,
+) -> Result<Box<dyn Population>> {
+    let n = info.size as usize;
+    let name = &info.name;
+    let at = |msg: String| model.error_at(p.name.span(), format!("population `{name}`: {msg}"));
+    if p.model == ModelKind::SpikeSource {
+        let times = spike_times(model, p, n)?;
+        return Ok(Box::new(SpikeSource::new(times)));
+    }
+    if p.spike_times.is_some() || p.spike_times_file.is_some() {
+        return Err(at(
+            "spike_times belong to model = \"spike_source\" populations".into(),
+        ));
+    }
+    let need = |v: Option<f64>, key: &str| v.ok_or_else(|| at(format!("missing key `{key}`")));
+    let lif = LifParams {
+        tau_m: need(p.tau_m.map(|x| x.0), "tau_m")?,
+        c_m: p.c_m.map(|x| x.0).unwrap_or(250.0),
+        e_l: need(p.e_l.map(|x| x.0), "E_L")?,
+        v_th: need(p.v_th.map(|x| x.0), "V_th")?,
+        v_reset: need(p.v_reset.map(|x| x.0), "V_reset")?,
+        t_ref: p.t_ref.map(|x| x.0).unwrap_or(0.0),
+        refractory_input: p.refractory_input.unwrap_or(match p.model {
+            ModelKind::LifExp => RefractoryInput::Accumulate,
+            _ => RefractoryInput::Discard,
+        }),
+    };
+    if lif.v_reset >= lif.v_th {
+        return Err(at(format!(
+            "V_reset ({}) must be below V_th ({})",
+            lif.v_reset, lif.v_th
+        )));
+    }
+    let mut rng = stream_rng(seed, streams::PARAMS | ((k as u64) << 8));
+    let i_e = match &p.i_e {
+        Some(v) => realize(model, v, n, &mut rng, "I_e")?,
+        None => vec![0.0; n],
+    };
+    let v0 = match &p.v_m {
+        Some(v) => realize(model, v, n, &mut rng, "V_m")?,
+        None => vec![lif.e_l; n],
+    };
+    match (p.model, p.update) {
+        (ModelKind::LifDelta, Update::Exact) => Ok(Box::new(ExactPopulation::new(
+            LifDeltaExact::new(lif, v0, i_e),
+            drive,
+        ))),
+        (ModelKind::LifDelta, Update::Grid) => {
+            let t_ref_steps = lif.t_ref / h_ms;
+            if (t_ref_steps - t_ref_steps.round()).abs() > 1e-9 {
+                return Err(at(format!(
+                    "t_ref {} ms is not a multiple of the resolution {h_ms} ms (grid update)",
+                    lif.t_ref
+                )));
+            }
+            Ok(Box::new(LifDeltaGrid::new(lif, h_ms, v0, i_e, drive)))
+        }
+        (ModelKind::LifExp, Update::Exact) => {
+            let tau_syn_ex = need(p.tau_syn_ex.map(|x| x.0), "tau_syn_ex")?;
+            let tau_syn_in = need(p.tau_syn_in.map(|x| x.0), "tau_syn_in")?;
+            for (key, ts) in [("tau_syn_ex", tau_syn_ex), ("tau_syn_in", tau_syn_in)] {
+                if (ts - lif.tau_m).abs() <= 1e-12 * lif.tau_m {
+                    return Err(at(format!(
+                        "{key} ({ts} ms) must differ from tau_m: the exact propagator is singular there; use e.g. {}",
+                        ts * 1.0001
+                    )));
+                }
+            }
+            let params = LifExpParams {
+                lif,
+                tau_syn_ex,
+                tau_syn_in,
+            };
+            Ok(Box::new(ExactPopulation::new(
+                LifExpExact::new(params, v0, i_e),
+                drive,
+            )))
+        }
+        (ModelKind::LifExp, Update::Grid) => Err(at(
+            "lif_exp has no grid update yet; use update = \"exact\"".into(),
+        )),
+        (ModelKind::SpikeSource, _) => unreachable!("handled above"),
+    }
+}
+
+fn spike_times(model: &Model, p: &PopulationSpec, n: usize) -> Result<Vec<Vec<Time>>> {
+    let mut out: Vec<Vec<Time>> = vec![Vec::new(); n];
+    let name = p.name.get_ref();
+    if let Some(lists) = &p.spike_times {
+        if lists.get_ref().len() != n {
+            return Err(model.error_at(
+                lists.span(),
+                format!(
+                    "spike_times has {} lists but population `{name}` has {n} neurons",
+                    lists.get_ref().len()
+                ),
+            ));
+        }
+        for (i, l) in lists.get_ref().iter().enumerate() {
+            for x in l {
+                let t = Time::from_ms(x.0).ok_or_else(|| {
+                    model.error_at(lists.span(), format!("spike time {} ms is negative", x.0))
+                })?;
+                out[i].push(t);
+            }
+        }
+    }
+    if let Some(file) = &p.spike_times_file {
+        let path = model.resolve(file.get_ref());
+        let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let bad = |row: usize, m: String| Error::Data {
+            path: path.clone(),
+            message: format!(
+                "row {row}: {m}; expected `neuron,time_ms` with neuron in 0..{n} and time >= 0"
+            ),
+        };
+        for (row, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || (row == 0 && line.starts_with(|c: char| c.is_alphabetic())) {
+                continue;
+            }
+            let (a, b) = line
+                .split_once(',')
+                .ok_or_else(|| bad(row + 1, "no comma".into()))?;
+            let i: usize = a
+                .trim()
+                .parse()
+                .map_err(|_| bad(row + 1, format!("`{a}` is not a neuron index")))?;
+            let ms: f64 = b
+                .trim()
+                .parse()
+                .map_err(|_| bad(row + 1, format!("`{b}` is not a number")))?;
+            if i >= n {
+                return Err(bad(
+                    row + 1,
+                    format!("neuron {i} is outside the population"),
+                ));
+            }
+            let t = Time::from_ms(ms)
+                .ok_or_else(|| bad(row + 1, format!("time {ms} is negative or not finite")))?;
+            out[i].push(t);
+        }
+    }
+    for (i, l) in out.iter_mut().enumerate() {
+        l.sort_unstable();
+        if let Some(w) = l.windows(2).find(|w| w[0] == w[1]) {
+            return Err(model.error_at(p.name.span(), format!("spike_source `{name}` neuron {i} has two spikes at {} ms; a source emits at most one spike per tick", w[0].as_ms())));
+        }
+    }
+    Ok(out)
+}
+
+/// A parameter realised for `n` elements.
+fn realize(
+    model: &Model,
+    v: &Spanned<Value>,
+    n: usize,
+    rng: &mut Xoshiro256PlusPlus,
+    key: &str,
+) -> Result<Vec<f64>> {
+    let mut s = Sampler::new(model, v, key)?;
+    if let Sampler::List(l) = &s
+        && l.len() != n
+    {
+        return Err(model.error_at(
+            v.span(),
+            format!("`{key}` lists {} values for {n} neurons", l.len()),
+        ));
+    }
+    Ok((0..n).map(|i| s.draw(rng, i)).collect())
+}
+
+/// Draws values of a [`Value`].
+enum Sampler {
+    Const(f64),
+    List(Vec<f64>),
+    Uniform(f64, f64),
+    Normal(NormalDist<f64>),
+}
+
+impl Sampler {
+    fn new(model: &Model, v: &Spanned<Value>, key: &str) -> Result<Sampler> {
+        Ok(match v.get_ref() {
+            Value::Scalar(x) => Sampler::Const(x.0),
+            Value::List(l) => Sampler::List(l.iter().map(|x| x.0).collect()),
+            Value::Dist(Dist::Uniform([a, b])) => {
+                if a.0 > b.0 {
+                    return Err(model.error_at(
+                        v.span(),
+                        format!("`{key}`: uniform bounds [{}, {}] are reversed", a.0, b.0),
+                    ));
+                }
+                Sampler::Uniform(a.0, b.0)
+            }
+            Value::Dist(Dist::Normal(nd)) => Sampler::Normal(
+                NormalDist::new(nd.mean.0, nd.std.0)
+                    .map_err(|e| model.error_at(v.span(), format!("`{key}`: {e}")))?,
+            ),
+        })
+    }
+    #[inline]
+    fn draw(&mut self, rng: &mut Xoshiro256PlusPlus, i: usize) -> f64 {
+        match self {
+            Sampler::Const(x) => *x,
+            Sampler::List(l) => l[i],
+            Sampler::Uniform(a, b) => *a + (*b - *a) * rng.random::<f64>(),
+            Sampler::Normal(d) => d.sample(rng),
+        }
+    }
+    fn is_const(&self) -> Option<f64> {
+        match self {
+            Sampler::Const(x) => Some(*x),
+            _ => None,
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn connect(
+    model: &Model,
+    k: usize,
+    proj: &super::spec::ProjectionSpec,
+    src: &PopInfo,
+    tgt: &PopInfo,
+    same: bool,
+    grid_target: bool,
+    h: Time,
+    seed: u64,
+    syn: &mut SynapseColumns,
+) -> Result<()> {
+    let (ns, nt) = (src.size as usize, tgt.size as usize);
+    let rule_span = proj.rule.span();
+    let weight_v = proj.weight.as_ref().ok_or_else(|| {
+        model.error_at(
+            rule_span.clone(),
+            format!("projection {} → {} needs a `weight`", src.name, tgt.name),
+        )
+    })?;
+    let delay_v = proj.delay.as_ref().ok_or_else(|| {
+        model.error_at(
+            rule_span.clone(),
+            format!(
+                "projection {} → {} needs a `delay` (ms)",
+                src.name, tgt.name
+            ),
+        )
+    })?;
+    let mut wsamp = Sampler::new(model, weight_v, "weight")?;
+    let mut dsamp = Sampler::new(model, delay_v, "delay")?;
+    if let Sampler::List(_) = wsamp {
+        return Err(model.error_at(
+            weight_v.span(),
+            "weight lists are not supported; use a number, a distribution or rule.file",
+        ));
+    }
+    if let Sampler::List(_) = dsamp {
+        return Err(model.error_at(
+            delay_v.span(),
+            "delay lists are not supported; use a number, a distribution or rule.file",
+        ));
+    }
+    let min_delay = if grid_target { h } else { Time::TICK };
+    let delay_err = |d: f64| {
+        model.error_at(
+            delay_v.span(),
+            if grid_target {
+                format!(
+                    "delay {d} ms: a grid target needs a delay >= the resolution {} ms",
+                    h.as_ms()
+                )
+            } else {
+                format!("delay {d} ms is below the 1e-9 ms tick; delays must be > 0")
+            },
+        )
+    };
+    let to_ticks = |d: f64| -> Result<Time> {
+        let t = Time::from_ms(d).ok_or_else(|| delay_err(d))?;
+        let t = if grid_target {
+            Time((t.0 + h.0 / 2) / h.0 * h.0)
+        } else {
+            t
+        };
+        if t < min_delay {
+            Err(delay_err(d))
+        } else {
+            Ok(t)
+        }
+    };
+    let const_delay = match dsamp.is_const() {
+        Some(d) => {
+            if grid_target {
+                let steps = d / h.as_ms();
+                if (steps - steps.round()).abs() > 1e-9 {
+                    return Err(model.error_at(delay_v.span(), format!("delay {d} ms is not a multiple of the resolution {} ms (grid target `{}`)", h.as_ms(), tgt.name)));
+                }
+            }
+            Some(to_ticks(d)?)
+        }
+        None => None,
+    };
+    let w_span = weight_v.span();
+    let mut add = |rng: &mut Xoshiro256PlusPlus,
+                   s: usize,
+                   t: usize,
+                   syn: &mut SynapseColumns|
+     -> Result<()> {
+        let w = wsamp.draw(rng, 0);
+        if !w.is_finite() {
+            return Err(model.error_at(
+                w_span.clone(),
+                format!("weight is {w}; weights must be finite"),
+            ));
+        }
+        let d = match const_delay {
+            Some(d) => d,
+            None => to_ticks(dsamp.draw(rng, 0))?,
+        };
+        syn.push(src.offset + s as u32, tgt.offset + t as u32, w as f32, d);
+        Ok(())
+    };
+    let stream = |unit: u64| stream_rng(seed, streams::CONNECT | ((k as u64) << 32) | unit);
+    let autapse_ok = |s: usize, t: usize| !same || proj.allow_autapses || s != t;
+    match proj.rule.get_ref() {
+        Rule::PairwiseBernoulli { p } => {
+            let p = p.0;
+            if p > 0.0 {
+                let log_q = (1.0 - p).ln();
+                for s in 0..ns {
+                    let mut rng = stream(s as u64);
+                    let mut t: i64 = -1;
+                    loop {
+                        // Geometric skip: the gap to the next connected target.
+                        let skip = if p >= 1.0 {
+                            0.0
+                        } else {
+                            (rng.random::<f64>().max(f64::MIN_POSITIVE).ln() / log_q).floor()
+                        };
+                        t += 1 + skip.min(nt as f64) as i64;
+                        if t >= nt as i64 {
+                            break;
+                        }
+                        if autapse_ok(s, t as usize) {
+                            add(&mut rng, s, t as usize, syn)?;
+                        }
+                    }
+                }
+            }
+        }
+        Rule::FixedIndegree { indegree } => {
+            let kd = *indegree as usize;
+            let pool = if same && !proj.allow_autapses {
+                ns - 1
+            } else {
+                ns
+            };
+            if !proj.allow_multapses && kd > pool {
+                return Err(model.error_at(
+                    rule_span,
+                    format!("indegree {kd} exceeds the {pool} possible sources without multapses"),
+                ));
+            }
+            if kd > 0 && pool == 0 {
+                return Err(model.error_at(rule_span, "no possible source for fixed_indegree"));
+            }
+            let mut chosen = Vec::with_capacity(kd);
+            for t in 0..nt {
+                let mut rng = stream(t as u64);
+                chosen.clear();
+                while chosen.len() < kd {
+                    let s = rng.random_range(0..ns);
+                    if !autapse_ok(s, t) || (!proj.allow_multapses && chosen.contains(&s)) {
+                        continue;
+                    }
+                    chosen.push(s);
+                    add(&mut rng, s, t, syn)?;
+                }
+            }
+        }
+        Rule::FixedOutdegree { outdegree } => {
+            let kd = *outdegree as usize;
+            let pool = if same && !proj.allow_autapses {
+                nt - 1
+            } else {
+                nt
+            };
+            if (!proj.allow_multapses && kd > pool) || (kd > 0 && pool == 0) {
+                return Err(model.error_at(
+                    rule_span,
+                    format!("outdegree {kd} exceeds the {pool} possible targets"),
+                ));
+            }
+            let mut chosen = Vec::with_capacity(kd);
+            for s in 0..ns {
+                let mut rng = stream(s as u64);
+                chosen.clear();
+                while chosen.len() < kd {
+                    let t = rng.random_range(0..nt);
+                    if !autapse_ok(s, t) || (!proj.allow_multapses && chosen.contains(&t)) {
+                        continue;
+                    }
+                    chosen.push(t);
+                    add(&mut rng, s, t, syn)?;
+                }
+            }
+        }
+        Rule::FixedTotalNumber { n } => {
+            if *n > 0 && same && !proj.allow_autapses && ns == 1 {
+                return Err(model.error_at(rule_span, "no possible pair for fixed_total_number"));
+            }
+            if !proj.allow_multapses {
+                return Err(model.error_at(rule_span, "fixed_total_number without multapses is not supported; set allow_multapses = true"));
+            }
+            let mut rng = stream(u32::MAX as u64);
+            let mut made = 0u64;
+            while made < *n {
+                let (s, t) = (rng.random_range(0..ns), rng.random_range(0..nt));
+                if autapse_ok(s, t) {
+                    add(&mut rng, s, t, syn)?;
+                    made += 1;
+                }
+            }
+        }
+        Rule::OneToOne {} => {
+            if ns != nt {
+                return Err(model.error_at(
+                    rule_span,
+                    format!(
+                        "one_to_one needs equal sizes ({} has {ns}, {} has {nt})",
+                        src.name, tgt.name
+                    ),
+                ));
+            }
+            let mut rng = stream(0);
+            for i in 0..ns {
+                add(&mut rng, i, i, syn)?;
+            }
+        }
+        Rule::AllToAll {} => {
+            for s in 0..ns {
+                let mut rng = stream(s as u64);
+                for t in 0..nt {
+                    if autapse_ok(s, t) {
+                        add(&mut rng, s, t, syn)?;
+                    }
+                }
+            }
+        }
+        Rule::File { path } => {
+            let path = model.resolve(path);
+            let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
+                path: path.clone(),
+                source,
+            })?;
+            let bad = |row: usize, m: String| Error::Data {
+                path: path.clone(),
+                message: format!(
+                    "row {row}: {m}; expected `source,target[,weight][,delay]` with source in 0..{ns}, target in 0..{nt}"
+                ),
+            };
+            let mut rng = stream(0);
+            let mut cols: Option<Vec<String>> = None;
+            for (row, line) in text.lines().enumerate() {
+                let line = line.trim();
+                if line.is_empty() {
+                    continue;
+                }
+                if cols.is_none() {
+                    let c: Vec<String> = line.split(',').map(|x| x.trim().to_lowercase()).collect();
+                    if c.first().map(String::as_str) != Some("source")
+                        || c.get(1).map(String::as_str) != Some("target")
+                    {
+                        return Err(bad(
+                            row + 1,
+                            "the header must start with `source,target`".into(),
+                        ));
+                    }
+                    cols = Some(c);
+                    continue;
+                }
+                let c = cols.as_ref().expect("header read");
+                let f: Vec<&str> = line.split(',').map(str::trim).collect();
+                if f.len() != c.len() {
+                    return Err(bad(
+                        row + 1,
+                        format!("{} fields, header has {}", f.len(), c.len()),
+                    ));
+                }
+                let s: usize = f[0]
+                    .parse()
+                    .map_err(|_| bad(row + 1, format!("source `{}` is not an index", f[0])))?;
+                let t: usize = f[1]
+                    .parse()
+                    .map_err(|_| bad(row + 1, format!("target `{}` is not an index", f[1])))?;
+                if s >= ns || t >= nt {
+                    return Err(bad(row + 1, format!("pair ({s}, {t}) is out of range")));
+                }
+                let mut w = wsamp.draw(&mut rng, 0);
+                let mut d = match const_delay {
+                    Some(d) => d,
+                    None => to_ticks(dsamp.draw(&mut rng, 0))?,
+                };
+                for (name, val) in c.iter().zip(&f).skip(2) {
+                    let x: f64 = val
+                        .parse()
+                        .map_err(|_| bad(row + 1, format!("{name} `{val}` is not a number")))?;
+                    match name.as_str() {
+                        "weight" if x.is_finite() => w = x,
+                        "weight" => return Err(bad(row + 1, format!("weight {x} is not finite"))),
+                        "delay" => d = to_ticks(x).map_err(|_| bad(row + 1, format!("delay {x} ms is not a valid delay (> 0, >= the resolution for grid targets)")))?,
+                        other => return Err(bad(row + 1, format!("unknown column `{other}`"))),
+                    }
+                }
+                syn.push(src.offset + s as u32, tgt.offset + t as u32, w as f32, d);
+            }
+        }
+    }
+    Ok(())
+}

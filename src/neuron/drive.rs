@@ -1,0 +1,160 @@
+//! Poisson drive: independent Poisson input per target neuron, generated lazily.
+//!
+//! Each driven neuron owns one random stream (seeded from the run seed and the neuron's global
+//! index, so it does not depend on shards or threads) and the time of its next arrival. The
+//! superposition of several Poisson sources onto one neuron is a Poisson process with the summed
+//! rate; each arrival picks its source with probability proportional to the source's rate.
+//! Exact populations consume arrivals lazily (no queue entry per external event); grid
+//! populations draw a Poisson count per source per step, as NEST and Brian2 do.
+
+use crate::time::Time;
+use rand::{Rng, RngExt, SeedableRng};
+use rand_distr::{Distribution, Exp1, Poisson};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+/// One Poisson source onto one neuron.
+#[derive(Copy, Clone, Debug)]
+pub struct Source {
+    /// Rate in Hz.
+    pub rate_hz: f64,
+    /// Weight of each arrival (model units: mV for `lif_delta`, pA for `lif_exp`).
+    pub weight: f64,
+}
+
+/// A random stream for model object `stream` of a run with seed `seed`.
+pub fn stream_rng(seed: u64, stream: u64) -> Xoshiro256PlusPlus {
+    // SplitMix-style mixing of the pair, then the generator's own seeding (SplitMix64).
+    let mut z = seed ^ stream.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    Xoshiro256PlusPlus::seed_from_u64(z ^ (z >> 31))
+}
+
+/// Stream ids by kind of model object (high bits), combined with an object index.
+pub mod streams {
+    /// Poisson drive of neuron `i`: `POISSON | i`.
+    pub const POISSON: u64 = 1 << 40;
+    /// Initial-value draws of population parameters.
+    pub const PARAMS: u64 = 2 << 40;
+    /// Connectivity generation of projection `p`.
+    pub const CONNECT: u64 = 3 << 40;
+}
+
+/// Lazily generated Poisson input for the neurons of one population.
+pub struct Drive {
+    /// Per neuron: range into `sources`.
+    start: Vec<u32>,
+    sources: Vec<Source>,
+    /// Per neuron: total rate in 1/ms (0 = not driven).
+    total: Vec<f64>,
+    /// Per neuron: next arrival (exact mode).
+    next: Vec<Time>,
+    rng: Vec<Xoshiro256PlusPlus>,
+    /// Per source, for grid mode: the Poisson distribution of counts per step.
+    per_step: Vec<Option<Poisson<f64>>>,
+}
+
+impl Drive {
+    /// Builds the drive from each neuron's list of sources. `global0` is the global index of
+    /// local neuron 0 (for the random streams).
+    pub fn new(seed: u64, global0: u32, per_neuron: &[Vec<Source>]) -> Drive {
+        let mut start = Vec::with_capacity(per_neuron.len() + 1);
+        let mut sources = Vec::new();
+        let mut total = Vec::with_capacity(per_neuron.len());
+        start.push(0);
+        for list in per_neuron {
+            sources.extend(list.iter().copied().filter(|s| s.rate_hz > 0.0));
+            start.push(sources.len() as u32);
+            total.push(list.iter().map(|s| s.rate_hz.max(0.0)).sum::<f64>() / 1000.0);
+        }
+        let rng = (0..per_neuron.len())
+            .map(|i| stream_rng(seed, streams::POISSON | (global0 as u64 + i as u64)))
+            .collect();
+        Drive {
+            start,
+            sources,
+            total,
+            next: vec![Time::NEVER; per_neuron.len()],
+            rng,
+            per_step: Vec::new(),
+        }
+    }
+
+    /// True if neuron `i` receives Poisson input.
+    #[inline]
+    pub fn is_driven(&self, i: usize) -> bool {
+        self.total[i] > 0.0
+    }
+
+    /// Next arrival of neuron `i` (exact mode).
+    #[inline]
+    pub fn next(&self, i: usize) -> Time {
+        self.next[i]
+    }
+
+    /// Draws the first arrival after `t` for every driven neuron (exact mode).
+    pub fn start_exact(&mut self, t: Time) {
+        for i in 0..self.total.len() {
+            if self.is_driven(i) {
+                self.next[i] = t;
+                self.advance(i);
+            }
+        }
+    }
+
+    /// Takes neuron `i`'s pending arrival: returns its weight and draws the next one.
+    pub fn take(&mut self, i: usize) -> f64 {
+        let w = self.pick_weight(i);
+        self.advance(i);
+        w
+    }
+
+    fn pick_weight(&mut self, i: usize) -> f64 {
+        let (a, b) = (self.start[i] as usize, self.start[i + 1] as usize);
+        if b - a == 1 {
+            return self.sources[a].weight;
+        }
+        let mut u = self.rng[i].random::<f64>() * self.total[i] * 1000.0;
+        for s in &self.sources[a..b] {
+            if u < s.rate_hz {
+                return s.weight;
+            }
+            u -= s.rate_hz;
+        }
+        self.sources[b - 1].weight
+    }
+
+    fn advance(&mut self, i: usize) {
+        let gap: f64 = Exp1.sample(&mut self.rng[i]);
+        let dt = Time::from_ms(gap / self.total[i]).unwrap_or(Time::NEVER);
+        self.next[i] = self.next[i].saturating_add(dt);
+    }
+
+    /// Prepares per-step count distributions for grid mode with step `h_ms`.
+    pub fn start_grid(&mut self, h_ms: f64) {
+        self.per_step = self
+            .sources
+            .iter()
+            .map(|s| Poisson::new(s.rate_hz / 1000.0 * h_ms).ok())
+            .collect();
+    }
+
+    /// Grid mode: the summed weight of neuron `i`'s arrivals during one step.
+    #[inline]
+    pub fn step_input(&mut self, i: usize) -> f64 {
+        let (a, b) = (self.start[i] as usize, self.start[i + 1] as usize);
+        let mut sum = 0.0;
+        for k in a..b {
+            if let Some(p) = &self.per_step[k] {
+                let n: f64 = sample_count(p, &mut self.rng[i]);
+                sum += n * self.sources[k].weight;
+            }
+        }
+        sum
+    }
+}
+
+#[inline]
+fn sample_count<R: Rng + ?Sized>(p: &Poisson<f64>, rng: &mut R) -> f64 {
+    p.sample(rng)
+}

@@ -1,0 +1,108 @@
+//! Neuron populations: state, dynamics and input handling.
+//!
+//! A [`Population`] is a contiguous block of neurons sharing one model. The engine hands it
+//! slices of synapses to deliver (`targets` are *local* indices), queue entries addressed to it
+//! (predicted crossings, Poisson flushes, grid steps), and an end-of-tick call after all entries
+//! of a tick. Spikes go out through [`Ctx::spikes`]. `neuron` never sees shards, files or the
+//! connectome: only local indices, times and weights.
+//!
+//! Models:
+//! - [`lif_delta`]: LIF with voltage-jump synapses (NEST `iaf_psc_delta_ps` exact, or
+//!   `iaf_psc_delta` on a grid);
+//! - [`lif_exp`]: LIF with exponential synaptic currents (NEST `iaf_psc_exp_ps`);
+//! - [`source`]: spike-list sources (NEST `spike_generator` + `parrot_neuron`).
+
+pub mod drive;
+pub mod exact;
+pub mod expsum;
+pub mod lif_delta;
+pub mod lif_exp;
+pub mod source;
+
+use crate::engine::queue::Scheduler;
+use crate::time::Time;
+
+/// What a population may touch while it handles an entry.
+pub struct Ctx<'a> {
+    /// The shard's scheduler, for predicted crossings and flushes.
+    pub queue: &'a mut dyn Scheduler,
+    /// Spikes emitted: `(time, local index)`; the engine drains it after every call.
+    pub spikes: &'a mut Vec<(Time, u32)>,
+    /// Global index of the population's local neuron 0 (for entries addressed by neuron).
+    pub offset: u32,
+    /// Length of a synchronisation window (the smallest delay): a Poisson-driven neuron must
+    /// be brought up to date at least once per window.
+    pub window: Time,
+}
+
+/// How a model treats input that arrives while the neuron is refractory.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefractoryInput {
+    /// Input arriving during the refractory period is lost (NEST `iaf_psc_delta`).
+    Discard,
+    /// Input is kept: for `lif_delta` it is added at the end of the refractory period, decayed
+    /// as if the membrane had integrated it; for `lif_exp` it enters the synaptic currents
+    /// (NEST `iaf_psc_exp_ps`).
+    Accumulate,
+}
+
+/// A state variable that can be recorded.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+pub enum StateVar {
+    /// Membrane potential (mV).
+    #[serde(rename = "V_m")]
+    Vm,
+    /// Excitatory synaptic current (pA), `lif_exp` only.
+    #[serde(rename = "I_syn_ex")]
+    ISynEx,
+    /// Inhibitory synaptic current (pA), `lif_exp` only.
+    #[serde(rename = "I_syn_in")]
+    ISynIn,
+}
+
+impl StateVar {
+    /// The name used in model files and output datasets.
+    pub fn name(self) -> &'static str {
+        match self {
+            StateVar::Vm => "V_m",
+            StateVar::ISynEx => "I_syn_ex",
+            StateVar::ISynIn => "I_syn_in",
+        }
+    }
+}
+
+/// A block of neurons of one model. See the module docs for the protocol.
+pub trait Population: Send {
+    /// Number of neurons.
+    fn len(&self) -> usize;
+    /// True if the population has no neurons.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Schedules whatever the population needs at the start (crossings, flushes, grid steps).
+    fn start(&mut self, t: Time, ctx: &mut Ctx);
+    /// Applies spike input arriving at `t`: weight `weights[k]` to local neuron `targets[k]`.
+    fn deliver(&mut self, t: Time, targets: &[u32], weights: &[f32], ctx: &mut Ctx);
+    /// Called once after all entries of tick `t` that touched this population.
+    fn end_tick(&mut self, t: Time, ctx: &mut Ctx);
+    /// Handles an entry of the given kind addressed to local neuron `local` (or to the whole
+    /// population for grid steps, `local == 0`).
+    fn wake(
+        &mut self,
+        t: Time,
+        kind: crate::engine::queue::Kind,
+        local: u32,
+        b: u32,
+        ctx: &mut Ctx,
+    );
+    /// Sets the constant input current `I_e` (pA) of a neuron from time `t` on.
+    fn set_current(&mut self, t: Time, local: u32, i_e: f64, ctx: &mut Ctx);
+    /// Reads a state variable at `t` (after the tick's inputs). Reading never changes the
+    /// outcome of a run: it only brings the neuron's own lazily processed events up to date,
+    /// which gives the same arithmetic whenever it happens. `None` if the model has no such
+    /// variable.
+    fn sample(&mut self, t: Time, local: u32, var: StateVar, ctx: &mut Ctx) -> Option<f64>;
+    /// Whether this population needs an end-of-tick call (it was touched since the last one).
+    fn needs_end_tick(&self) -> bool;
+}

@@ -1,0 +1,324 @@
+//! Recording a run to HDF5 (DESIGN §7).
+//!
+//! Layout of an output file:
+//! ```text
+//! /                      attrs: format = "hebb-output", version, model (the model file's text),
+//!                        model_path, seed, t_start_ms, t_stop_ms, complete (0 until the run ends),
+//!                        wall_time_s, spikes, synaptic_events, ...
+//! /spikes/time_ms        float64[n]  sorted by (time, neuron)
+//! /spikes/neuron         int64[n]    neuron ids
+//! /neurons/id            int64[N]
+//! /neurons/population    int16[N]    attr `labels`: JSON list of population names
+//! /state/<k>/time_ms     float64[T]  probe k's sample times
+//! /state/<k>/neuron      int64[K]
+//! /state/<k>/<variable>  float64[T, K]
+//! ```
+//! Spikes are written in chunks while the run goes (and the file flushed), so an interrupted
+//! run keeps what it recorded. The engine reports spikes almost in order (none earlier than one
+//! window before the last processed tick); the recorder sorts a buffer and writes only the part
+//! that can no longer receive earlier spikes.
+
+use crate::engine::Recorder;
+use crate::error::{Error, Result};
+use crate::ids::NeuronId;
+use crate::model::build::PopInfo;
+use crate::neuron::StateVar;
+use crate::time::Time;
+use hdf5::types::VarLenUnicode;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+const SPIKE_CHUNK: usize = 1 << 16;
+const SAMPLE_CHUNK: usize = 1024;
+
+/// Writes spikes and state samples of one run to an HDF5 file.
+pub struct H5Recorder {
+    path: PathBuf,
+    file: hdf5::File,
+    spike_t: hdf5::Dataset,
+    spike_n: hdf5::Dataset,
+    written: usize,
+    buf: Vec<(Time, u32)>,
+    /// Per neuron: recorded or not.
+    mask: Vec<bool>,
+    t_start: Time,
+    holdback: Time,
+    probes: Vec<ProbeOut>,
+    error: Option<Error>,
+}
+
+struct ProbeOut {
+    times: hdf5::Dataset,
+    vars: Vec<hdf5::Dataset>,
+    k: usize,
+    rows: usize,
+    buf_t: Vec<f64>,
+    buf_v: Vec<f64>,
+}
+
+/// Run metadata stored as root attributes.
+pub struct RunInfo<'a> {
+    /// Model file text.
+    pub model_text: &'a str,
+    /// Model file path.
+    pub model_path: &'a Path,
+    /// Seed.
+    pub seed: u64,
+    /// Recording start.
+    pub t_start: Time,
+    /// Run end.
+    pub t_stop: Time,
+}
+
+fn h5err(path: &Path, what: &str, e: hdf5::Error) -> Error {
+    Error::Hdf5 {
+        path: path.to_owned(),
+        message: format!("{what}: {e}"),
+    }
+}
+
+impl H5Recorder {
+    /// Creates the output file (overwriting it).
+    ///
+    /// `probes` gives, per probe, its neurons and variables; `window` is the engine's window.
+    pub fn create(
+        path: &Path,
+        pops: &[PopInfo],
+        probes: &[(Vec<NeuronId>, Vec<StateVar>)],
+        info: &RunInfo,
+        window: Time,
+    ) -> Result<H5Recorder> {
+        let e = |what: &str| {
+            let what = what.to_owned();
+            move |err: hdf5::Error| h5err(path, &what, err)
+        };
+        let file = hdf5::File::create(path).map_err(e("cannot create the output file"))?;
+        let n: usize = pops.iter().map(|p| p.size as usize).sum();
+        let mut mask = vec![false; n];
+        let mut pop_code = vec![0i16; n];
+        for (k, p) in pops.iter().enumerate() {
+            for i in p.offset..p.offset + p.size {
+                mask[i as usize] = p.record_spikes;
+                pop_code[i as usize] = k as i16;
+            }
+        }
+        let ids: Vec<i64> = (0..n as i64).collect();
+        let g = file.create_group("neurons").map_err(e("/neurons"))?;
+        g.new_dataset_builder()
+            .with_data(&ids)
+            .create("id")
+            .map_err(e("/neurons/id"))?;
+        let pd = g
+            .new_dataset_builder()
+            .with_data(&pop_code)
+            .create("population")
+            .map_err(e("/neurons/population"))?;
+        let labels: Vec<&str> = pops.iter().map(|p| p.name.as_str()).collect();
+        write_str_attr(
+            &pd,
+            "labels",
+            &serde_json::to_string(&labels).expect("strings serialise"),
+        )
+        .map_err(e("labels"))?;
+
+        write_str_attr(&file, "format", "hebb-output").map_err(e("attributes"))?;
+        write_str_attr(&file, "version", env!("CARGO_PKG_VERSION")).map_err(e("attributes"))?;
+        write_str_attr(&file, "model", info.model_text).map_err(e("attributes"))?;
+        write_str_attr(&file, "model_path", &info.model_path.display().to_string())
+            .map_err(e("attributes"))?;
+        write_attr(&file, "seed", info.seed).map_err(e("attributes"))?;
+        write_attr(&file, "t_start_ms", info.t_start.as_ms()).map_err(e("attributes"))?;
+        write_attr(&file, "t_stop_ms", info.t_stop.as_ms()).map_err(e("attributes"))?;
+        write_attr(&file, "complete", 0u8).map_err(e("attributes"))?;
+
+        let sg = file.create_group("spikes").map_err(e("/spikes"))?;
+        let spike_t = sg
+            .new_dataset::<f64>()
+            .chunk(SPIKE_CHUNK)
+            .shape(hdf5::SimpleExtents::resizable([0usize]))
+            .create("time_ms")
+            .map_err(e("/spikes/time_ms"))?;
+        let spike_n = sg
+            .new_dataset::<i64>()
+            .chunk(SPIKE_CHUNK)
+            .shape(hdf5::SimpleExtents::resizable([0usize]))
+            .create("neuron")
+            .map_err(e("/spikes/neuron"))?;
+
+        let mut outs = Vec::new();
+        if !probes.is_empty() {
+            let st = file.create_group("state").map_err(e("/state"))?;
+            for (k, (neurons, vars)) in probes.iter().enumerate() {
+                let g = st.create_group(&k.to_string()).map_err(e("/state"))?;
+                let ids: Vec<i64> = neurons.iter().map(|n| n.0 as i64).collect();
+                g.new_dataset_builder()
+                    .with_data(&ids)
+                    .create("neuron")
+                    .map_err(e("/state/neuron"))?;
+                let times = g
+                    .new_dataset::<f64>()
+                    .chunk(SAMPLE_CHUNK)
+                    .shape(hdf5::SimpleExtents::resizable([0usize]))
+                    .create("time_ms")
+                    .map_err(e("/state/time_ms"))?;
+                let mut ds = Vec::new();
+                for v in vars {
+                    ds.push(
+                        g.new_dataset::<f64>()
+                            .chunk((SAMPLE_CHUNK.min(64), ids.len().max(1)))
+                            .shape(hdf5::SimpleExtents::resizable([0usize, ids.len()]))
+                            .create(v.name())
+                            .map_err(e("/state variable"))?,
+                    );
+                }
+                outs.push(ProbeOut {
+                    times,
+                    vars: ds,
+                    k: ids.len(),
+                    rows: 0,
+                    buf_t: Vec::new(),
+                    buf_v: Vec::new(),
+                });
+            }
+        }
+        Ok(H5Recorder {
+            path: path.to_owned(),
+            file,
+            spike_t,
+            spike_n,
+            written: 0,
+            buf: Vec::with_capacity(SPIKE_CHUNK * 2),
+            mask,
+            t_start: info.t_start,
+            holdback: window,
+            probes: outs,
+            error: None,
+        })
+    }
+
+    /// Spikes written so far.
+    pub fn spikes_written(&self) -> usize {
+        self.written
+    }
+
+    fn write_spikes(&mut self, upto: Option<Time>) -> Result<()> {
+        self.buf.sort_unstable();
+        let cut = match upto {
+            Some(t) => self.buf.partition_point(|s| s.0 < t),
+            None => self.buf.len(),
+        };
+        if cut == 0 {
+            return Ok(());
+        }
+        let times: Vec<f64> = self.buf[..cut].iter().map(|s| s.0.as_ms()).collect();
+        let ids: Vec<i64> = self.buf[..cut].iter().map(|s| s.1 as i64).collect();
+        let (a, b) = (self.written, self.written + cut);
+        let e = |err| h5err(&self.path, "writing /spikes", err);
+        self.spike_t.resize([b]).map_err(e)?;
+        self.spike_n.resize([b]).map_err(e)?;
+        self.spike_t.write_slice(&times, a..b).map_err(e)?;
+        self.spike_n.write_slice(&ids, a..b).map_err(e)?;
+        self.written = b;
+        self.buf.drain(..cut);
+        self.file.flush().map_err(e)?;
+        Ok(())
+    }
+
+    fn write_probe(&mut self, k: usize) -> Result<()> {
+        let p = &mut self.probes[k];
+        let n = p.buf_t.len();
+        if n == 0 {
+            return Ok(());
+        }
+        let e = |err| h5err(&self.path, "writing /state", err);
+        let (a, b) = (p.rows, p.rows + n);
+        p.times.resize([b]).map_err(e)?;
+        p.times.write_slice(&p.buf_t, a..b).map_err(e)?;
+        let nv = p.vars.len();
+        for (v, ds) in p.vars.iter().enumerate() {
+            let mut block = Vec::with_capacity(n * p.k);
+            for r in 0..n {
+                for c in 0..p.k {
+                    block.push(p.buf_v[r * p.k * nv + c * nv + v]);
+                }
+            }
+            let arr =
+                ndarray::Array2::from_shape_vec((n, p.k), block).expect("block has n*k values");
+            ds.resize([b, p.k]).map_err(e)?;
+            ds.write_slice(&arr, (a..b, ..)).map_err(e)?;
+        }
+        p.rows = b;
+        p.buf_t.clear();
+        p.buf_v.clear();
+        Ok(())
+    }
+
+    /// Writes everything buffered and the final attributes, and marks the file complete.
+    pub fn finish(mut self, attrs: &[(&str, f64)]) -> Result<()> {
+        if let Some(err) = self.error.take() {
+            return Err(err);
+        }
+        self.write_spikes(None)?;
+        for k in 0..self.probes.len() {
+            self.write_probe(k)?;
+        }
+        let e = |err| h5err(&self.path, "writing attributes", err);
+        for (name, v) in attrs {
+            write_attr(&self.file, name, *v).map_err(e)?;
+        }
+        self.file
+            .attr("complete")
+            .and_then(|a| a.write_scalar(&1u8))
+            .map_err(e)?;
+        self.file.flush().map_err(e)?;
+        Ok(())
+    }
+}
+
+impl Recorder for H5Recorder {
+    fn spike(&mut self, t: Time, n: NeuronId) {
+        if t >= self.t_start && self.mask[n.index()] {
+            self.buf.push((t, n.0));
+        }
+    }
+
+    fn sample(&mut self, t: Time, probe: usize, values: &[f64]) {
+        let p = &mut self.probes[probe];
+        p.buf_t.push(t.as_ms());
+        p.buf_v.extend_from_slice(values);
+        if p.buf_t.len() >= SAMPLE_CHUNK
+            && self.error.is_none()
+            && let Err(e) = self.write_probe(probe)
+        {
+            self.error = Some(e);
+        }
+    }
+
+    fn progress(&mut self, t: Time) {
+        if self.buf.len() >= SPIKE_CHUNK && self.error.is_none() {
+            let safe = Time(t.0.saturating_sub(self.holdback.0));
+            if let Err(e) = self.write_spikes(Some(safe)) {
+                self.error = Some(e);
+            }
+        }
+    }
+}
+
+fn write_str_attr(loc: &hdf5::Location, name: &str, value: &str) -> hdf5::Result<()> {
+    let v =
+        VarLenUnicode::from_str(value).map_err(|e| hdf5::Error::from(e.to_string().as_str()))?;
+    loc.new_attr::<VarLenUnicode>()
+        .shape(())
+        .create(name)?
+        .write_scalar(&v)
+}
+
+fn write_attr<T: hdf5::H5Type>(loc: &hdf5::Location, name: &str, value: T) -> hdf5::Result<()> {
+    if let Ok(a) = loc.attr(name) {
+        return a.write_scalar(&value);
+    }
+    loc.new_attr::<T>()
+        .shape(())
+        .create(name)?
+        .write_scalar(&value)
+}

@@ -1,0 +1,217 @@
+//! Single-neuron models against their closed-form solutions (relative error <= 1e-9).
+
+mod common;
+
+use hebb::neuron::exact::ExactDynamics;
+use hebb::neuron::lif_delta::{LifDeltaExact, LifParams};
+use hebb::neuron::lif_exp::{LifExpExact, LifExpParams, psp_peak};
+use hebb::neuron::{RefractoryInput, StateVar};
+use hebb::time::Time;
+
+fn lif(t_ref: f64) -> LifParams {
+    LifParams {
+        tau_m: 10.0,
+        c_m: 250.0,
+        e_l: -70.0,
+        v_th: -55.0,
+        v_reset: -70.0,
+        t_ref,
+        refractory_input: RefractoryInput::Accumulate,
+    }
+}
+
+fn close(a: f64, b: f64, rel: f64) -> bool {
+    (a - b).abs() <= rel * b.abs().max(1e-300)
+}
+
+#[test]
+fn lif_exp_psp_shape_peak_time_and_height() {
+    let (tau_m, tau_s, c_m, w) = (10.0, 2.0, 250.0, 1000.0);
+    let p = LifExpParams {
+        lif: lif(2.0),
+        tau_syn_ex: tau_s,
+        tau_syn_in: 0.5,
+    };
+    let mut n = LifExpExact::new(p, vec![-70.0], vec![0.0]);
+    let t_in = Time::from_ms(1.0).unwrap();
+    n.input(0, t_in, w);
+    let kappa = tau_m * tau_s / (c_m * (tau_s - tau_m));
+    for &s in &[0.001, 0.1, 0.7, 1.5, 3.0, 5.0, 12.5, 40.0] {
+        let t = t_in + Time::from_ms(s).unwrap();
+        let v = n.sample(0, t, StateVar::Vm).unwrap();
+        let exact = -70.0 + w * kappa * ((-s / tau_s).exp() - (-s / tau_m).exp());
+        assert!(
+            close(v + 70.0, exact + 70.0, 1e-9),
+            "PSP at {s} ms: {v} vs {exact}"
+        );
+        let i = n.sample(0, t, StateVar::ISynEx).unwrap();
+        assert!(close(i, w * (-s / tau_s).exp(), 1e-9));
+    }
+    let (s_star, h) = psp_peak(tau_m, tau_s, c_m);
+    // Closed form of the peak time: ln(τm/τs)·τm·τs/(τm − τs).
+    let expect_s = (tau_m / tau_s).ln() * tau_m * tau_s / (tau_m - tau_s);
+    assert!(close(s_star, expect_s, 1e-12));
+    let at = |s: f64| {
+        n.sample(0, t_in + Time::from_ms(s).unwrap(), StateVar::Vm)
+            .unwrap()
+            + 70.0
+    };
+    assert!(
+        close(at(s_star), w * h, 1e-9),
+        "peak height {} vs {}",
+        at(s_star),
+        w * h
+    );
+    assert!(
+        at(s_star - 1e-3) < at(s_star) && at(s_star + 1e-3) < at(s_star),
+        "the peak is a maximum"
+    );
+}
+
+#[test]
+fn time_to_first_spike_under_constant_current() {
+    // V_inf = E_L + τ I / C = -70 + 10 * 500 / 250 = -50 > V_th = -55.
+    let (tau, i_e, c): (f64, f64, f64) = (10.0, 500.0, 250.0);
+    let v_inf = -70.0 + tau * i_e / c;
+    let exact = tau * ((v_inf - -70.0) / (v_inf - -55.0)).ln();
+    let mut d = LifDeltaExact::new(lif(2.0), vec![-70.0], vec![i_e]);
+    let t = d.predict(0, Time::ZERO).as_ms();
+    assert!(
+        close(t, exact, 1e-9),
+        "lif_delta first spike {t} vs {exact}"
+    );
+    let p = LifExpParams {
+        lif: lif(2.0),
+        tau_syn_ex: 2.0,
+        tau_syn_in: 0.5,
+    };
+    let mut e = LifExpExact::new(p, vec![-70.0], vec![i_e]);
+    let t = e.predict(0, Time::ZERO).as_ms();
+    assert!(close(t, exact, 1e-9), "lif_exp first spike {t} vs {exact}");
+}
+
+#[test]
+fn lif_delta_f_i_curve_matches_the_analytic_rate() {
+    // Each neuron gets a different I_e; no synapses. The period is t_ref + τ ln((V∞−V_r)/(V∞−θ)),
+    // each spike time rounded up to the 1 ps tick.
+    let currents = [380.0, 400.0, 450.0, 600.0, 1000.0, 2500.0];
+    let text = format!(
+        r#"
+[simulation]
+duration = 2000.0
+resolution = 0.1
+[[population]]
+name = "N"
+size = {}
+model = "lif_delta"
+tau_m = 10.0
+C_m = 250.0
+E_L = -70.0
+V_th = -55.0
+V_reset = -70.0
+t_ref = 2.0
+I_e = {:?}
+"#,
+        currents.len(),
+        currents
+    );
+    let out = common::simulate(&common::model(&text), None, None);
+    for (k, &i_e) in currents.iter().enumerate() {
+        let i_e: f64 = i_e;
+        let v_inf: f64 = -70.0 + 10.0 * i_e / 250.0;
+        let period = 2.0 + 10.0 * ((v_inf + 70.0) / (v_inf + 55.0)).ln();
+        let ts: Vec<f64> = out
+            .spikes
+            .iter()
+            .filter(|s| s.1 == k as u32)
+            .map(|s| s.0.as_ms())
+            .collect();
+        assert!(ts.len() >= 2, "I_e = {i_e}: {} spikes", ts.len());
+        let measured = (ts[ts.len() - 1] - ts[0]) / (ts.len() - 1) as f64;
+        assert!(
+            close(measured, period, 1e-9),
+            "I_e = {i_e}: period {measured} vs {period}"
+        );
+        let rate = 1000.0 / period;
+        assert!(close(1000.0 / measured, rate, 1e-9));
+        // First spike at the closed-form time.
+        let first = 10.0 * ((v_inf + 70.0) / (v_inf + 55.0)).ln();
+        assert!(
+            (ts[0] - first).abs() <= 1e-9,
+            "first spike {} vs {first}",
+            ts[0]
+        );
+    }
+}
+
+#[test]
+fn inputs_at_the_same_tick_are_summed_before_the_threshold_test() {
+    // +20 mV and -10 mV arriving at exactly 5 ms: 15 mV below threshold (20 mV above rest):
+    // no spike; NEST iaf_psc_delta_ps semantics. A +25 mV at 10 ms alone does spike.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("edges.csv"),
+        "source,target,weight\n0,0,20\n1,0,-10\n2,0,25\n",
+    )
+    .unwrap();
+    let text = r#"
+[simulation]
+duration = 20.0
+[[population]]
+name = "S"
+size = 3
+model = "spike_source"
+spike_times = [[5.0], [5.0], [10.0]]
+[[population]]
+name = "N"
+size = 1
+model = "lif_delta"
+tau_m = 10.0
+E_L = 0.0
+V_th = 20.0
+V_reset = 0.0
+t_ref = 2.0
+[[projection]]
+source = "S"
+target = "N"
+rule = { file = { path = "edges.csv" } }
+weight = 0.0
+delay = 1.0
+"#;
+    let m = hebb::model::Model::parse(text, &dir.path().join("m.toml")).unwrap();
+    let out = common::simulate(&m, None, None);
+    let n_spikes: Vec<f64> = out
+        .spikes
+        .iter()
+        .filter(|s| s.1 == 3)
+        .map(|s| s.0.as_ms())
+        .collect();
+    assert_eq!(
+        n_spikes,
+        vec![11.0],
+        "only the lone 25 mV input at 11 ms fires"
+    );
+}
+
+#[test]
+fn refractory_end_is_exact_and_input_then_is_applied() {
+    let mut d = LifDeltaExact::new(
+        LifParams {
+            refractory_input: RefractoryInput::Discard,
+            ..lif(2.0)
+        },
+        vec![-70.0],
+        vec![0.0],
+    );
+    d.fire(0, Time::from_ms(1.0).unwrap());
+    d.input(0, Time::from_ms(2.5).unwrap(), 5.0); // refractory: discarded
+    assert_eq!(
+        d.sample(0, Time::from_ms(2.9).unwrap(), StateVar::Vm),
+        Some(-70.0)
+    );
+    d.input(0, Time::from_ms(3.0).unwrap(), 5.0); // exactly t_spike + t_ref: applied
+    assert_eq!(
+        d.sample(0, Time::from_ms(3.0).unwrap(), StateVar::Vm),
+        Some(-65.0)
+    );
+}

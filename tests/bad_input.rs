@@ -1,0 +1,126 @@
+//! Bad input gets a clear message naming the file, key and line, exit code 2, and no panic.
+
+use std::process::Command;
+
+const GOOD: &str = r#"
+[simulation]
+duration = 10.0
+[[population]]
+name = "N"
+size = 10
+model = "lif_delta"
+tau_m = 20.0
+E_L = -70.0
+V_th = -55.0
+V_reset = -70.0
+t_ref = 2.0
+[[projection]]
+source = "N"
+target = "N"
+rule = { pairwise_bernoulli = { p = 0.5 } }
+weight = 1.0
+delay = 1.5
+"#;
+
+fn run_model(text: &str) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, text).unwrap();
+    run_path(&path.to_string_lossy())
+}
+
+fn run_path(path: &str) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_hebb"))
+        .args(["run", "-q", "--no-output", path])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "no panic: {stderr}");
+    (out.status.code().unwrap_or(-1), stderr)
+}
+
+/// (what, replace this, with this, expected fragments of the message)
+const CASES: &[(&str, &str, &str, &[&str])] = &[
+    (
+        "unknown key",
+        "t_ref = 2.0",
+        "t_ref = 2.0\ntau_x = 1.0",
+        &["line 13", "unknown field `tau_x`", "tau_m"],
+    ),
+    (
+        "wrong type",
+        "size = 10",
+        "size = \"ten\"",
+        &["line 6", "invalid type"],
+    ),
+    (
+        "negative delay",
+        "delay = 1.5",
+        "delay = -1.5",
+        &["line 18", "delays must be > 0"],
+    ),
+    (
+        "delay below the tick",
+        "delay = 1.5",
+        "delay = 1e-12",
+        &["line 18", "below the 1e-9 ms tick"],
+    ),
+    (
+        "NaN weight",
+        "weight = 1.0",
+        "weight = nan",
+        &["line 17", "NaN and inf are not allowed"],
+    ),
+    (
+        "tau <= 0",
+        "tau_m = 20.0",
+        "tau_m = 0.0",
+        &["line 8", "got 0", "> 0"],
+    ),
+    (
+        "empty population",
+        "size = 10",
+        "size = 0",
+        &["line 6", "empty", "at least one neuron"],
+    ),
+    (
+        "unknown population",
+        "target = \"N\"",
+        "target = \"M\"",
+        &["line 15", "unknown population `M`", "known: N"],
+    ),
+    (
+        "reset above threshold",
+        "V_reset = -70.0",
+        "V_reset = -50.0",
+        &["V_reset", "below V_th"],
+    ),
+];
+
+#[test]
+fn each_bad_input_is_reported_with_exit_code_2() {
+    let (code, err) = run_model(GOOD);
+    assert_eq!(code, 0, "the good model runs: {err}");
+    for (what, from, to, expect) in CASES {
+        assert!(GOOD.contains(from), "{what}: case text");
+        let (code, err) = run_model(&GOOD.replacen(from, to, 1));
+        assert_eq!(code, 2, "{what}: exit code, message {err}");
+        assert!(err.contains("bad.toml"), "{what}: names the file: {err}");
+        for e in *expect {
+            assert!(
+                err.contains(e),
+                "{what}: message should contain `{e}`: {err}"
+            );
+        }
+    }
+}
+
+#[test]
+fn missing_file_is_exit_code_2() {
+    let (code, err) = run_path("/nonexistent/model.toml");
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("/nonexistent/model.toml") && err.contains("No such file"),
+        "{err}"
+    );
+}

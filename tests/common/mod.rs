@@ -1,0 +1,63 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use hebb::engine::{Recorder, Simulation};
+use hebb::ids::NeuronId;
+use hebb::model::Model;
+use hebb::model::build::build;
+use hebb::time::Time;
+use std::path::Path;
+
+/// Collects spikes and samples in memory.
+#[derive(Default)]
+pub struct Collect {
+    pub spikes: Vec<(Time, u32)>,
+    pub samples: Vec<(Time, Vec<f64>)>,
+}
+
+impl Recorder for Collect {
+    fn spike(&mut self, t: Time, n: NeuronId) {
+        self.spikes.push((t, n.0));
+    }
+    fn sample(&mut self, t: Time, _probe: usize, values: &[f64]) {
+        self.samples.push((t, values.to_vec()));
+    }
+}
+
+/// Parses a model from text.
+pub fn model(text: &str) -> Model {
+    Model::parse(text, Path::new("test.toml")).expect("test model parses")
+}
+
+/// Runs a model for its whole duration and returns the sorted spikes and the samples.
+pub fn simulate(
+    m: &Model,
+    seed: Option<u64>,
+    scheduler: Option<hebb::engine::queue::SchedulerKind>,
+) -> Collect {
+    let net = build(m, seed, scheduler).expect("test model builds");
+    let stop = net.warmup + net.duration;
+    let mut sim = Simulation::new(net.blueprint);
+    let mut c = Collect::default();
+    sim.run_until(stop, &mut c);
+    c.spikes.sort_unstable();
+    c
+}
+
+/// Mean over neurons with >= 3 spikes of the CV of their inter-spike intervals.
+pub fn mean_cv(spikes: &[(Time, u32)], n: usize, from: Time) -> f64 {
+    let mut per: Vec<Vec<f64>> = vec![Vec::new(); n];
+    for &(t, i) in spikes {
+        if t >= from {
+            per[i as usize].push(t.as_ms());
+        }
+    }
+    let mut cvs = Vec::new();
+    for ts in per.iter().filter(|ts| ts.len() >= 3) {
+        let isi: Vec<f64> = ts.windows(2).map(|w| w[1] - w[0]).collect();
+        let m = isi.iter().sum::<f64>() / isi.len() as f64;
+        let v = isi.iter().map(|x| (x - m).powi(2)).sum::<f64>() / isi.len() as f64;
+        cvs.push(v.sqrt() / m);
+    }
+    cvs.iter().sum::<f64>() / cvs.len() as f64
+}

@@ -1,0 +1,164 @@
+//! The benchmark networks against the published and NEST figures, and determinism.
+
+mod common;
+
+use hebb::engine::queue::SchedulerKind;
+use hebb::model::Model;
+use hebb::time::Time;
+use std::path::Path;
+
+fn load(name: &str) -> Model {
+    Model::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("models")
+            .join(name),
+    )
+    .expect("bundled model loads")
+}
+
+#[test]
+fn brette_b4_rate() {
+    // Brette et al. 2007 benchmark 4: NEST and Brian2 give 9.0–9.9 Hz.
+    let m = load("brette_b4.toml");
+    let out = common::simulate(&m, None, None);
+    let from = Time::from_ms(100.0).unwrap();
+    let n = out.spikes.iter().filter(|s| s.0 >= from).count();
+    let rate = n as f64 / (4000.0 * 10.0);
+    assert!((8.0..=11.0).contains(&rate), "B4 mean rate {rate} Hz");
+}
+
+#[test]
+fn brunel_rate_and_irregularity() {
+    // NEST 3.10 brunel_delta: 32.0 Hz, mean CV 0.17.
+    let m = load("brunel.toml");
+    let out = common::simulate(&m, None, None);
+    let from = Time::from_ms(100.0).unwrap();
+    let n = out.spikes.iter().filter(|s| s.0 >= from).count();
+    let rate = n as f64 / 12_500.0;
+    let cv = common::mean_cv(&out.spikes, 12_500, from);
+    assert!((28.0..=36.0).contains(&rate), "Brunel rate {rate} Hz");
+    assert!((0.12..=0.22).contains(&cv), "Brunel mean CV {cv}");
+}
+
+const SMALL: &str = r#"
+[simulation]
+duration = 300.0
+warmup = 20.0
+seed = 7
+[[population]]
+name = "E"
+size = 200
+model = "lif_exp"
+tau_m = 10.0
+E_L = -65.0
+V_th = -50.0
+V_reset = -65.0
+t_ref = 2.0
+tau_syn_ex = 0.5
+tau_syn_in = 3.0
+V_m = { uniform = [-65.0, -50.0] }
+[[population]]
+name = "D"
+size = 100
+model = "lif_delta"
+tau_m = 20.0
+E_L = 0.0
+V_th = 20.0
+V_reset = 10.0
+t_ref = 2.0
+[[projection]]
+source = "E"
+target = "E"
+rule = { pairwise_bernoulli = { p = 0.1 } }
+weight = { normal = { mean = 150.0, std = 50.0 } }
+delay = { uniform = [0.5, 2.0] }
+[[projection]]
+source = "E"
+target = "D"
+rule = { fixed_indegree = { indegree = 20 } }
+weight = 1.0
+delay = 0.7
+[[projection]]
+source = "D"
+target = "E"
+rule = { fixed_outdegree = { outdegree = 10 } }
+weight = -200.0
+delay = 1.1
+[[stimulus]]
+type = "poisson"
+target = "E"
+rate = 2000.0
+weight = 120.0
+[[stimulus]]
+type = "poisson"
+target = "D"
+rate = 800.0
+weight = 1.5
+[[record.state]]
+population = "E"
+count = 3
+variables = ["V_m", "I_syn_ex"]
+interval = 0.5
+"#;
+
+#[test]
+fn same_seed_same_spikes_and_state_with_either_scheduler() {
+    let m = common::model(SMALL);
+    let a = common::simulate(&m, None, Some(SchedulerKind::Calendar));
+    let b = common::simulate(&m, None, Some(SchedulerKind::Calendar));
+    let c = common::simulate(&m, None, Some(SchedulerKind::Heap));
+    assert!(
+        a.spikes.len() > 1000,
+        "the test network is active: {} spikes",
+        a.spikes.len()
+    );
+    assert_eq!(a.spikes, b.spikes);
+    assert_eq!(
+        a.spikes, c.spikes,
+        "heap and calendar schedulers give the same spikes"
+    );
+    let bits = |x: &common::Collect| {
+        x.samples
+            .iter()
+            .flat_map(|(t, v)| std::iter::once(t.0).chain(v.iter().map(|f| f.to_bits())))
+            .collect::<Vec<u64>>()
+    };
+    assert_eq!(bits(&a), bits(&b));
+    assert_eq!(bits(&a), bits(&c));
+    let d = common::simulate(&m, Some(8), None);
+    assert_ne!(a.spikes, d.spikes, "another seed gives another run");
+}
+
+#[test]
+fn same_seed_gives_bit_identical_output_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = common::model(SMALL);
+    let run = |name: &str| {
+        let path = dir.path().join(name);
+        let opts = hebb::run::RunOptions {
+            output: Some(path.clone()),
+            ..Default::default()
+        };
+        hebb::run::run(&m, &opts).unwrap();
+        let f = hdf5::File::open(&path).unwrap();
+        let t: Vec<f64> = f.dataset("spikes/time_ms").unwrap().read_raw().unwrap();
+        let n: Vec<i64> = f.dataset("spikes/neuron").unwrap().read_raw().unwrap();
+        let v: Vec<f64> = f.dataset("state/0/V_m").unwrap().read_raw().unwrap();
+        let complete: u8 = f.attr("complete").unwrap().read_scalar().unwrap();
+        assert_eq!(complete, 1);
+        (
+            t.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+            n,
+            v.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+        )
+    };
+    let (a, b) = (run("a.h5"), run("b.h5"));
+    assert!(!a.0.is_empty() && !a.2.is_empty());
+    assert_eq!(a, b);
+    // Spikes are sorted by time and none precede the warm-up.
+    let t: Vec<f64> = a.0.iter().map(|&x| f64::from_bits(x)).collect();
+    assert!(t.windows(2).all(|w| w[0] <= w[1]));
+    assert!(t[0] >= 20.0);
+    // 3 neurons x 600 samples.
+    assert_eq!(a.2.len(), 3 * 600);
+}
