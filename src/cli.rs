@@ -56,6 +56,26 @@ enum Command {
         /// A model file (.toml) or a run's output (.h5).
         file: PathBuf,
     },
+    /// Plot a spike raster above population rates from a run's output (PNG).
+    Plot {
+        /// The run's output (.h5).
+        output: PathBuf,
+        /// Start of the window (ms).
+        #[arg(long, value_name = "MS")]
+        from: Option<f64>,
+        /// End of the window (ms).
+        #[arg(long, value_name = "MS")]
+        to: Option<f64>,
+        /// Only this population.
+        #[arg(long)]
+        group: Option<String>,
+        /// Bin width of the rate traces (ms).
+        #[arg(long, default_value_t = 5.0, value_name = "MS")]
+        bin: f64,
+        /// The figure (PNG).
+        #[arg(short = 'o', long = "out")]
+        figure: PathBuf,
+    },
 }
 
 #[derive(Copy, Clone, clap::ValueEnum)]
@@ -144,6 +164,28 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Inspect { file } => crate_inspect(&file),
+        Command::Plot {
+            output,
+            from,
+            to,
+            group,
+            bin,
+            figure,
+        } => {
+            let data = hebb::analysis::read(&output)?;
+            let opts = hebb::plot::PlotOptions {
+                from_ms: from,
+                to_ms: to,
+                population: group,
+                bin_ms: bin,
+                ..Default::default()
+            };
+            hebb::plot::raster_and_rates(&data, &opts, &figure)?;
+            if !cli.quiet {
+                println!("wrote {}", figure.display());
+            }
+            Ok(())
+        }
     }
 }
 

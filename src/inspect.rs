@@ -108,88 +108,33 @@ pub fn model_report(model: &Model) -> Result<String> {
 }
 
 /// Describes a run's output file: spikes, rates and mean CV of ISIs per population.
-pub fn output_report(path: &std::path::Path) -> Result<String> {
-    let err = |what: &str, e: hdf5::Error| crate::error::Error::Hdf5 {
-        path: path.to_owned(),
-        message: format!("{what}: {e}; is this a hebb output file?"),
-    };
-    let f = hdf5::File::open(path).map_err(|e| err("cannot open", e))?;
-    let times: Vec<f64> = f
-        .dataset("spikes/time_ms")
-        .and_then(|d| d.read_raw())
-        .map_err(|e| err("/spikes/time_ms", e))?;
-    let neurons: Vec<i64> = f
-        .dataset("spikes/neuron")
-        .and_then(|d| d.read_raw())
-        .map_err(|e| err("/spikes/neuron", e))?;
-    let pop_ds = f
-        .dataset("neurons/population")
-        .map_err(|e| err("/neurons/population", e))?;
-    let pop: Vec<i16> = pop_ds
-        .read_raw()
-        .map_err(|e| err("/neurons/population", e))?;
-    let labels: hdf5::types::VarLenUnicode = pop_ds
-        .attr("labels")
-        .and_then(|a| a.read_scalar())
-        .map_err(|e| err("/neurons/population labels", e))?;
-    let labels: Vec<String> =
-        serde_json::from_str(labels.as_str()).map_err(|e| crate::error::Error::Hdf5 {
-            path: path.to_owned(),
-            message: format!("/neurons/population labels: {e}"),
-        })?;
-    let t0: f64 = f
-        .attr("t_start_ms")
-        .and_then(|a| a.read_scalar())
-        .map_err(|e| err("t_start_ms", e))?;
-    let t1: f64 = f
-        .attr("t_stop_ms")
-        .and_then(|a| a.read_scalar())
-        .map_err(|e| err("t_stop_ms", e))?;
-    let n = pop.len();
-    let mut per: Vec<Vec<f64>> = vec![Vec::new(); n];
-    for (&t, &i) in times.iter().zip(&neurons) {
-        if let Some(v) = usize::try_from(i).ok().and_then(|i| per.get_mut(i)) {
-            v.push(t);
-        }
-    }
+pub fn output_report(path: &std::path::Path) -> anyhow::Result<String> {
+    let data = crate::analysis::read(path)?;
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{}: recorded {t0:.1}–{t1:.1} ms, {} spikes, {n} neurons",
+        "{}: recorded {:.1}–{:.1} ms, {} spikes, {} neurons",
         path.display(),
-        times.len()
+        data.t_start_ms,
+        data.t_stop_ms,
+        data.times_ms.len(),
+        data.ids.len()
     );
     let _ = writeln!(
         s,
-        "{:<14} {:>8} {:>10} {:>10} {:>8}",
-        "population", "neurons", "spikes", "rate (Hz)", "CV ISI"
+        "{:<14} {:>8} {:>10} {:>10} {:>8} {:>8}",
+        "population", "neurons", "spikes", "rate (Hz)", "CV ISI", "active"
     );
-    for (k, name) in labels.iter().enumerate() {
-        let members: Vec<usize> = (0..n).filter(|&i| pop[i] as usize == k).collect();
-        let spikes: usize = members.iter().map(|&i| per[i].len()).sum();
-        let cvs: Vec<f64> = members.iter().filter_map(|&i| cv_isi(&per[i])).collect();
-        let cv = if cvs.is_empty() {
-            "-".to_owned()
-        } else {
-            format!("{:.3}", cvs.iter().sum::<f64>() / cvs.len() as f64)
-        };
-        let rate = spikes as f64 / (members.len().max(1) as f64 * (t1 - t0) / 1000.0);
+    for p in crate::analysis::stats(&data, data.t_start_ms, data.t_stop_ms) {
+        let cv = p
+            .cv_isi
+            .map(|c| format!("{c:.3}"))
+            .unwrap_or_else(|| "-".into());
         let _ = writeln!(
             s,
-            "{name:<14} {:>8} {spikes:>10} {rate:>10.3} {cv:>8}",
-            members.len()
+            "{:<14} {:>8} {:>10} {:>10.3} {:>8} {:>8.3}",
+            p.name, p.n_neurons, p.spikes, p.rate_hz, cv, p.fraction_active
         );
     }
     Ok(s)
-}
-
-/// Coefficient of variation of the inter-spike intervals of sorted spike times (≥ 3 spikes).
-pub fn cv_isi(times: &[f64]) -> Option<f64> {
-    if times.len() < 3 {
-        return None;
-    }
-    let isi: Vec<f64> = times.windows(2).map(|w| w[1] - w[0]).collect();
-    let m = isi.iter().sum::<f64>() / isi.len() as f64;
-    let var = isi.iter().map(|x| (x - m).powi(2)).sum::<f64>() / isi.len() as f64;
-    Some(var.sqrt() / m)
 }

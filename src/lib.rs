@@ -5,6 +5,7 @@
 //! (model files → a built network); [`record`] (HDF5 output); [`analysis`] and [`plot`].
 #![warn(missing_docs)]
 
+pub mod analysis;
 pub mod connectome;
 pub mod engine;
 pub mod error;
@@ -12,6 +13,7 @@ pub mod ids;
 pub mod inspect;
 pub mod model;
 pub mod neuron;
+pub mod plot;
 pub mod record;
 pub mod run;
 pub mod time;

@@ -13,9 +13,9 @@ enum Op {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        3 => (0u64..5_000_000_000, 0u8..7, 0u32..50, 0u32..4).prop_map(|(dt, kind, a, b)| Op::Push { dt, kind, a, b }),
+        3 => (0u64..5_000_000_000, 0u8..8, 0u32..50, 0u32..4).prop_map(|(dt, kind, a, b)| Op::Push { dt, kind, a, b }),
         // Far-future entries exercise the overflow heap.
-        1 => (0u64..1_000_000_000_000, 0u8..7, 0u32..50, 0u32..4).prop_map(|(dt, kind, a, b)| Op::Push { dt, kind, a, b }),
+        1 => (0u64..1_000_000_000_000, 0u8..8, 0u32..50, 0u32..4).prop_map(|(dt, kind, a, b)| Op::Push { dt, kind, a, b }),
         3 => Just(Op::Pop),
         1 => Just(Op::Peek),
     ]
@@ -23,6 +23,7 @@ fn op() -> impl Strategy<Value = Op> {
 
 fn kind(k: u8) -> Kind {
     [
+        Kind::Rebase,
         Kind::Crossing,
         Kind::SourceSpike,
         Kind::Stimulus,

@@ -342,7 +342,11 @@ impl Simulation {
                 let next = t + self.probes[k].interval;
                 self.push(Entry::new(next, Kind::Sample, k as u32, 0));
             }
-            Kind::Crossing | Kind::PoissonFlush | Kind::SourceSpike | Kind::GridStep => {
+            Kind::Rebase
+            | Kind::Crossing
+            | Kind::PoissonFlush
+            | Kind::SourceSpike
+            | Kind::GridStep => {
                 let (p, local) = self.locate(e.a());
                 let Simulation {
                     pops,

@@ -1,14 +1,14 @@
 //! The event-driven core shared by the exact models.
 //!
 //! [`ExactPopulation`] owns the bookkeeping; a model supplies its dynamics through
-//! [`ExactDynamics`]. Per neuron it keeps the predicted next threshold crossing (`pred`,
-//! assuming no further input) and its next Poisson arrival; together these are the neuron's
-//! *own events*. Before anything touches neuron `i` at `(t, kind)`, [`ExactPopulation::catch_up`]
+//! [`ExactDynamics`]. Per neuron it keeps a [`Plan`] (the next threshold crossing assuming no
+//! further input, or an earlier check) and its next Poisson arrival; together these are the
+//! neuron's *own events*. Before anything touches neuron `i` at `(t, kind)`, [`ExactPopulation::catch_up`]
 //! processes the neuron's own events that come earlier in the total order, in time order — so
 //! lazily generated Poisson input behaves exactly as if every arrival were a queue entry of a
 //! kind between `Stimulus` and `Deliver`, without paying for one.
 //!
-//! Wake-ups: a neuron with a prediction or pending Poisson input must still be visited when
+//! Wake-ups: a neuron with a plan or pending Poisson input must still be visited when
 //! nothing else touches it. `sched[i]`/`generation[i]` name its earliest outstanding queue entry; a
 //! new entry is pushed only when the neuron needs waking *earlier* than that (lazy
 //! invalidation: a stale entry just causes a harmless catch-up). Poisson-driven neurons are
@@ -21,7 +21,31 @@ use super::{Ctx, Population, StateVar};
 use crate::engine::queue::{B_MASK, Entry, Kind};
 use crate::time::Time;
 
+/// When a neuron must next be visited if no input arrives: a planned crossing, or an earlier
+/// check.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Plan {
+    /// The time; `Time::NEVER` if the neuron cannot reach threshold without input.
+    pub at: Time,
+    /// True if `at` is the crossing itself; false if it is a check, a lower bound of the
+    /// crossing at which the dynamics want to plan again.
+    pub fire: bool,
+}
+
+impl Plan {
+    /// No crossing without input.
+    pub const NEVER: Plan = Plan {
+        at: Time::NEVER,
+        fire: false,
+    };
+}
+
 /// The dynamics of an exact (event-driven) model. All times are ticks; indices are local.
+///
+/// Planning protocol: after every change of state the core asks [`ExactDynamics::plan_holds`];
+/// only if the last plan no longer bounds the crossing from below does it call
+/// [`ExactDynamics::plan`]. At a planned crossing it asks [`ExactDynamics::confirm`] (inputs that
+/// delay a crossing leave the plan a valid lower bound but no longer exact).
 pub trait ExactDynamics: Send {
     /// Number of neurons.
     fn len(&self) -> usize;
@@ -29,19 +53,36 @@ pub trait ExactDynamics: Send {
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
+    /// Called before a batch of inputs at one tick `t` (lets the model compute per-time
+    /// factors once per delivered slice).
+    fn prepare(&mut self, _t: Time) {}
     /// Applies input `w` (model units) arriving at `t`, advancing the state lazily; respects
-    /// the refractory period and the model's refractory-input policy.
-    fn input(&mut self, i: usize, t: Time, w: f64);
+    /// the refractory period and the model's refractory-input policy. Returns true if the
+    /// neuron may need end-of-tick work (it may be at threshold, or its plan may no longer
+    /// hold); false only when neither is possible.
+    fn input(&mut self, i: usize, t: Time, w: f64) -> bool;
     /// True if the neuron is not refractory and at or above threshold at `t` (all inputs of
     /// tick `t` applied). Models whose potential is continuous may always return false.
     fn above_threshold(&mut self, i: usize, t: Time) -> bool;
     /// The neuron spikes at `t`: reset and refractoriness.
     fn fire(&mut self, i: usize, t: Time);
-    /// The first tick after `t` at which the neuron reaches threshold if no further input
-    /// arrives (`Time::NEVER` if it never does). Called after every change of state.
-    fn predict(&mut self, i: usize, t: Time) -> Time;
+    /// Plans the next visit after `t` assuming no further input.
+    fn plan(&mut self, i: usize, t: Time) -> Plan;
+    /// True if the last plan is still a lower bound of the crossing after the inputs since.
+    fn plan_holds(&self, i: usize) -> bool;
+    /// At a planned crossing: true if it is still exact (no input changed the state since).
+    fn confirm(&self, i: usize) -> bool;
     /// Sets the constant current `I_e` (pA) from `t` on.
     fn set_current(&mut self, i: usize, t: Time, i_e: f64);
+    /// Length of an epoch, if the model's representation needs rebasing (see
+    /// [`ExactDynamics::rebase`]).
+    fn epoch(&self) -> Option<Time> {
+        None
+    }
+    /// Moves every neuron's representation to the epoch starting at `t`. Called first at `t`,
+    /// after every neuron was brought up to `t`, so the arithmetic is the same for any
+    /// partition of the population.
+    fn rebase(&mut self, _t: Time) {}
     /// Reads a variable at `t` without changing state.
     fn sample(&self, i: usize, t: Time, var: StateVar) -> Option<f64>;
 }
@@ -50,12 +91,15 @@ pub trait ExactDynamics: Send {
 pub struct ExactPopulation<D: ExactDynamics> {
     /// The model's state and parameters.
     pub dynamics: D,
-    pred: Vec<Time>,
+    /// Per neuron: the current plan.
+    plan: Vec<Plan>,
     sched: Vec<Time>,
     generation: Vec<u32>,
     drive: Option<Drive>,
+    /// Neurons that need end-of-tick work (repeats allowed: settling twice is harmless, and
+    /// cheaper than a per-neuron flag on the hot path). Inputs that can change neither the
+    /// threshold test nor the plan (most of them) never get here.
     touched: Vec<u32>,
-    is_touched: Vec<bool>,
 }
 
 impl<D: ExactDynamics> ExactPopulation<D> {
@@ -64,18 +108,17 @@ impl<D: ExactDynamics> ExactPopulation<D> {
         let n = dynamics.len();
         ExactPopulation {
             dynamics,
-            pred: vec![Time::NEVER; n],
+            plan: vec![Plan::NEVER; n],
             sched: vec![Time::NEVER; n],
             generation: vec![0; n],
             drive,
             touched: Vec::new(),
-            is_touched: vec![false; n],
         }
     }
 
-    /// Processes neuron `i`'s own events (predicted crossing, Poisson arrivals) that precede
-    /// `(t, kind)` in the total order. Arrivals at exactly `t` are applied without a threshold
-    /// test: the end-of-tick test sees them together with the tick's other inputs.
+    /// Processes neuron `i`'s own events (planned crossing or check, Poisson arrivals) that
+    /// precede `(t, kind)` in the total order. Arrivals at exactly `t` are applied without a
+    /// threshold test: the end-of-tick test sees them together with the tick's other inputs.
     #[inline]
     fn catch_up(&mut self, i: usize, t: Time, kind: Kind, ctx: &mut Ctx) {
         loop {
@@ -83,14 +126,20 @@ impl<D: ExactDynamics> ExactPopulation<D> {
                 Some(d) => d.next(i),
                 None => Time::NEVER,
             };
-            let p = self.pred[i];
+            let p = self.plan[i];
             // A crossing precedes everything of its tick; an arrival precedes Deliver and later
             // kinds at its tick.
-            if p <= t && p <= arrival {
-                if p == Time::NEVER {
+            let plan_due = p.at < t || (p.at == t && kind >= Kind::Crossing);
+            if plan_due && p.at <= arrival {
+                if p.at == Time::NEVER {
                     return;
                 }
-                self.spike(i, p, ctx);
+                if p.fire && self.dynamics.confirm(i) {
+                    self.spike(i, p.at, ctx);
+                } else {
+                    // A check, or a crossing that input has delayed: plan again from there.
+                    self.plan[i] = self.dynamics.plan(i, p.at);
+                }
                 continue;
             }
             let arrival_due = arrival < t || (arrival == t && kind > Kind::Stimulus);
@@ -102,22 +151,24 @@ impl<D: ExactDynamics> ExactPopulation<D> {
                 .as_mut()
                 .expect("an arrival implies a drive")
                 .take(i);
-            self.dynamics.input(i, arrival, w);
+            let needs = self.dynamics.input(i, arrival, w);
             if arrival == t {
-                self.touch(i);
+                if needs {
+                    self.touch(i);
+                }
                 return;
             }
             self.settle(i, arrival, ctx);
         }
     }
 
-    /// End of a tick for neuron `i`: threshold test, then a new prediction.
+    /// End of a tick for neuron `i`: threshold test, then a new plan if the old one broke.
     #[inline]
     fn settle(&mut self, i: usize, t: Time, ctx: &mut Ctx) {
         if self.dynamics.above_threshold(i, t) {
             self.spike(i, t, ctx);
-        } else {
-            self.pred[i] = self.dynamics.predict(i, t);
+        } else if !self.dynamics.plan_holds(i) {
+            self.plan[i] = self.dynamics.plan(i, t);
             self.ensure_wake(i, ctx);
         }
     }
@@ -125,14 +176,14 @@ impl<D: ExactDynamics> ExactPopulation<D> {
     fn spike(&mut self, i: usize, t: Time, ctx: &mut Ctx) {
         self.dynamics.fire(i, t);
         ctx.spikes.push((t, i as u32));
-        self.pred[i] = self.dynamics.predict(i, t);
+        self.plan[i] = self.dynamics.plan(i, t);
         self.ensure_wake(i, ctx);
     }
 
     /// Makes sure a queue entry wakes neuron `i` no later than it needs.
     #[inline]
     fn ensure_wake(&mut self, i: usize, ctx: &mut Ctx) {
-        let mut due = self.pred[i];
+        let mut due = self.plan[i].at;
         let mut kind = Kind::Crossing;
         if let Some(d) = &self.drive {
             let a = d.next(i);
@@ -157,10 +208,7 @@ impl<D: ExactDynamics> ExactPopulation<D> {
 
     #[inline]
     fn touch(&mut self, i: usize) {
-        if !self.is_touched[i] {
-            self.is_touched[i] = true;
-            self.touched.push(i as u32);
-        }
+        self.touched.push(i as u32);
     }
 }
 
@@ -170,36 +218,69 @@ impl<D: ExactDynamics> Population for ExactPopulation<D> {
     }
 
     fn start(&mut self, t: Time, ctx: &mut Ctx) {
+        if let Some(e) = self.dynamics.epoch()
+            && self.len() > 0
+        {
+            ctx.queue
+                .push(Entry::new(t + e, Kind::Rebase, ctx.offset, 0));
+        }
         if let Some(d) = &mut self.drive {
             d.start_exact(t);
         }
+        self.dynamics.prepare(t);
         for i in 0..self.len() {
-            self.pred[i] = self.dynamics.predict(i, t);
+            self.plan[i] = self.dynamics.plan(i, t);
             self.ensure_wake(i, ctx);
         }
     }
 
     fn deliver(&mut self, t: Time, targets: &[u32], weights: &[f32], ctx: &mut Ctx) {
-        for (&i, &w) in targets.iter().zip(weights) {
-            let i = i as usize;
-            self.catch_up(i, t, Kind::Deliver, ctx);
-            self.dynamics.input(i, t, w as f64);
-            self.touch(i);
+        self.dynamics.prepare(t);
+        self.touched.reserve(targets.len());
+        if self.drive.is_some() {
+            for (&i, &w) in targets.iter().zip(weights) {
+                let i = i as usize;
+                self.catch_up(i, t, Kind::Deliver, ctx);
+                if self.dynamics.input(i, t, w as f64) {
+                    self.touch(i);
+                }
+            }
+        } else {
+            // Without Poisson input a neuron's only own event is its plan, and a plan due at or
+            // before `t` has been handled by its wake entry (kinds Crossing/PoissonFlush come
+            // before Deliver at the same tick, and a wake is never later than the plan).
+            for (&i, &w) in targets.iter().zip(weights) {
+                let i = i as usize;
+                debug_assert!(self.plan[i].at > t);
+                if self.dynamics.input(i, t, w as f64) {
+                    self.touch(i);
+                }
+            }
         }
     }
 
     fn end_tick(&mut self, t: Time, ctx: &mut Ctx) {
         let mut touched = std::mem::take(&mut self.touched);
+        self.dynamics.prepare(t);
         for &i in &touched {
-            let i = i as usize;
-            self.is_touched[i] = false;
-            self.settle(i, t, ctx);
+            self.settle(i as usize, t, ctx);
         }
         touched.clear();
         self.touched = touched;
     }
 
     fn wake(&mut self, t: Time, kind: Kind, local: u32, b: u32, ctx: &mut Ctx) {
+        if kind == Kind::Rebase {
+            for i in 0..self.len() {
+                self.catch_up(i, t, Kind::Rebase, ctx);
+            }
+            self.dynamics.rebase(t);
+            if let Some(e) = self.dynamics.epoch() {
+                ctx.queue
+                    .push(Entry::new(t + e, Kind::Rebase, ctx.offset, 0));
+            }
+            return;
+        }
         let i = local as usize;
         let valid = self.sched[i] == t && (self.generation[i] as u64 & B_MASK) == b as u64;
         if valid {

@@ -22,7 +22,7 @@
 //!
 //! Reference: Hanuschkin et al. (2010) Front Neuroinform 4:113 (NEST precise models).
 
-use super::exact::ExactDynamics;
+use super::exact::{ExactDynamics, Plan};
 use super::expsum::{ExpSum, first_crossing};
 use super::{RefractoryInput, StateVar};
 use crate::neuron::lif_delta::LifParams;
@@ -144,9 +144,9 @@ impl ExactDynamics for LifExpExact {
     }
 
     #[inline]
-    fn input(&mut self, i: usize, t: Time, w: f64) {
+    fn input(&mut self, i: usize, t: Time, w: f64) -> bool {
         if t < self.refr_end[i] && self.p.refractory_input == RefractoryInput::Discard {
-            return;
+            return false;
         }
         self.advance(i, t);
         if w >= 0.0 {
@@ -154,6 +154,7 @@ impl ExactDynamics for LifExpExact {
         } else {
             self.i_in[i] += w;
         }
+        true
     }
 
     fn above_threshold(&mut self, _i: usize, _t: Time) -> bool {
@@ -167,7 +168,42 @@ impl ExactDynamics for LifExpExact {
         self.refr_end[i] = t + self.t_ref;
     }
 
-    fn predict(&mut self, i: usize, t: Time) -> Time {
+    fn plan(&mut self, i: usize, t: Time) -> Plan {
+        match self.next_crossing(i, t) {
+            Time::NEVER => Plan::NEVER,
+            at => Plan { at, fire: true },
+        }
+    }
+
+    fn plan_holds(&self, _i: usize) -> bool {
+        // Every input can move the crossing either way: plan again (the certified bound in
+        // `next_crossing` makes that cheap far from threshold).
+        false
+    }
+
+    fn confirm(&self, _i: usize) -> bool {
+        // Plans are renewed after every change of state, so a plan reached is exact.
+        true
+    }
+
+    fn set_current(&mut self, i: usize, t: Time, i_e: f64) {
+        self.advance(i, t);
+        self.v_inf[i] = self.p.e_l + self.p.tau_m / self.p.c_m * i_e;
+    }
+
+    fn sample(&self, i: usize, t: Time, var: StateVar) -> Option<f64> {
+        let (v, ie, ii) = self.state_at(i, t);
+        Some(match var {
+            StateVar::Vm => v,
+            StateVar::ISynEx => ie,
+            StateVar::ISynIn => ii,
+        })
+    }
+}
+
+impl LifExpExact {
+    /// The first tick after `t` at which the neuron reaches threshold without further input.
+    pub fn next_crossing(&self, i: usize, t: Time) -> Time {
         let base = t.max(self.refr_end[i]);
         let (v0, ie, ii) = self.state_at(i, base);
         let th = self.p.v_th;
@@ -195,19 +231,5 @@ impl ExactDynamics for LifExpExact {
             Some(dt) => base.saturating_add(dt),
             None => Time::NEVER,
         }
-    }
-
-    fn set_current(&mut self, i: usize, t: Time, i_e: f64) {
-        self.advance(i, t);
-        self.v_inf[i] = self.p.e_l + self.p.tau_m / self.p.c_m * i_e;
-    }
-
-    fn sample(&self, i: usize, t: Time, var: StateVar) -> Option<f64> {
-        let (v, ie, ii) = self.state_at(i, t);
-        Some(match var {
-            StateVar::Vm => v,
-            StateVar::ISynEx => ie,
-            StateVar::ISynIn => ii,
-        })
     }
 }

@@ -21,38 +21,42 @@ use crate::time::Time;
 
 /// What an entry asks the engine to do. The discriminant orders entries of the same tick.
 ///
-/// At one tick: predicted crossings first (the membrane reached threshold at or before this
+/// At one tick: representation changes first, then predicted crossings (the membrane reached threshold at or before this
 /// tick), then spikes of spike-list sources, stimulus changes, spike deliveries, Poisson flushes
 /// and grid steps; the end-of-tick threshold test runs after all of them, so inputs arriving at
 /// exactly the same time are summed before the test.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[repr(u8)]
 pub enum Kind {
-    /// A predicted threshold crossing of neuron `a`, generation `b`.
-    Crossing = 0,
+    /// A change of numerical representation of the population whose first neuron is `a`
+    /// (a new epoch); first at its tick, it changes no result.
+    Rebase = 0,
+    /// A planned threshold crossing or check of neuron `a`, generation `b`.
+    Crossing = 1,
     /// Spike-list source neuron `a` emits its `b`-th listed spike.
-    SourceSpike = 1,
+    SourceSpike = 2,
     /// Stimulus `a` changes its value (step-current segment `b`).
-    Stimulus = 2,
+    Stimulus = 3,
     /// Deliver delay group `b` of neuron `a`'s row.
-    Deliver = 3,
+    Deliver = 4,
     /// Consume neuron `a`'s Poisson arrivals up to the end of the window.
-    PoissonFlush = 4,
+    PoissonFlush = 5,
     /// Advance grid population `a` by one step.
-    GridStep = 5,
+    GridStep = 6,
     /// Record the state of the recorded neurons.
-    Sample = 6,
+    Sample = 7,
 }
 
 impl Kind {
     fn from_u8(v: u8) -> Kind {
         match v {
-            0 => Kind::Crossing,
-            1 => Kind::SourceSpike,
-            2 => Kind::Stimulus,
-            3 => Kind::Deliver,
-            4 => Kind::PoissonFlush,
-            5 => Kind::GridStep,
+            0 => Kind::Rebase,
+            1 => Kind::Crossing,
+            2 => Kind::SourceSpike,
+            3 => Kind::Stimulus,
+            4 => Kind::Deliver,
+            5 => Kind::PoissonFlush,
+            6 => Kind::GridStep,
             _ => Kind::Sample,
         }
     }

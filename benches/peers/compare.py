@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""Run the peer benchmarks (and hebb, when built) and print a Markdown table.
+
+Runs one benchmark at a time (never in parallel), each --repeat times,
+with the peers' venv interpreter.  Every run's JSON line is appended to
+--jsonl (default: out/peers/results.jsonl under the repository root,
+git-ignored).
+
+  python3 benches/peers/compare.py                   # everything, once
+  python3 benches/peers/compare.py --repeat 2 --only b4
+  python3 benches/peers/compare.py --wait-idle 1.0   # wait for load < 1.0
+  python3 benches/peers/compare.py --from-jsonl out/peers/results.jsonl
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+VENV_PY = os.environ.get(
+    "PEERS_PYTHON", os.path.join(REPO, ".tools", "peers-venv", "bin", "python"))
+
+# (label, script, extra arguments)
+PEERS = [
+    ("b4/nest-ps", "b4_nest.py", []),
+    ("b4/nest-grid", "b4_nest.py", ["--grid"]),
+    ("b4/brian2", "b4_brian2.py", []),
+    ("brunel/nest", "brunel_nest.py", []),
+    ("brunel/brian2", "brunel_brian2.py", []),
+    ("brunel50k/nest", "brunel_nest.py", ["--scale", "4"]),
+    ("brunel50k/brian2", "brunel_brian2.py", ["--scale", "4"]),
+]
+DEFAULT_SKIP = {"brunel50k/nest", "brunel50k/brian2"}  # need --with-50k
+
+# ---------------------------------------------------------------------------
+# HEBB HOOK.  The hebb CLI is not finished; this is where its figures join
+# the table.  When target/release/hebb exists, every entry below is run as
+#   target/release/hebb run <model> -q --summary-json <tmpfile>
+# and <tmpfile> is read as JSON.  Keys are mapped onto the peers' keys by
+# HEBB_KEYS (hebb key -> table key); adjust both once the summary format
+# is settled.  Missing binary or model file: the entry is skipped.
+HEBB_BIN = os.path.join(REPO, "target", "release", "hebb")
+HEBB_RUNS = [
+    ("b4/hebb", "models/brette_b4.toml", []),
+    # ("brunel/hebb", "models/brunel.toml", []),
+]
+HEBB_KEYS = {
+    "version": "version", "n_neurons": "n_neurons",
+    "n_synapses": "n_synapses", "build_s": "build_s",
+    "simulate_s": "simulate_s", "spikes": "spikes",
+    "mean_rate_hz": "mean_rate_hz", "mean_cv_isi": "mean_cv_isi",
+    "peak_rss_mb": "peak_rss_mb",
+}
+# ---------------------------------------------------------------------------
+
+
+def wait_idle(threshold, max_wait_s):
+    if threshold <= 0:
+        return
+    t0 = time.time()
+    while os.getloadavg()[0] > threshold and time.time() - t0 < max_wait_s:
+        time.sleep(10)
+
+
+def run_peer(label, script, extra, threads):
+    cmd = [VENV_PY, os.path.join(HERE, script), "--threads", str(threads)]
+    cmd += extra
+    print(f"compare: {label}: {' '.join(cmd)}", file=sys.stderr)
+    res = subprocess.run(cmd, cwd=REPO, stdout=subprocess.PIPE, text=True)
+    if res.returncode != 0:
+        print(f"compare: {label} failed (exit {res.returncode})",
+              file=sys.stderr)
+        return None
+    lines = [ln for ln in res.stdout.splitlines() if ln.startswith("{")]
+    return json.loads(lines[-1]) if lines else None
+
+
+def run_hebb(label, model, extra, threads):
+    """HEBB HOOK: run the hebb binary and map its summary JSON."""
+    if not (os.access(HEBB_BIN, os.X_OK)
+            and os.path.exists(os.path.join(REPO, model))):
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        summary = os.path.join(tmp, "summary.json")
+        cmd = [HEBB_BIN, "run", model, "-q", "--summary-json", summary]
+        cmd += extra
+        print(f"compare: {label}: {' '.join(cmd)}", file=sys.stderr)
+        res = subprocess.run(cmd, cwd=REPO, stdout=subprocess.DEVNULL)
+        if res.returncode != 0 or not os.path.exists(summary):
+            print(f"compare: {label} failed (exit {res.returncode})",
+                  file=sys.stderr)
+            return None
+        with open(summary) as f:
+            raw = json.load(f)
+    out = {"simulator": "hebb", "model": label.split("/")[0],
+           "threads": threads}
+    for src, dst in HEBB_KEYS.items():
+        if src in raw:
+            out[dst] = raw[src]
+    return out
+
+
+def fmt(v, nd):
+    if v is None:
+        return "–"
+    if isinstance(v, float):
+        return f"{v:.{nd}f}"
+    return str(v)
+
+
+def table(rows):
+    head = ("| model | simulator | version | variant | threads | neurons "
+            "| synapses | build_s | compile_s | simulate_s | spikes "
+            "| rate Hz | CV ISI | peak RSS MB |")
+    sep = "|" + "---|" * 14
+    out = [head, sep]
+    for r in rows:
+        out.append("| " + " | ".join([
+            r.get("model", "?"), r.get("simulator", "?"),
+            str(r.get("version", "")), str(r.get("variant", "")),
+            str(r.get("threads", "")), fmt(r.get("n_neurons"), 0),
+            fmt(r.get("n_synapses"), 0), fmt(r.get("build_s"), 2),
+            fmt(r.get("compile_s"), 1), fmt(r.get("simulate_s"), 3),
+            fmt(r.get("spikes"), 0), fmt(r.get("mean_rate_hz"), 2),
+            fmt(r.get("mean_cv_isi"), 3), fmt(r.get("peak_rss_mb"), 0),
+        ]) + " |")
+    return "\n".join(out)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--only", default="",
+                    help="comma-separated substrings of labels to run")
+    ap.add_argument("--with-50k", action="store_true",
+                    help="include the 50k Brunel variants")
+    ap.add_argument("--no-hebb", action="store_true")
+    ap.add_argument("--wait-idle", type=float, default=0.0,
+                    help="before each run wait until the 1-min load average "
+                         "is below this (0 = do not wait)")
+    ap.add_argument("--max-wait", type=float, default=900.0,
+                    help="longest wait per run for --wait-idle, seconds")
+    ap.add_argument("--jsonl", default=os.path.join(REPO, "out", "peers",
+                                                    "results.jsonl"))
+    ap.add_argument("--from-jsonl", default=None,
+                    help="only print the table for an existing JSONL file")
+    args = ap.parse_args()
+
+    if args.from_jsonl:
+        with open(args.from_jsonl) as f:
+            rows = [json.loads(ln) for ln in f if ln.strip()]
+        print(table(rows))
+        return
+
+    only = [s for s in args.only.split(",") if s]
+
+    def wanted(label):
+        if only:
+            return any(s in label for s in only)
+        return args.with_50k or label not in DEFAULT_SKIP
+
+    jobs = [("peer", *p) for p in PEERS if wanted(p[0])]
+    if not args.no_hebb:
+        jobs += [("hebb", *h) for h in HEBB_RUNS if wanted(h[0])]
+
+    os.makedirs(os.path.dirname(args.jsonl), exist_ok=True)
+    rows = []
+    for _ in range(args.repeat):
+        for kind, label, target, extra in jobs:
+            wait_idle(args.wait_idle, args.max_wait)
+            fn = run_peer if kind == "peer" else run_hebb
+            r = fn(label, target, extra, args.threads)
+            if r is None:
+                continue
+            r["label"] = label
+            r["date"] = time.strftime("%Y-%m-%d %H:%M:%S")
+            rows.append(r)
+            with open(args.jsonl, "a") as f:
+                f.write(json.dumps(r) + "\n")
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()

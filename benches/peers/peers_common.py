@@ -1,0 +1,103 @@
+"""Shared helpers for the peer benchmark scripts in benches/peers/.
+
+Every script prints exactly one JSON object on stdout; everything the
+simulators print themselves (NEST banner, compiler output, progress) is
+sent to stderr by `stdout_to_stderr`.
+"""
+
+import argparse
+import contextlib
+import json
+import os
+import resource
+import sys
+
+import numpy as np
+
+WARMUP_MS = 100.0
+
+
+def base_parser(description, measured_ms):
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--threads", type=int, default=1,
+                   help="worker threads (default 1)")
+    p.add_argument("--seed", type=int, default=12345,
+                   help="random seed (default 12345)")
+    p.add_argument("--warmup-ms", type=float, default=WARMUP_MS,
+                   help=f"unmeasured warm-up (default {WARMUP_MS:g} ms)")
+    p.add_argument("--sim-ms", type=float, default=measured_ms,
+                   help=f"measured simulated time (default {measured_ms:g} ms)")
+    return p
+
+
+@contextlib.contextmanager
+def stdout_to_stderr():
+    """Route file descriptor 1 to stderr (C/C++ output included)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def rss_mb():
+    """Peak RSS (MB) of this process and of its waited-for children."""
+    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    ch = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
+    return me, ch
+
+
+def spike_stats(senders, times, n_neurons, duration_ms):
+    """Spike count, mean rate and mean CV of the ISIs.
+
+    senders: 0-based neuron indices; times in ms, already restricted to the
+    measured window.  The CV is averaged over neurons with >= 2 spikes
+    (a neuron with exactly 2 spikes has one ISI and CV 0).
+    """
+    senders = np.asarray(senders, dtype=np.int64)
+    times = np.asarray(times, dtype=np.float64)
+    n_spikes = int(senders.size)
+    rate = n_spikes / n_neurons / (duration_ms / 1000.0)
+    cv = float("nan")
+    if n_spikes > 1:
+        order = np.lexsort((times, senders))
+        s = senders[order]
+        t = times[order]
+        same = s[1:] == s[:-1]
+        isi = np.diff(t)[same]
+        who = s[1:][same]
+        cnt = np.bincount(who, minlength=n_neurons)
+        ok = cnt > 0
+        if ok.any():
+            sm = np.bincount(who, weights=isi, minlength=n_neurons)
+            sq = np.bincount(who, weights=isi * isi, minlength=n_neurons)
+            mean = sm[ok] / cnt[ok]
+            var = np.maximum(sq[ok] / cnt[ok] - mean * mean, 0.0)
+            cv = float(np.mean(np.sqrt(var) / mean))
+    return n_spikes, rate, cv
+
+
+def emit(result):
+    """Print the single JSON result line on the real stdout."""
+    def fix(v):
+        if isinstance(v, float):
+            if v != v:
+                return None
+            return round(v, 6)
+        if isinstance(v, (np.integer,)):
+            return int(v)
+        if isinstance(v, (np.floating,)):
+            return fix(float(v))
+        return v
+    result = dict(result)
+    try:
+        result.setdefault("loadavg_1m_at_end", os.getloadavg()[0])
+    except OSError:
+        pass
+    out = {k: fix(v) for k, v in result.items()}
+    sys.stdout.write(json.dumps(out) + "\n")
+    sys.stdout.flush()
