@@ -67,21 +67,22 @@ impl Csr {
     pub fn compile(n: usize, pop_of: &[PopId], local_of: &[u32], syn: &SynapseColumns) -> Csr {
         let m = syn.len();
         assert!(m < u32::MAX as usize, "more than 4 billion synapses");
-        // Counting sort by source.
+        // Two stable counting sorts — by target, then by source — scatter the columns so that
+        // rows come out ordered by (target, input order) in O(M) with streaming reads (the
+        // random side is the writes). Populations are contiguous in target order, so only rows
+        // that mix delays need a (stable) sort by delay. Sorting every row by comparison took
+        // 3 s of Brunel's 4.9 s build; gathering through a permutation, 2 s.
+        let by_post = scatter_by(n, syn, false);
+        let sorted = scatter_by(n, &by_post, true);
+        drop(by_post);
         let mut row_ptr = vec![0u32; n + 1];
-        for &p in &syn.pre {
+        for &p in &sorted.pre {
             row_ptr[p as usize + 1] += 1;
         }
         for j in 0..n {
             row_ptr[j + 1] += row_ptr[j];
         }
-        let mut fill = row_ptr.clone();
-        let mut order = vec![0u32; m];
-        for (k, &p) in syn.pre.iter().enumerate() {
-            let slot = &mut fill[p as usize];
-            order[*slot as usize] = k as u32;
-            *slot += 1;
-        }
+        let mut idx: Vec<u32> = Vec::new();
         let mut csr = Csr {
             row_groups: Vec::with_capacity(n + 1),
             group_start: Vec::new(),
@@ -92,16 +93,17 @@ impl Csr {
         };
         for j in 0..n {
             csr.row_groups.push(csr.group_delay.len() as u32);
-            let row = &mut order[row_ptr[j] as usize..row_ptr[j + 1] as usize];
-            row.sort_by_key(|&k| {
-                let post = syn.post[k as usize];
-                (syn.delay[k as usize], pop_of[post as usize], post, k)
-            });
+            let (a, b) = (row_ptr[j] as usize, row_ptr[j + 1] as usize);
+            idx.clear();
+            idx.extend(a as u32..b as u32);
+            if sorted.delay[a..b].iter().any(|&d| d != sorted.delay[a]) {
+                idx.sort_by_key(|&k| sorted.delay[k as usize]);
+            }
             let mut last: Option<(Time, PopId)> = None;
-            for &k in row.iter() {
+            for &k in &idx {
                 let k = k as usize;
-                let post = syn.post[k] as usize;
-                let key = (syn.delay[k], pop_of[post]);
+                let post = sorted.post[k] as usize;
+                let key = (sorted.delay[k], pop_of[post]);
                 if last != Some(key) {
                     csr.group_start.push(csr.targets.len() as u32);
                     csr.group_delay.push(key.0);
@@ -109,7 +111,7 @@ impl Csr {
                     last = Some(key);
                 }
                 csr.targets.push(local_of[post]);
-                csr.weights.push(syn.weight[k]);
+                csr.weights.push(sorted.weight[k]);
             }
         }
         csr.row_groups.push(csr.group_delay.len() as u32);
@@ -138,4 +140,33 @@ impl Csr {
         let max = self.group_delay.iter().max()?;
         Some((*min, *max))
     }
+}
+
+/// The columns stably sorted by source (`by_pre`) or target, by a counting sort.
+fn scatter_by(n: usize, syn: &SynapseColumns, by_pre: bool) -> SynapseColumns {
+    let m = syn.len();
+    let key = if by_pre { &syn.pre } else { &syn.post };
+    let mut start = vec![0u32; n + 1];
+    for &k in key {
+        start[k as usize + 1] += 1;
+    }
+    for j in 0..n {
+        start[j + 1] += start[j];
+    }
+    let mut out = SynapseColumns {
+        pre: vec![0; m],
+        post: vec![0; m],
+        weight: vec![0.0; m],
+        delay: vec![Time::ZERO; m],
+    };
+    for s in 0..m {
+        let slot = &mut start[key[s] as usize];
+        let d = *slot as usize;
+        *slot += 1;
+        out.pre[d] = syn.pre[s];
+        out.post[d] = syn.post[s];
+        out.weight[d] = syn.weight[s];
+        out.delay[d] = syn.delay[s];
+    }
+    out
 }

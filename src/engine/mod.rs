@@ -254,30 +254,38 @@ impl Simulation {
         let t = e.time;
         match e.kind() {
             Kind::Deliver => {
-                let g = (self.csr.row_groups[e.a() as usize] + e.b()) as usize;
-                let (s, end) = (
-                    self.csr.group_start[g] as usize,
-                    self.csr.group_start[g + 1] as usize,
-                );
-                let p = self.csr.group_pop[g].index();
-                self.stats.synaptic_events += (end - s) as u64;
-                let Simulation {
-                    pops,
-                    offsets,
-                    queue,
-                    spikes,
-                    window,
-                    csr,
-                    ..
-                } = self;
-                let mut ctx = Ctx {
-                    queue: queue.as_mut(),
-                    spikes,
-                    offset: offsets[p],
-                    window: *window,
-                };
-                pops[p].deliver(t, &csr.targets[s..end], &csr.weights[s..end], &mut ctx);
-                self.emit(p, rec);
+                // One entry per distinct delay of the row: deliver every group of that delay
+                // (groups are sorted by delay, then population).
+                let row = e.a() as usize;
+                let end_g = self.csr.row_groups[row + 1] as usize;
+                let mut g = (self.csr.row_groups[row] + e.b()) as usize;
+                let d = self.csr.group_delay[g];
+                while g < end_g && self.csr.group_delay[g] == d {
+                    let (s, end) = (
+                        self.csr.group_start[g] as usize,
+                        self.csr.group_start[g + 1] as usize,
+                    );
+                    let p = self.csr.group_pop[g].index();
+                    self.stats.synaptic_events += (end - s) as u64;
+                    let Simulation {
+                        pops,
+                        offsets,
+                        queue,
+                        spikes,
+                        window,
+                        csr,
+                        ..
+                    } = self;
+                    let mut ctx = Ctx {
+                        queue: queue.as_mut(),
+                        spikes,
+                        offset: offsets[p],
+                        window: *window,
+                    };
+                    pops[p].deliver(t, &csr.targets[s..end], &csr.weights[s..end], &mut ctx);
+                    self.emit(p, rec);
+                    g += 1;
+                }
             }
             Kind::Stimulus => {
                 let k = e.a() as usize;
@@ -389,9 +397,14 @@ impl Simulation {
                 self.csr.row_groups[n as usize],
                 self.csr.row_groups[n as usize + 1],
             );
+            // One entry per distinct delay (groups are sorted by delay).
+            let mut last = Time::NEVER;
             for g in g0..g1 {
                 let d = self.csr.group_delay[g as usize];
-                self.push(Entry::new(t + d, Kind::Deliver, n, g - g0));
+                if d != last {
+                    self.push(Entry::new(t + d, Kind::Deliver, n, g - g0));
+                    last = d;
+                }
             }
         }
         spikes.clear();

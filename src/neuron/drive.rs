@@ -50,8 +50,11 @@ pub struct Drive {
     /// Per neuron: next arrival (exact mode).
     next: Vec<Time>,
     rng: Vec<Xoshiro256PlusPlus>,
-    /// Per source, for grid mode: the Poisson distribution of counts per step.
-    per_step: Vec<Option<Poisson<f64>>>,
+    /// For grid mode: the distinct count distributions per step, and per source the index of
+    /// its own (sources share one table per rate: a table per source and neuron thrashed the
+    /// cache, 190 ns per draw on Brunel's network).
+    dists: Vec<Option<Counts>>,
+    dist_of: Vec<u32>,
 }
 
 impl Drive {
@@ -76,7 +79,8 @@ impl Drive {
             total,
             next: vec![Time::NEVER; per_neuron.len()],
             rng,
-            per_step: Vec::new(),
+            dists: Vec::new(),
+            dist_of: Vec::new(),
         }
     }
 
@@ -132,10 +136,22 @@ impl Drive {
 
     /// Prepares per-step count distributions for grid mode with step `h_ms`.
     pub fn start_grid(&mut self, h_ms: f64) {
-        self.per_step = self
+        let mut rates: Vec<u64> = Vec::new();
+        self.dist_of = self
             .sources
             .iter()
-            .map(|s| Poisson::new(s.rate_hz / 1000.0 * h_ms).ok())
+            .map(|s| {
+                let bits = s.rate_hz.to_bits();
+                let k = rates.iter().position(|&r| r == bits).unwrap_or_else(|| {
+                    rates.push(bits);
+                    rates.len() - 1
+                });
+                k as u32
+            })
+            .collect();
+        self.dists = rates
+            .iter()
+            .map(|&r| Counts::new(f64::from_bits(r) / 1000.0 * h_ms))
             .collect();
     }
 
@@ -145,16 +161,91 @@ impl Drive {
         let (a, b) = (self.start[i] as usize, self.start[i + 1] as usize);
         let mut sum = 0.0;
         for k in a..b {
-            if let Some(p) = &self.per_step[k] {
-                let n: f64 = sample_count(p, &mut self.rng[i]);
-                sum += n * self.sources[k].weight;
+            if let Some(p) = &self.dists[self.dist_of[k] as usize] {
+                sum += p.sample(&mut self.rng[i]) * self.sources[k].weight;
             }
         }
         sum
     }
 }
 
-#[inline]
-fn sample_count<R: Rng + ?Sized>(p: &Poisson<f64>, rng: &mut R) -> f64 {
-    p.sample(rng)
+/// Poisson counts per step. Small means (the usual case: 20 kHz × 0.1 ms = 2) use inversion
+/// over a precomputed CDF with one uniform draw (measured: the generic sampler spent ~20 ns per
+/// neuron and step of Brunel's network); large means use `rand_distr`'s sampler.
+enum Counts {
+    /// CDF and a guide table: `guide[j]` is the smallest k with `cdf[k] > j / G`, so a draw
+    /// starts its search there and almost never needs a step (the plain search's exit branch
+    /// was mispredicted at every draw).
+    Table {
+        cdf: Vec<f64>,
+        guide: Vec<u8>,
+    },
+    General(Poisson<f64>),
+}
+
+const GUIDE: usize = 256;
+
+impl Counts {
+    fn new(lambda: f64) -> Option<Counts> {
+        if !(lambda > 0.0) {
+            return None;
+        }
+        if lambda > 30.0 {
+            return Poisson::new(lambda).ok().map(Counts::General);
+        }
+        // CDF until the remaining mass is below 1e-16 (beyond it a draw cannot land).
+        let mut cdf = Vec::new();
+        let mut p = (-lambda).exp();
+        let mut f = p;
+        let mut k = 0.0;
+        while 1.0 - f > 1e-16 && cdf.len() < 250 {
+            cdf.push(f);
+            k += 1.0;
+            p *= lambda / k;
+            f += p;
+        }
+        cdf.push(1.0);
+        let guide = (0..GUIDE)
+            .map(|j| {
+                let u = j as f64 / GUIDE as f64;
+                cdf.iter().position(|&f| f > u).unwrap_or(cdf.len() - 1) as u8
+            })
+            .collect();
+        Some(Counts::Table { cdf, guide })
+    }
+
+    #[inline]
+    fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match self {
+            Counts::Table { cdf, guide } => {
+                let u: f64 = rng.random();
+                let mut k = guide[(u * GUIDE as f64) as usize] as usize;
+                while u >= cdf[k] && k + 1 < cdf.len() {
+                    k += 1;
+                }
+                k as f64
+            }
+            Counts::General(p) => p.sample(rng),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_counts_have_the_poisson_mean_and_variance() {
+        let c = Counts::new(2.0).unwrap();
+        let mut rng = stream_rng(1, 2);
+        let n = 200_000;
+        let xs: Vec<f64> = (0..n).map(|_| c.sample(&mut rng)).collect();
+        let m = xs.iter().sum::<f64>() / n as f64;
+        let v = xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / n as f64;
+        // Standard errors: mean 2/sqrt(n) ≈ 0.0032; variance ≈ 0.0089.
+        assert!((m - 2.0).abs() < 0.015, "mean {m}");
+        assert!((v - 2.0).abs() < 0.05, "variance {v}");
+        let p0 = xs.iter().filter(|&&x| x == 0.0).count() as f64 / n as f64;
+        assert!((p0 - (-2.0f64).exp()).abs() < 0.004, "P(0) {p0}");
+    }
 }

@@ -1,8 +1,9 @@
 //! The event scheduler: queue entries with a total order, and the [`Scheduler`] trait with two
 //! implementations that pop exactly the same sequence.
 //!
-//! Entries are at *spike* granularity: a spike of neuron `j` at `t` becomes one entry per delay
-//! group of `j`'s row ("deliver row `j`, group `g`, at `t + d_g`"), never one per synapse.
+//! Entries are at *spike* granularity: a spike of neuron `j` at `t` becomes one entry per
+//! distinct delay of `j`'s row ("deliver row `j` from group `g` on, at `t + d_g`"), never one
+//! per synapse.
 //! Predicted threshold crossings, stimulus changes, grid steps and Poisson flushes are entries
 //! too.
 //!
@@ -37,7 +38,7 @@ pub enum Kind {
     SourceSpike = 2,
     /// Stimulus `a` changes its value (step-current segment `b`).
     Stimulus = 3,
-    /// Deliver delay group `b` of neuron `a`'s row.
+    /// Deliver neuron `a`'s row from its group `b` on, every group with that group's delay.
     Deliver = 4,
     /// Consume neuron `a`'s Poisson arrivals up to the end of the window.
     PoissonFlush = 5,
