@@ -187,7 +187,7 @@ const GUIDE: usize = 256;
 
 impl Counts {
     fn new(lambda: f64) -> Option<Counts> {
-        if !(lambda > 0.0) {
+        if lambda.is_nan() || lambda <= 0.0 {
             return None;
         }
         if lambda > 30.0 {
