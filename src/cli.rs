@@ -96,7 +96,10 @@ pub fn main() -> i32 {
             eprintln!("error: {e:#}");
             match e.downcast_ref::<hebb::error::Error>() {
                 Some(err) if err.is_input_error() => 2,
-                _ => 1,
+                Some(_) => 1,
+                // `analysis` and `plot` report problems with the files and options given.
+                None if e.downcast_ref::<InputError>().is_some() => 2,
+                None => 1,
             }
         }
     }
@@ -172,7 +175,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             bin,
             figure,
         } => {
-            let data = hebb::analysis::read(&output)?;
+            let data = hebb::analysis::read(&output).map_err(InputError::wrap)?;
             let opts = hebb::plot::PlotOptions {
                 from_ms: from,
                 to_ms: to,
@@ -180,7 +183,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 bin_ms: bin,
                 ..Default::default()
             };
-            hebb::plot::raster_and_rates(&data, &opts, &figure)?;
+            hebb::plot::raster_and_rates(&data, &opts, &figure).map_err(InputError::wrap)?;
             if !cli.quiet {
                 println!("wrote {}", figure.display());
             }
@@ -189,13 +192,34 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// An error caused by the files or options the user gave (exit code 2).
+#[derive(Debug)]
+struct InputError(anyhow::Error);
+
+impl InputError {
+    fn wrap(e: anyhow::Error) -> anyhow::Error {
+        anyhow::Error::new(InputError(e))
+    }
+}
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#}", self.0)
+    }
+}
+
+impl std::error::Error for InputError {}
+
 fn crate_inspect(file: &std::path::Path) -> anyhow::Result<()> {
     let is_model = file.extension().is_some_and(|e| e == "toml");
     if is_model {
         let m = Model::load(file)?;
         print!("{}", hebb::inspect::model_report(&m)?);
     } else {
-        print!("{}", hebb::inspect::output_report(file)?);
+        print!(
+            "{}",
+            hebb::inspect::output_report(file).map_err(InputError::wrap)?
+        );
     }
     Ok(())
 }

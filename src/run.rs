@@ -172,6 +172,10 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
         t = next;
         if let Some(b) = &bar {
             let wall = t1.elapsed().as_secs_f64();
+            if wall > 1.0 && b.is_hidden() {
+                // Only runs longer than a second show progress.
+                b.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            }
             b.set_position((t.as_ms()) as u64);
             b.set_message(format!("{:.2}× real time", wall / (t.as_ms() / 1000.0)));
         }
@@ -231,7 +235,10 @@ fn progress_bar(show: bool, stop: Time) -> Option<indicatif::ProgressBar> {
     if !show {
         return None;
     }
-    let b = indicatif::ProgressBar::new(stop.as_ms() as u64);
+    let b = indicatif::ProgressBar::with_draw_target(
+        Some(stop.as_ms() as u64),
+        indicatif::ProgressDrawTarget::hidden(),
+    );
     b.set_style(
         indicatif::ProgressStyle::with_template(
             "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} ms simulated, {msg}",

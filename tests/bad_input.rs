@@ -124,3 +124,22 @@ fn missing_file_is_exit_code_2() {
         "{err}"
     );
 }
+
+#[test]
+fn plot_and_inspect_of_a_missing_file_are_exit_code_2() {
+    for args in [
+        vec!["plot", "/nonexistent/run.h5", "-o", "/tmp/x.png"],
+        vec!["inspect", "/nonexistent/run.h5"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_hebb"))
+            .args(&args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("/nonexistent/run.h5") && !err.contains("panicked"),
+            "{err}"
+        );
+    }
+}

@@ -192,3 +192,41 @@ fn every_spike_is_delivered_once_over_every_synapse() {
     assert!(expected > 10_000);
     assert_eq!(sim.stats().synaptic_events, expected);
 }
+
+#[test]
+fn a_recorded_run_replays_exactly_as_a_spike_source() {
+    // Output files keep full f64 precision: a spike_source reading /spikes of a run emits the
+    // recorded spikes at the same ticks.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run.h5");
+    let m = common::model(SMALL);
+    hebb::run::run(
+        &m,
+        &hebb::run::RunOptions {
+            output: Some(out.clone()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let text = r#"
+[simulation]
+duration = 400.0
+[[population]]
+name = "replay"
+size = 300
+model = "spike_source"
+spike_times_file = "run.h5"
+"#;
+    let replay = hebb::model::Model::parse(text, &dir.path().join("replay.toml")).unwrap();
+    let got = common::simulate(&replay, None, None);
+    let original = common::simulate(&m, None, None);
+    let from = Time::from_ms(20.0).unwrap();
+    let want: Vec<_> = original
+        .spikes
+        .iter()
+        .copied()
+        .filter(|s| s.0 >= from)
+        .collect();
+    assert!(!want.is_empty());
+    assert_eq!(got.spikes, want);
+}

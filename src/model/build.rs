@@ -435,38 +435,23 @@ fn spike_times(model: &Model, p: &PopulationSpec, n: usize) -> Result<Vec<Vec<Ti
     }
     if let Some(file) = &p.spike_times_file {
         let path = model.resolve(file.get_ref());
-        let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
-            path: path.clone(),
-            source,
-        })?;
+        let is_h5 = path.extension().is_some_and(|e| e == "h5" || e == "hdf5");
+        let rows: Vec<(i64, f64)> = if is_h5 {
+            h5_spikes(&path)?
+        } else {
+            csv_spikes(&path)?
+        };
         let bad = |row: usize, m: String| Error::Data {
             path: path.clone(),
             message: format!(
-                "row {row}: {m}; expected `neuron,time_ms` with neuron in 0..{n} and time >= 0"
+                "spike {row}: {m}; neurons must be indices 0..{n} of population `{name}` and times >= 0 ms"
             ),
         };
-        for (row, line) in text.lines().enumerate() {
-            let line = line.trim();
-            if line.is_empty() || (row == 0 && line.starts_with(|c: char| c.is_alphabetic())) {
-                continue;
-            }
-            let (a, b) = line
-                .split_once(',')
-                .ok_or_else(|| bad(row + 1, "no comma".into()))?;
-            let i: usize = a
-                .trim()
-                .parse()
-                .map_err(|_| bad(row + 1, format!("`{a}` is not a neuron index")))?;
-            let ms: f64 = b
-                .trim()
-                .parse()
-                .map_err(|_| bad(row + 1, format!("`{b}` is not a number")))?;
-            if i >= n {
-                return Err(bad(
-                    row + 1,
-                    format!("neuron {i} is outside the population"),
-                ));
-            }
+        for (row, (i, ms)) in rows.into_iter().enumerate() {
+            let i = usize::try_from(i)
+                .ok()
+                .filter(|&i| i < n)
+                .ok_or_else(|| bad(row + 1, format!("neuron {i} is outside the population")))?;
             let t = Time::from_ms(ms)
                 .ok_or_else(|| bad(row + 1, format!("time {ms} is negative or not finite")))?;
             out[i].push(t);
@@ -479,6 +464,66 @@ fn spike_times(model: &Model, p: &PopulationSpec, n: usize) -> Result<Vec<Vec<Ti
         }
     }
     Ok(out)
+}
+
+/// `(neuron, time_ms)` rows of a CSV file with a `neuron,time_ms` header (full f64 precision).
+fn csv_spikes(path: &std::path::Path) -> Result<Vec<(i64, f64)>> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let bad = |row: usize, m: String| Error::Data {
+        path: path.to_owned(),
+        message: format!("row {row}: {m}; expected `neuron,time_ms`"),
+    };
+    let mut out = Vec::new();
+    for (row, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || (row == 0 && line.starts_with(|c: char| c.is_alphabetic())) {
+            continue;
+        }
+        let (a, b) = line
+            .split_once(',')
+            .ok_or_else(|| bad(row + 1, "no comma".into()))?;
+        let i: i64 = a
+            .trim()
+            .parse()
+            .map_err(|_| bad(row + 1, format!("`{a}` is not a neuron index")))?;
+        let ms: f64 = b
+            .trim()
+            .parse()
+            .map_err(|_| bad(row + 1, format!("`{b}` is not a number")))?;
+        out.push((i, ms));
+    }
+    Ok(out)
+}
+
+/// `(neuron, time_ms)` from `/spikes/neuron` and `/spikes/time_ms` of an HDF5 file.
+fn h5_spikes(path: &std::path::Path) -> Result<Vec<(i64, f64)>> {
+    let err = |what: &str, e: hdf5::Error| Error::Hdf5 {
+        path: path.to_owned(),
+        message: format!("{what}: {e}"),
+    };
+    let f = hdf5::File::open(path).map_err(|e| err("cannot open", e))?;
+    let n: Vec<i64> = f
+        .dataset("spikes/neuron")
+        .and_then(|d| d.read_raw())
+        .map_err(|e| err("dataset /spikes/neuron (int64)", e))?;
+    let t: Vec<f64> = f
+        .dataset("spikes/time_ms")
+        .and_then(|d| d.read_raw())
+        .map_err(|e| err("dataset /spikes/time_ms (float64)", e))?;
+    if n.len() != t.len() {
+        return Err(Error::Hdf5 {
+            path: path.to_owned(),
+            message: format!(
+                "/spikes/neuron has {} rows but /spikes/time_ms {}; they must be equal",
+                n.len(),
+                t.len()
+            ),
+        });
+    }
+    Ok(n.into_iter().zip(t).collect())
 }
 
 /// A parameter realised for `n` elements.

@@ -121,7 +121,9 @@ pub struct PopulationSpec {
     pub v_m: Option<Spanned<Value>>,
     /// Spike times (ms) of a `spike_source`: one list per neuron.
     pub spike_times: Option<Spanned<Vec<Vec<Finite>>>>,
-    /// A CSV file of `neuron,time_ms` rows for a `spike_source` (relative to the model file).
+    /// Spike times of a `spike_source` from a file (relative to the model file): CSV rows
+    /// `neuron,time_ms`, or an HDF5 file with `/spikes/neuron` and `/spikes/time_ms` (a hebb
+    /// output file replays a recorded run; neuron ids must be indices into the population).
     pub spike_times_file: Option<Spanned<String>>,
 }
 
@@ -190,7 +192,9 @@ fn yes() -> bool {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 pub enum Rule {
-    /// Every pair independently with probability `p` (NEST `pairwise_bernoulli`).
+    /// Every pair independently with probability `p` (NEST `pairwise_bernoulli`; also accepted
+    /// as `fixed_probability`).
+    #[serde(alias = "fixed_probability")]
     PairwiseBernoulli {
         /// Probability in [0, 1].
         p: Probability,
