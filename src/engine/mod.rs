@@ -229,22 +229,9 @@ impl Simulation {
         for p in 0..self.pops.len() {
             if self.pops[p].needs_end_tick() {
                 any = true;
-                let Simulation {
-                    pops,
-                    offsets,
-                    queue,
-                    spikes,
-                    window,
-                    ..
-                } = self;
-                let mut ctx = Ctx {
-                    queue: queue.as_mut(),
-                    spikes,
-                    offset: offsets[p],
-                    window: *window,
-                };
-                pops[p].end_tick(t, &mut ctx);
-                self.emit(p, rec);
+                self.with_pop(p, rec, |pop, ctx, _| {
+                    pop.end_tick(t, ctx);
+                });
             }
         }
         any
@@ -267,23 +254,9 @@ impl Simulation {
                     );
                     let p = self.csr.group_pop[g].index();
                     self.stats.synaptic_events += (end - s) as u64;
-                    let Simulation {
-                        pops,
-                        offsets,
-                        queue,
-                        spikes,
-                        window,
-                        csr,
-                        ..
-                    } = self;
-                    let mut ctx = Ctx {
-                        queue: queue.as_mut(),
-                        spikes,
-                        offset: offsets[p],
-                        window: *window,
-                    };
-                    pops[p].deliver(t, &csr.targets[s..end], &csr.weights[s..end], &mut ctx);
-                    self.emit(p, rec);
+                    self.with_pop(p, rec, |pop, ctx, csr| {
+                        pop.deliver(t, &csr.targets[s..end], &csr.weights[s..end], ctx);
+                    });
                     g += 1;
                 }
             }
@@ -294,22 +267,9 @@ impl Simulation {
                 for idx in 0..self.currents[k].targets.len() {
                     let n = self.currents[k].targets[idx];
                     let (p, local) = self.locate(n.0);
-                    let Simulation {
-                        pops,
-                        offsets,
-                        queue,
-                        spikes,
-                        window,
-                        ..
-                    } = self;
-                    let mut ctx = Ctx {
-                        queue: queue.as_mut(),
-                        spikes,
-                        offset: offsets[p],
-                        window: *window,
-                    };
-                    pops[p].set_current(t, local, amp, &mut ctx);
-                    self.emit(p, rec);
+                    self.with_pop(p, rec, |pop, ctx, _| {
+                        pop.set_current(t, local, amp, ctx);
+                    });
                 }
                 if let Some(&next) = self.currents[k].times.get(seg + 1) {
                     self.push(Entry::new(next, Kind::Stimulus, k as u32, seg as u32 + 1));
@@ -326,22 +286,9 @@ impl Simulation {
                     let (p, local) = self.locate(n.0);
                     for v in 0..self.probes[k].vars.len() {
                         let var = self.probes[k].vars[v];
-                        let Simulation {
-                            pops,
-                            offsets,
-                            queue,
-                            spikes,
-                            window,
-                            ..
-                        } = self;
-                        let mut ctx = Ctx {
-                            queue: queue.as_mut(),
-                            spikes,
-                            offset: offsets[p],
-                            window: *window,
-                        };
-                        let x = pops[p].sample(t, local, var, &mut ctx).unwrap_or(f64::NAN);
-                        self.emit(p, rec);
+                        let x = self.with_pop(p, rec, |pop, ctx, _| {
+                            pop.sample(t, local, var, ctx).unwrap_or(f64::NAN)
+                        });
                         buf.push(x);
                     }
                 }
@@ -356,24 +303,39 @@ impl Simulation {
             | Kind::SourceSpike
             | Kind::GridStep => {
                 let (p, local) = self.locate(e.a());
-                let Simulation {
-                    pops,
-                    offsets,
-                    queue,
-                    spikes,
-                    window,
-                    ..
-                } = self;
-                let mut ctx = Ctx {
-                    queue: queue.as_mut(),
-                    spikes,
-                    offset: offsets[p],
-                    window: *window,
-                };
-                pops[p].wake(t, e.kind(), local, e.b(), &mut ctx);
-                self.emit(p, rec);
+                self.with_pop(p, rec, |pop, ctx, _| {
+                    pop.wake(t, e.kind(), local, e.b(), ctx);
+                });
             }
         }
+    }
+
+    /// Calls `f` on population `p` with its context, then handles the spikes it emitted.
+    #[inline]
+    fn with_pop<R>(
+        &mut self,
+        p: usize,
+        rec: &mut dyn Recorder,
+        f: impl FnOnce(&mut dyn Population, &mut Ctx, &Csr) -> R,
+    ) -> R {
+        let Simulation {
+            pops,
+            offsets,
+            queue,
+            spikes,
+            window,
+            csr,
+            ..
+        } = self;
+        let mut ctx = Ctx {
+            queue: queue.as_mut(),
+            spikes,
+            offset: offsets[p],
+            window: *window,
+        };
+        let r = f(pops[p].as_mut(), &mut ctx, csr);
+        self.emit(p, rec);
+        r
     }
 
     #[inline]
