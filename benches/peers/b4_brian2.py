@@ -28,12 +28,14 @@ from peers_common import (base_parser, emit, rss_mb, spike_stats,  # noqa: E402
 NE, NI = 3200, 800
 P_CONN = 0.02
 DT_MS = 0.125
+DELAY_MS = 0.125  # Brian2 rounds delays to whole time steps
 
 
 def main():
     p = base_parser(__doc__.splitlines()[1], measured_ms=10000.0)
     p.add_argument("--dt-ms", type=float, default=DT_MS,
-                   help=f"time step (default {DT_MS} ms)")
+                   help=f"time step (default {DT_MS} ms; with 0.1 the "
+                        f"{DELAY_MS} ms delay is rounded to 0.1 ms)")
     p.add_argument("--keep-refractory-input", action="store_true",
                    help="apply synaptic jumps during refractoriness")
     p.add_argument("--keep-dir", default=None,
@@ -63,9 +65,9 @@ def main():
         P.v = "Vr + rand()*(Vt - Vr)"
         gate = "" if args.keep_refractory_input else "*int(not_refractory_post)"
         Se = Synapses(P[:NE], P, on_pre=f"v_post += we{gate}",
-                      delay=DT_MS * ms, namespace=ns, name="b4_exc")
+                      delay=DELAY_MS * ms, namespace=ns, name="b4_exc")
         Si = Synapses(P[NE:], P, on_pre=f"v_post += wi{gate}",
-                      delay=DT_MS * ms, namespace=ns, name="b4_inh")
+                      delay=DELAY_MS * ms, namespace=ns, name="b4_inh")
         # i is the index within the source subgroup, j within P.
         Se.connect(condition="i != j", p=P_CONN)
         Si.connect(condition=f"i + {NE} != j", p=P_CONN)
@@ -99,6 +101,7 @@ def main():
         "n_synapses": int(n_syn),
         "threads": args.threads,
         "dt_ms": args.dt_ms,
+        "delay_ms": DELAY_MS,
         "warmup_ms": args.warmup_ms,
         "sim_ms": args.sim_ms,
         "build_s": py_build_s + marks["binary_build_s"],

@@ -38,6 +38,8 @@ def main():
     p.add_argument("--grid", action="store_true",
                    help="use iaf_psc_delta (grid-constrained) instead of "
                         "iaf_psc_delta_ps")
+    p.add_argument("--delay-ms", type=float, default=DELAY,
+                   help=f"synaptic delay (default {DELAY} ms)")
     args = p.parse_args()
     model = "iaf_psc_delta" if args.grid else "iaf_psc_delta_ps"
     n = NE + NI
@@ -62,9 +64,9 @@ def main():
         exc, inh = neurons[:NE], neurons[NE:]
 
         nest.CopyModel("static_synapse", "b4_exc",
-                       {"weight": J_EXC, "delay": DELAY})
+                       {"weight": J_EXC, "delay": args.delay_ms})
         nest.CopyModel("static_synapse", "b4_inh",
-                       {"weight": J_INH, "delay": DELAY})
+                       {"weight": J_INH, "delay": args.delay_ms})
         conn = {"rule": "pairwise_bernoulli", "p": P_CONN,
                 "allow_autapses": False}
         nest.Connect(exc, neurons, conn, "b4_exc")
@@ -104,6 +106,7 @@ def main():
         "n_synapses": int(n_syn),
         "threads": args.threads,
         "dt_ms": RESOLUTION,
+        "delay_ms": args.delay_ms,
         "warmup_ms": args.warmup_ms,
         "sim_ms": args.sim_ms,
         "build_s": build_s,

@@ -10,6 +10,9 @@ git-ignored).
   python3 benches/peers/compare.py --repeat 2 --only b4
   python3 benches/peers/compare.py --wait-idle 1.0   # wait for load < 1.0
   python3 benches/peers/compare.py --from-jsonl out/peers/results.jsonl
+
+Before each run it records the 1-min load average and a pure-Python
+speed probe (calib_loop_s, see calibrate()).
 """
 
 import argparse
@@ -41,22 +44,58 @@ DEFAULT_SKIP = {"brunel50k/nest", "brunel50k/brian2"}  # need --with-50k
 # HEBB HOOK.  The hebb CLI is not finished; this is where its figures join
 # the table.  When target/release/hebb exists, every entry below is run as
 #   target/release/hebb run <model> -q --summary-json <tmpfile>
-# and <tmpfile> is read as JSON.  Keys are mapped onto the peers' keys by
-# HEBB_KEYS (hebb key -> table key); adjust both once the summary format
-# is settled.  Missing binary or model file: the entry is skipped.
+# and <tmpfile> is read as JSON by hebb_row(), which maps it onto the peers'
+# keys.  Adjust hebb_row() when the summary format changes.  Missing binary
+# or model file: the entry is skipped.
 HEBB_BIN = os.path.join(REPO, "target", "release", "hebb")
 HEBB_RUNS = [
     ("b4/hebb", "models/brette_b4.toml", []),
     # ("brunel/hebb", "models/brunel.toml", []),
 ]
-HEBB_KEYS = {
-    "version": "version", "n_neurons": "n_neurons",
-    "n_synapses": "n_synapses", "build_s": "build_s",
-    "simulate_s": "simulate_s", "spikes": "spikes",
-    "mean_rate_hz": "mean_rate_hz", "mean_cv_isi": "mean_cv_isi",
-    "peak_rss_mb": "peak_rss_mb",
-}
+
+
+def hebb_row(raw):
+    """Map hebb's summary JSON (src/run.rs `Summary`, 2026-11-28) to a row."""
+    row = {}
+    for dst, keys in {
+        "version": ("version",),
+        "n_neurons": ("n_neurons", "neurons"),
+        "n_synapses": ("n_synapses", "synapses"),
+        "build_s": ("build_s",),
+        "simulate_s": ("simulate_s",),
+        "peak_rss_mb": ("peak_rss_mb", "peak_rss_mib"),
+        "mean_cv_isi": ("mean_cv_isi",),
+    }.items():
+        for k in keys:
+            if raw.get(k) is not None:
+                row[dst] = raw[k]
+                break
+    pops = raw.get("populations") or []
+    if "spikes" in raw:
+        row["spikes"] = raw["spikes"]
+    elif pops:  # spikes in the recorded (post warm-up) window
+        row["spikes"] = sum(p.get("spikes", 0) for p in pops)
+    rec_ms = raw.get("recorded_ms")
+    if "mean_rate_hz" in raw:
+        row["mean_rate_hz"] = raw["mean_rate_hz"]
+    elif "spikes" in row and row.get("n_neurons") and rec_ms:
+        row["mean_rate_hz"] = (row["spikes"] / row["n_neurons"]
+                               / (rec_ms / 1000.0))
+    return row
 # ---------------------------------------------------------------------------
+
+
+def calibrate():
+    """Seconds for a fixed pure-Python loop (10^7 integer additions).
+
+    A crude single-core speed probe, taken right before every run so that
+    figures from different machines or busy periods can be put in context.
+    """
+    t0 = time.perf_counter()
+    s = 0
+    for i in range(10_000_000):
+        s += i
+    return time.perf_counter() - t0
 
 
 def wait_idle(threshold, max_wait_s):
@@ -99,9 +138,7 @@ def run_hebb(label, model, extra, threads):
             raw = json.load(f)
     out = {"simulator": "hebb", "model": label.split("/")[0],
            "threads": threads}
-    for src, dst in HEBB_KEYS.items():
-        if src in raw:
-            out[dst] = raw[src]
+    out.update(hebb_row(raw))
     return out
 
 
@@ -116,8 +153,8 @@ def fmt(v, nd):
 def table(rows):
     head = ("| model | simulator | version | variant | threads | neurons "
             "| synapses | build_s | compile_s | simulate_s | spikes "
-            "| rate Hz | CV ISI | peak RSS MB |")
-    sep = "|" + "---|" * 14
+            "| rate Hz | CV ISI | peak RSS MB | calib s |")
+    sep = "|" + "---|" * 15
     out = [head, sep]
     for r in rows:
         out.append("| " + " | ".join([
@@ -128,6 +165,7 @@ def table(rows):
             fmt(r.get("compile_s"), 1), fmt(r.get("simulate_s"), 3),
             fmt(r.get("spikes"), 0), fmt(r.get("mean_rate_hz"), 2),
             fmt(r.get("mean_cv_isi"), 3), fmt(r.get("peak_rss_mb"), 0),
+            fmt(r.get("calib_loop_s"), 2),
         ]) + " |")
     return "\n".join(out)
 
@@ -140,7 +178,9 @@ def main():
                     help="comma-separated substrings of labels to run")
     ap.add_argument("--with-50k", action="store_true",
                     help="include the 50k Brunel variants")
-    ap.add_argument("--no-hebb", action="store_true")
+    ap.add_argument("--no-hebb", action="store_true",
+                    help="skip the hebb hook even if target/release/hebb "
+                         "exists")
     ap.add_argument("--wait-idle", type=float, default=0.0,
                     help="before each run wait until the 1-min load average "
                          "is below this (0 = do not wait)")
@@ -174,11 +214,15 @@ def main():
     for _ in range(args.repeat):
         for kind, label, target, extra in jobs:
             wait_idle(args.wait_idle, args.max_wait)
+            load = os.getloadavg()[0]
+            calib = calibrate()
             fn = run_peer if kind == "peer" else run_hebb
             r = fn(label, target, extra, args.threads)
             if r is None:
                 continue
             r["label"] = label
+            r["loadavg_1m_at_start"] = round(load, 2)
+            r["calib_loop_s"] = round(calib, 3)
             r["date"] = time.strftime("%Y-%m-%d %H:%M:%S")
             rows.append(r)
             with open(args.jsonl, "a") as f:

@@ -98,6 +98,10 @@ pub struct Simulation {
     probes: Vec<Probe>,
     spikes: Vec<(Time, u32)>,
     probe_buf: Vec<f64>,
+    /// Populations that need an end-of-tick call (asking every population at every tick cost
+    /// a virtual call per population per tick).
+    dirty: Vec<usize>,
+    is_dirty: Vec<bool>,
     now: Time,
     started: bool,
     stats: Stats,
@@ -106,6 +110,7 @@ pub struct Simulation {
 impl Simulation {
     /// Builds a simulation at time zero.
     pub fn new(bp: Blueprint) -> Simulation {
+        let n_pops = bp.populations.len();
         let mut offsets = Vec::with_capacity(bp.populations.len() + 1);
         let mut acc = 0u32;
         for p in &bp.populations {
@@ -127,6 +132,8 @@ impl Simulation {
             probes: bp.probes,
             spikes: Vec::new(),
             probe_buf: Vec::new(),
+            dirty: Vec::new(),
+            is_dirty: vec![false; n_pops],
             now: Time::ZERO,
             started: false,
             stats: Stats::default(),
@@ -200,6 +207,7 @@ impl Simulation {
             self.start();
         }
         let mut tick = self.now;
+        let mut ticks = 0u64;
         loop {
             match self.queue.peek() {
                 Some(e) if e.time == tick && e.time < stop => {
@@ -211,7 +219,10 @@ impl Simulation {
                     if self.end_tick(tick, rec) {
                         continue;
                     }
-                    rec.progress(tick);
+                    ticks += 1;
+                    if ticks % 256 == 0 {
+                        rec.progress(tick);
+                    }
                     match self.queue.peek() {
                         Some(e) if e.time < stop => tick = e.time,
                         _ => break,
@@ -225,16 +236,23 @@ impl Simulation {
 
     /// End-of-tick calls for touched populations; true if any ran.
     fn end_tick(&mut self, t: Time, rec: &mut dyn Recorder) -> bool {
-        let mut any = false;
-        for p in 0..self.pops.len() {
-            if self.pops[p].needs_end_tick() {
-                any = true;
-                self.with_pop(p, rec, |pop, ctx, _| {
-                    pop.end_tick(t, ctx);
-                });
-            }
+        if self.dirty.is_empty() {
+            return false;
         }
-        any
+        let mut dirty = std::mem::take(&mut self.dirty);
+        // Population order, so that the spikes of a tick are handled in one order.
+        dirty.sort_unstable();
+        for &p in &dirty {
+            self.is_dirty[p] = false;
+            self.with_pop(p, rec, |pop, ctx, _| {
+                pop.end_tick(t, ctx);
+            });
+        }
+        dirty.clear();
+        if self.dirty.is_empty() {
+            self.dirty = dirty;
+        }
+        true
     }
 
     fn dispatch(&mut self, e: Entry, rec: &mut dyn Recorder) {
@@ -334,6 +352,10 @@ impl Simulation {
             window: *window,
         };
         let r = f(pops[p].as_mut(), &mut ctx, csr);
+        if !self.is_dirty[p] && self.pops[p].needs_end_tick() {
+            self.is_dirty[p] = true;
+            self.dirty.push(p);
+        }
         self.emit(p, rec);
         r
     }
