@@ -220,7 +220,7 @@ impl Simulation {
                         continue;
                     }
                     ticks += 1;
-                    if ticks % 256 == 0 {
+                    if ticks.is_multiple_of(256) {
                         rec.progress(tick);
                     }
                     match self.queue.peek() {
