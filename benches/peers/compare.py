@@ -41,7 +41,7 @@ PEERS = [
 DEFAULT_SKIP = {"brunel50k/nest", "brunel50k/brian2"}  # need --with-50k
 
 # ---------------------------------------------------------------------------
-# HEBB HOOK.  The hebb CLI is not finished; this is where its figures join
+# HEBB HOOK.  This is where hebb's figures join
 # the table.  When target/release/hebb exists, every entry below is run as
 #   target/release/hebb run <model> -q --summary-json <tmpfile>
 # and <tmpfile> is read as JSON by hebb_row(), which maps it onto the peers'
@@ -50,7 +50,7 @@ DEFAULT_SKIP = {"brunel50k/nest", "brunel50k/brian2"}  # need --with-50k
 HEBB_BIN = os.path.join(REPO, "target", "release", "hebb")
 HEBB_RUNS = [
     ("b4/hebb", "models/brette_b4.toml", []),
-    # ("brunel/hebb", "models/brunel.toml", []),
+    ("brunel/hebb", "models/brunel.toml", []),
 ]
 
 

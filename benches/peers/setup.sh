@@ -4,7 +4,7 @@
 #
 #   bash benches/peers/setup.sh
 #
-# Creates the virtual environment /work/main/.tools/peers-venv (the .tools
+# Creates the virtual environment .tools/peers-venv (under the repository root) (the .tools
 # folder is git-ignored).  Override with PEERS_VENV=/some/path.
 #
 # System packages: the nest-simulator wheel is a manylinux wheel that bundles
