@@ -2,8 +2,9 @@
 //!
 //! Row `j` holds every synapse of neuron `j`, sorted by `(delay, target population, target)`.
 //! A *delay group* is a maximal run of one delay and one target population; a spike of `j` at
-//! `t` becomes one queue entry per group, "deliver group `g` at `t + d_g`", and delivering it
-//! walks a contiguous slice of `targets` (local indices in the population) and `weights`.
+//! `t` becomes one queue entry per distinct delay `d`, "deliver row `j`'s groups of delay `d` at
+//! `t + d`", and delivering a group walks a contiguous slice of `targets` (local indices in the
+//! population) and `weights`.
 //!
 //! Memory: 8 bytes per synapse (`u32` target, `f32` weight) plus 16 bytes per delay group and 4
 //! per neuron. Weights are stored as `f32` (7 significant digits); all arithmetic on them is f64.

@@ -2,7 +2,7 @@
 //!
 //! The loop pops queue entries in key order. All entries of one tick are dispatched, then every
 //! population touched during the tick gets its end-of-tick call (threshold tests and new
-//! predictions), then spikes are turned into delivery entries, one per delay group. The engine
+//! plans), then spikes are turned into delivery entries, one per distinct delay. The engine
 //! never parses files and never sees model parameters: it owns populations behind the
 //! [`Population`] trait, the [`Csr`] and a [`Scheduler`].
 

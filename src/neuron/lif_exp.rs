@@ -158,7 +158,7 @@ impl ExactDynamics for LifExpExact {
     }
 
     fn above_threshold(&mut self, _i: usize, _t: Time) -> bool {
-        // V is continuous: crossings are found by `predict`.
+        // V is continuous: crossings are found by `plan`.
         false
     }
 
