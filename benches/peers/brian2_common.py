@@ -102,3 +102,22 @@ def cleanup(directory, keep):
 
 def timing_path(directory):
     return os.path.join(os.path.abspath(directory), "peer_timing.txt")
+
+
+def timing_fields(py_build_s, marks, timing, me, ch, t_start):
+    """The timing and memory keys every Brian2 script reports (see README, "measured")."""
+    return {
+        "build_s": py_build_s + marks["binary_build_s"],
+        "python_build_s": py_build_s,
+        "binary_build_s": marks["binary_build_s"],
+        "compile_s": timing["compile_s"],
+        "warmup_s": marks["warmup_s"],
+        "simulate_s": marks["simulate_s"],
+        "brian2_last_run_time_s": timing["brian2_last_run_time_s"],
+        "binary_total_s": timing["binary_total_s"],
+        "peak_rss_mb": max(me, marks["binary_peak_rss_mb"]),
+        "python_peak_rss_mb": me,
+        "binary_peak_rss_mb": marks["binary_peak_rss_mb"],
+        "children_peak_rss_mb": ch,
+        "total_s": time.perf_counter() - t_start,
+    }

@@ -142,22 +142,10 @@ def main():
         "dt_ms": DT_MS,
         "warmup_ms": args.warmup_ms,
         "sim_ms": args.sim_ms,
-        "build_s": py_build_s + marks["binary_build_s"],
-        "python_build_s": py_build_s,
-        "binary_build_s": marks["binary_build_s"],
-        "compile_s": timing["compile_s"],
-        "warmup_s": marks["warmup_s"],
-        "simulate_s": marks["simulate_s"],
-        "brian2_last_run_time_s": timing["brian2_last_run_time_s"],
-        "binary_total_s": timing["binary_total_s"],
         "spikes": n_spikes,
         "mean_rate_hz": rate,
         "mean_cv_isi": cv,
-        "peak_rss_mb": max(me, marks["binary_peak_rss_mb"]),
-        "python_peak_rss_mb": me,
-        "binary_peak_rss_mb": marks["binary_peak_rss_mb"],
-        "children_peak_rss_mb": ch,
-        "total_s": time.perf_counter() - T_START,
+        **b2c.timing_fields(py_build_s, marks, timing, me, ch, T_START),
     })
 
 
