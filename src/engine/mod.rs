@@ -65,7 +65,7 @@ pub struct Stats {
     pub spikes: u64,
     /// Synaptic events delivered (one per synapse per spike).
     pub synaptic_events: u64,
-    /// Queue entries pushed.
+    /// Queue entries pushed, by the engine and by populations (wake-ups, grid steps).
     pub queue_pushes: u64,
     /// Queue entries popped.
     pub queue_pops: u64,
@@ -170,25 +170,10 @@ impl Simulation {
         (p, n - self.offsets[p])
     }
 
-    fn start(&mut self) {
+    fn start(&mut self, rec: &mut dyn Recorder) {
         self.started = true;
-        let Simulation {
-            pops,
-            offsets,
-            queue,
-            spikes,
-            window,
-            ..
-        } = self;
-        for (p, pop) in pops.iter_mut().enumerate() {
-            let mut ctx = Ctx {
-                queue: queue.as_mut(),
-                spikes,
-                offset: offsets[p],
-                window: *window,
-            };
-            pop.start(Time::ZERO, &mut ctx);
-            debug_assert!(spikes.is_empty());
+        for p in 0..self.pops.len() {
+            self.with_pop(p, rec, |pop, ctx, _| pop.start(Time::ZERO, ctx));
         }
         for (k, c) in self.currents.iter().enumerate() {
             if let Some(&t) = c.times.first() {
@@ -204,7 +189,7 @@ impl Simulation {
     /// Runs until (not including) `stop`.
     pub fn run_until(&mut self, stop: Time, rec: &mut dyn Recorder) {
         if !self.started {
-            self.start();
+            self.start(rec);
         }
         let mut tick = self.now;
         let mut ticks = 0u64;
@@ -232,6 +217,8 @@ impl Simulation {
         }
         self.now = stop;
         self.stats.queue_peak = self.stats.queue_peak.max(self.queue.len() as u64);
+        // Every entry ever pushed (by the engine or a population) was popped or is still queued.
+        self.stats.queue_pushes = self.stats.queue_pops + self.queue.len() as u64;
     }
 
     /// End-of-tick calls for touched populations; true if any ran.
@@ -290,7 +277,8 @@ impl Simulation {
                     });
                 }
                 if let Some(&next) = self.currents[k].times.get(seg + 1) {
-                    self.push(Entry::new(next, Kind::Stimulus, k as u32, seg as u32 + 1));
+                    self.queue
+                        .push(Entry::new(next, Kind::Stimulus, k as u32, seg as u32 + 1));
                 }
             }
             Kind::Sample => {
@@ -313,7 +301,7 @@ impl Simulation {
                 rec.sample(t, k, &buf);
                 self.probe_buf = buf;
                 let next = t + self.probes[k].interval;
-                self.push(Entry::new(next, Kind::Sample, k as u32, 0));
+                self.queue.push(Entry::new(next, Kind::Sample, k as u32, 0));
             }
             Kind::Rebase
             | Kind::Crossing
@@ -360,12 +348,6 @@ impl Simulation {
         r
     }
 
-    #[inline]
-    fn push(&mut self, e: Entry) {
-        self.stats.queue_pushes += 1;
-        self.queue.push(e);
-    }
-
     /// Turns population `p`'s new spikes into delivery entries and records them.
     fn emit(&mut self, p: usize, rec: &mut dyn Recorder) {
         if self.spikes.is_empty() {
@@ -386,7 +368,7 @@ impl Simulation {
             for g in g0..g1 {
                 let d = self.csr.group_delay[g as usize];
                 if d != last {
-                    self.push(Entry::new(t + d, Kind::Deliver, n, g - g0));
+                    self.queue.push(Entry::new(t + d, Kind::Deliver, n, g - g0));
                     last = d;
                 }
             }

@@ -53,9 +53,6 @@ pub trait ExactDynamics: Send {
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
-    /// Called before a batch of inputs at one tick `t` (lets the model compute per-time
-    /// factors once per delivered slice).
-    fn prepare(&mut self, _t: Time) {}
     /// Applies input `w` (model units) arriving at `t`, advancing the state lazily; respects
     /// the refractory period and the model's refractory-input policy. Returns true if the
     /// neuron may need end-of-tick work (it may be at threshold, or its plan may no longer
@@ -227,7 +224,6 @@ impl<D: ExactDynamics> Population for ExactPopulation<D> {
         if let Some(d) = &mut self.drive {
             d.start_exact(t);
         }
-        self.dynamics.prepare(t);
         for i in 0..self.len() {
             self.plan[i] = self.dynamics.plan(i, t);
             self.ensure_wake(i, ctx);
@@ -235,8 +231,6 @@ impl<D: ExactDynamics> Population for ExactPopulation<D> {
     }
 
     fn deliver(&mut self, t: Time, targets: &[u32], weights: &[f32], ctx: &mut Ctx) {
-        self.dynamics.prepare(t);
-        self.touched.reserve(targets.len());
         if self.drive.is_some() {
             for (&i, &w) in targets.iter().zip(weights) {
                 let i = i as usize;
@@ -261,7 +255,6 @@ impl<D: ExactDynamics> Population for ExactPopulation<D> {
 
     fn end_tick(&mut self, t: Time, ctx: &mut Ctx) {
         let mut touched = std::mem::take(&mut self.touched);
-        self.dynamics.prepare(t);
         for &i in &touched {
             self.settle(i as usize, t, ctx);
         }

@@ -197,11 +197,6 @@ impl ExactDynamics for LifDeltaExact {
     }
 
     #[inline]
-    fn prepare(&mut self, t: Time) {
-        self.e_now(t);
-    }
-
-    #[inline]
     fn input(&mut self, i: usize, t: Time, w: f64) -> bool {
         let e = self.e_now(t);
         let discard = self.p.refractory_input == RefractoryInput::Discard;
@@ -344,7 +339,6 @@ pub struct LifDeltaGrid {
     input: Vec<f64>,
     refr_buffer: Vec<f64>,
     drive: Option<Drive>,
-    touched: bool,
 }
 
 impl LifDeltaGrid {
@@ -374,7 +368,6 @@ impl LifDeltaGrid {
             input: vec![0.0; n],
             refr_buffer: vec![0.0; n],
             drive,
-            touched: false,
         }
     }
 
@@ -427,9 +420,7 @@ impl Population for LifDeltaGrid {
             self.input[i as usize] += w as f64;
         }
     }
-    fn end_tick(&mut self, _t: Time, _ctx: &mut Ctx) {
-        self.touched = false;
-    }
+    fn end_tick(&mut self, _t: Time, _ctx: &mut Ctx) {}
     fn wake(&mut self, t: Time, kind: Kind, _local: u32, _b: u32, ctx: &mut Ctx) {
         if kind == Kind::GridStep {
             self.step(t, ctx);
@@ -447,6 +438,7 @@ impl Population for LifDeltaGrid {
         }
     }
     fn needs_end_tick(&self) -> bool {
-        self.touched
+        // Inputs accumulate until the next grid step; nothing happens at the end of a tick.
+        false
     }
 }

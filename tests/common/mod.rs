@@ -52,12 +52,9 @@ pub fn mean_cv(spikes: &[(Time, u32)], n: usize, from: Time) -> f64 {
             per[i as usize].push(t.as_ms());
         }
     }
-    let mut cvs = Vec::new();
-    for ts in per.iter().filter(|ts| ts.len() >= 3) {
-        let isi: Vec<f64> = ts.windows(2).map(|w| w[1] - w[0]).collect();
-        let m = isi.iter().sum::<f64>() / isi.len() as f64;
-        let v = isi.iter().map(|x| (x - m).powi(2)).sum::<f64>() / isi.len() as f64;
-        cvs.push(v.sqrt() / m);
-    }
+    let cvs: Vec<f64> = per
+        .iter()
+        .filter_map(|ts| hebb::analysis::cv_isi(ts))
+        .collect();
     cvs.iter().sum::<f64>() / cvs.len() as f64
 }
