@@ -74,14 +74,7 @@ def main():
         M = SpikeMonitor(P)
         py_build_s = time.perf_counter() - t0
 
-        b2c.mark("t1")
-        run(args.warmup_ms * ms)
-        b2c.mark("t2")
-        run(args.sim_ms * ms)
-        b2c.mark("t3")
-
-        timing = b2c.build_and_run(directory)
-        marks = b2c.read_marks(timing_file)
+        timing, marks = b2c.run_measured(run, args.warmup_ms * ms, args.sim_ms * ms, directory, timing_file)
 
         i = np.asarray(M.i[:])
         t = np.asarray(M.t[:] / ms)

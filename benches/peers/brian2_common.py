@@ -121,3 +121,17 @@ def timing_fields(py_build_s, marks, timing, me, ch, t_start):
         "children_peak_rss_mb": ch,
         "total_s": time.perf_counter() - t_start,
     }
+
+
+def run_measured(run, warmup, duration, directory, timing_file, **run_kwargs):
+    """Warm-up run, then the measured run, each between wall-clock marks; builds and runs the
+    standalone project and returns (timing, marks)."""
+    # Brian2's run() collects the network from the calling frame: level=1 points it at our
+    # caller's objects, not this function's.
+    mark("t1")
+    run(warmup, level=1, **run_kwargs)
+    mark("t2")
+    run(duration, level=1, **run_kwargs)
+    mark("t3")
+    timing = build_and_run(directory)
+    return timing, read_marks(timing_file)
