@@ -53,7 +53,8 @@ enum Command {
     /// Describe a model file (network size, degrees, weights, memory) or an output file
     /// (spike counts, rates and CV per population).
     Inspect {
-        /// A model file (.toml) or a run's output (.h5).
+        /// A model file (.toml), a connectome (.h5, see ARCHITECTURE.md for the schema) or a run's
+        /// output (.h5).
         file: PathBuf,
     },
     /// Plot a spike raster above population rates from a run's output (PNG).
@@ -215,6 +216,8 @@ fn crate_inspect(file: &std::path::Path) -> anyhow::Result<()> {
     if is_model {
         let m = Model::load(file)?;
         print!("{}", hebb::inspect::model_report(&m)?);
+    } else if hebb::inspect::is_connectome_file(file) {
+        print!("{}", hebb::inspect::connectome_report(file)?);
     } else {
         print!(
             "{}",

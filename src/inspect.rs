@@ -34,11 +34,8 @@ pub fn model_report(model: &Model) -> Result<String> {
     for (k, p) in net.populations.iter().enumerate() {
         population.extend(std::iter::repeat_n(k as u16, p.size as usize));
     }
-    let c = Connectome {
-        ids: (0..n as i64).collect(),
-        population,
-        synapses: syn,
-    };
+    let names: Vec<String> = net.populations.iter().map(|p| p.name.clone()).collect();
+    let c = Connectome::from_columns(population, &names, &syn);
     let (din, dout) = c.degrees();
     let mut s = String::new();
     let _ = writeln!(s, "model {}", model.path.display());
@@ -77,14 +74,12 @@ pub fn model_report(model: &Model) -> Result<String> {
     let _ = writeln!(
         s,
         "weight      {}",
-        fmt(Summary::of(c.synapses.weight.iter().map(|&x| x as f64)))
+        fmt(Summary::of(syn.weight.iter().map(|&x| x as f64)))
     );
     let _ = writeln!(
         s,
         "delay (ms)  {}",
-        fmt(Summary::of(
-            c.synapses.delay.iter().map(|d: &Time| d.as_ms())
-        ))
+        fmt(Summary::of(syn.delay.iter().map(|d: &Time| d.as_ms())))
     );
     if csr.n_synapses() <= 50_000_000 {
         let (count, largest) = c.strong_components();
@@ -105,6 +100,123 @@ pub fn model_report(model: &Model) -> Result<String> {
         csr.group_delay.len()
     );
     Ok(s)
+}
+
+/// Describes a connectome file: provenance, counts, degree, synapse-count, weight and delay
+/// statistics, transmitters, annotation columns and strongly connected components.
+pub fn connectome_report(path: &std::path::Path) -> Result<String> {
+    let c = crate::connectome::file::read(path)?;
+    let e = &c.edges;
+    let mut s = String::new();
+    let p = &c.provenance;
+    let _ = writeln!(s, "connectome {} ({})", p.name, path.display());
+    if !p.source.is_empty() {
+        let _ = writeln!(s, "source   {}", p.source);
+    }
+    if !p.license.is_empty() {
+        let _ = writeln!(s, "license  {}", p.license);
+    }
+    let _ = writeln!(
+        s,
+        "neurons {}  connections {}  synapses {}",
+        c.n_neurons(),
+        e.len(),
+        e.n_synapses()
+    );
+    let fmt = |x: Summary| {
+        format!(
+            "min {:.4}  mean {:.4}  max {:.4}  std {:.4}",
+            x.min, x.mean, x.max, x.std
+        )
+    };
+    let (din, dout) = c.degrees();
+    let stat = |v: &[u32]| fmt(Summary::of(v.iter().map(|&x| x as f64)));
+    let _ = writeln!(s, "in-degree   {}", stat(&din));
+    let _ = writeln!(s, "out-degree  {}", stat(&dout));
+    if let Some(x) = &e.count {
+        let _ = writeln!(s, "synapses per connection  {}", stat(x));
+    }
+    if let Some(x) = &e.weight {
+        let _ = writeln!(
+            s,
+            "weight      {}",
+            fmt(Summary::of(x.iter().map(|&w| w as f64)))
+        );
+    }
+    if let Some(x) = &e.delay_ms {
+        let _ = writeln!(
+            s,
+            "delay (ms)  {}",
+            fmt(Summary::of(x.iter().map(|&d| d as f64)))
+        );
+    }
+    let isolated = (0..c.n_neurons())
+        .filter(|&i| din[i] == 0 && dout[i] == 0)
+        .count();
+    let loops = e.pre.iter().zip(&e.post).filter(|(a, b)| a == b).count();
+    let _ = writeln!(
+        s,
+        "self-connections {loops}  neurons without connections {isolated}"
+    );
+    if let Some(t) = &e.transmitter {
+        let mut per = vec![(0u64, 0u64); 256];
+        for (k, &code) in t.iter().enumerate() {
+            per[code as usize].0 += 1;
+            per[code as usize].1 += e.count(k) as u64;
+        }
+        let _ = writeln!(s, "transmitter      connections     synapses");
+        for (code, &(n, syn)) in per.iter().enumerate().filter(|(_, x)| x.0 > 0) {
+            let label = e
+                .transmitter_labels
+                .get(code)
+                .cloned()
+                .unwrap_or_else(|| code.to_string());
+            let _ = writeln!(s, "  {label:<14} {n:>11} {syn:>12}");
+        }
+    }
+    if !c.annotations.is_empty() {
+        let _ = writeln!(s, "annotations (most frequent values)");
+    }
+    for a in &c.annotations {
+        let mut counts: std::collections::HashMap<String, usize> = Default::default();
+        for i in 0..a.column.len() {
+            *counts.entry(a.column.label(i)).or_default() += 1;
+        }
+        let mut top: Vec<(String, usize)> = counts.into_iter().collect();
+        top.sort_by(|x, y| y.1.cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
+        let kind = match &a.column {
+            crate::connectome::Column::Codes { .. } => "codes",
+            crate::connectome::Column::Numbers(_) => "numbers",
+            crate::connectome::Column::Text(_) => "text",
+        };
+        let shown = top
+            .iter()
+            .take(4)
+            .map(|(l, n)| format!("{} {n}", if l.is_empty() { "(none)" } else { l }))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let _ = writeln!(
+            s,
+            "  {:<16} {kind:<8} {:>6} distinct  {shown}",
+            a.name,
+            top.len()
+        );
+    }
+    if e.len() <= 50_000_000 {
+        let (count, largest) = c.strong_components();
+        let _ = writeln!(
+            s,
+            "strongly connected components {count} (largest {largest} neurons)"
+        );
+    }
+    Ok(s)
+}
+
+/// True when `path` is an HDF5 file with a `/synapses` group (a connectome, not a run output).
+pub fn is_connectome_file(path: &std::path::Path) -> bool {
+    hdf5::File::open(path)
+        .map(|f| f.link_exists("synapses") && !f.link_exists("spikes"))
+        .unwrap_or(false)
 }
 
 /// Describes a run's output file: spikes, rates and mean CV of ISIs per population.

@@ -2,14 +2,15 @@
 """Run the peer benchmarks (and hebb, when built) and print a Markdown table.
 
 Runs one benchmark at a time (never in parallel), each --repeat times,
-with the peers' venv interpreter.  Every run's JSON line is appended to
---jsonl (default: out/peers/results.jsonl under the repository root,
-git-ignored).
+with the peers' venv interpreter (Brian2 rows: see --brian2-python).
+Every run's JSON line is appended to --jsonl (default:
+out/peers/results.jsonl under the repository root, git-ignored).
 
   python3 benches/peers/compare.py                   # everything, once
   python3 benches/peers/compare.py --repeat 2 --only b4
   python3 benches/peers/compare.py --wait-idle 1.0   # wait for load < 1.0
   python3 benches/peers/compare.py --from-jsonl out/peers/results.jsonl
+  python3 benches/peers/compare.py --brian2-python .tools/peers-venv/bin/python
 
 Before each run it records the 1-min load average and a pure-Python
 speed probe (calib_loop_s, see calibrate()).
@@ -27,6 +28,20 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 VENV_PY = os.environ.get(
     "PEERS_PYTHON", os.path.join(REPO, ".tools", "peers-venv", "bin", "python"))
+# Brian2 2.11 (Python 3.13) in the Debian trixie chroot of
+# setup-brian2-trixie.sh, run through this wrapper.
+TRIXIE_WRAPPER = os.path.join(HERE, "brian2-trixie")
+TRIXIE_ROOT = os.environ.get("BRIAN2_TRIXIE_ROOT",
+                             os.path.join(REPO, ".tools", "trixie"))
+
+
+def default_brian2_python():
+    """The trixie wrapper when its chroot venv exists (and we are root), else VENV_PY."""
+    if (os.path.exists(os.path.join(TRIXIE_ROOT, "opt", "brian2-venv", "bin",
+                                    "python"))
+            and os.geteuid() == 0):
+        return TRIXIE_WRAPPER
+    return VENV_PY
 
 # (label, script, extra arguments)
 PEERS = [
@@ -106,8 +121,9 @@ def wait_idle(threshold, max_wait_s):
         time.sleep(10)
 
 
-def run_peer(label, script, extra, threads):
-    cmd = [VENV_PY, os.path.join(HERE, script), "--threads", str(threads)]
+def run_peer(label, script, extra, threads, brian2_python):
+    py = brian2_python if "brian2" in script else VENV_PY
+    cmd = [py, os.path.join(HERE, script), "--threads", str(threads)]
     cmd += extra
     print(f"compare: {label}: {' '.join(cmd)}", file=sys.stderr)
     res = subprocess.run(cmd, cwd=REPO, stdout=subprocess.PIPE, text=True)
@@ -116,10 +132,15 @@ def run_peer(label, script, extra, threads):
               file=sys.stderr)
         return None
     lines = [ln for ln in res.stdout.splitlines() if ln.startswith("{")]
-    return json.loads(lines[-1]) if lines else None
+    if not lines:
+        return None
+    out = json.loads(lines[-1])
+    out["interpreter"] = (os.path.relpath(py, REPO) if os.path.isabs(py)
+                          else py)
+    return out
 
 
-def run_hebb(label, model, extra, threads):
+def run_hebb(label, model, extra, threads, brian2_python=None):
     """HEBB HOOK: run the hebb binary and map its summary JSON."""
     if not (os.access(HEBB_BIN, os.X_OK)
             and os.path.exists(os.path.join(REPO, model))):
@@ -186,6 +207,11 @@ def main():
                          "is below this (0 = do not wait)")
     ap.add_argument("--max-wait", type=float, default=900.0,
                     help="longest wait per run for --wait-idle, seconds")
+    ap.add_argument("--brian2-python", default=None,
+                    help="interpreter (or wrapper) for the Brian2 scripts; "
+                         "default: $BRIAN2_PYTHON, else benches/peers/"
+                         "brian2-trixie when .tools/trixie holds its venv "
+                         "(Brian2 2.11), else the peers venv (Brian2 2.9)")
     ap.add_argument("--jsonl", default=os.path.join(REPO, "out", "peers",
                                                     "results.jsonl"))
     ap.add_argument("--from-jsonl", default=None,
@@ -199,6 +225,11 @@ def main():
         return
 
     only = [s for s in args.only.split(",") if s]
+    brian2_python = (args.brian2_python or os.environ.get("BRIAN2_PYTHON")
+                     or default_brian2_python())
+    if os.sep in brian2_python:  # a path: relative to the caller's directory
+        brian2_python = os.path.abspath(brian2_python)
+    print(f"compare: Brian2 interpreter: {brian2_python}", file=sys.stderr)
 
     def wanted(label):
         if only:
@@ -217,7 +248,7 @@ def main():
             load = os.getloadavg()[0]
             calib = calibrate()
             fn = run_peer if kind == "peer" else run_hebb
-            r = fn(label, target, extra, args.threads)
+            r = fn(label, target, extra, args.threads, brian2_python)
             if r is None:
                 continue
             r["label"] = label

@@ -540,7 +540,16 @@ fn realize(
     {
         return Err(model.error_at(
             v.span(),
-            format!("`{key}` lists {} values for {n} neurons", l.len()),
+            match v.get_ref() {
+                Value::Column(c) => format!(
+                    "`{key}`: column /neurons/{} of {} has {} rows for {n} neurons; the \
+                     population and the connectome must have the same size",
+                    c.column,
+                    c.file,
+                    l.len()
+                ),
+                _ => format!("`{key}` lists {} values for {n} neurons", l.len()),
+            },
         ));
     }
     Ok((0..n).map(|i| s.draw(rng, i)).collect())
@@ -572,6 +581,32 @@ impl Sampler {
                 NormalDist::new(nd.mean.0, nd.std.0)
                     .map_err(|e| model.error_at(v.span(), format!("`{key}`: {e}")))?,
             ),
+            Value::Column(c) => {
+                let path = model.resolve(&c.file);
+                let col = crate::connectome::file::read_column(&path, &c.column)?;
+                let x = col.numbers().ok_or_else(|| {
+                    model.error_at(
+                        v.span(),
+                        format!(
+                            "`{key}`: /neurons/{} of {} holds text; a parameter needs numbers",
+                            c.column,
+                            path.display()
+                        ),
+                    )
+                })?;
+                if let Some(row) = x.iter().position(|y| !y.is_finite()) {
+                    return Err(model.error_at(
+                        v.span(),
+                        format!(
+                            "`{key}`: /neurons/{} of {} row {row} is {}; values must be finite",
+                            c.column,
+                            path.display(),
+                            x[row]
+                        ),
+                    ));
+                }
+                Sampler::List(x)
+            }
         })
     }
     #[inline]

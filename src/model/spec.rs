@@ -131,7 +131,7 @@ pub struct PopulationSpec {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(
     untagged,
-    expecting = "a finite number (NaN and inf are not allowed), a list of finite numbers (one per neuron), or a distribution such as { uniform = [-60.0, -50.0] } or { normal = { mean = 0.0, std = 1.0 } }"
+    expecting = "a finite number (NaN and inf are not allowed), a list of finite numbers (one per neuron), a distribution such as { uniform = [-60.0, -50.0] } or { normal = { mean = 0.0, std = 1.0 } }, or a connectome column { file = \"x.h5\", column = \"name\" }"
 )]
 pub enum Value {
     /// The same value everywhere.
@@ -140,6 +140,19 @@ pub enum Value {
     List(Vec<Finite>),
     /// Drawn independently per element.
     Dist(Dist),
+    /// One value per neuron from an annotation column of a connectome file.
+    Column(ColumnRef),
+}
+
+/// `{ file = "connectomes/x.h5", column = "I_e" }`: the numeric column `/neurons/<column>` of a
+/// connectome file (path relative to the model file), one value per neuron of the population.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnRef {
+    /// The connectome file (HDF5).
+    pub file: String,
+    /// The column name under `/neurons/`.
+    pub column: String,
 }
 
 /// Distributions.
