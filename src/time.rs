@@ -42,13 +42,16 @@ impl Time {
     /// after the exact instant. Used for threshold crossings, so that a spike is never reported
     /// before the membrane reached threshold.
     pub fn ceil_from_ms(ms: f64) -> Time {
-        let ticks = (ms * TICKS_PER_MS_F).ceil();
-        if ticks <= 0.0 {
+        let x = ms * TICKS_PER_MS_F;
+        if x.is_nan() || x <= 0.0 {
             Time(0)
-        } else if ticks >= u64::MAX as f64 {
+        } else if x >= u64::MAX as f64 {
             Time::NEVER
         } else {
-            Time(ticks as u64)
+            // `ceil` without a libm call (baseline x86-64 has no rounding instruction):
+            // truncate, then step up if something was cut off.
+            let t = x as u64;
+            Time(if (t as f64) < x { t + 1 } else { t })
         }
     }
 
@@ -105,5 +108,19 @@ mod tests {
         assert_eq!(Time::from_ms(f64::NAN), None);
         assert_eq!(Time(12_345_678_901_234).as_ms(), 12_345.678_901_234);
         assert_eq!(Time::ceil_from_ms(1e-10).0, 1);
+    }
+
+    #[test]
+    fn ceil_from_ms_rounds_up_exactly() {
+        assert_eq!(Time::ceil_from_ms(0.0), Time(0));
+        assert_eq!(Time::ceil_from_ms(-3.0), Time(0));
+        assert_eq!(Time::ceil_from_ms(f64::NAN), Time(0));
+        assert_eq!(Time::ceil_from_ms(f64::INFINITY), Time::NEVER);
+        assert_eq!(Time::ceil_from_ms(2.0), Time(2 * TICKS_PER_MS));
+        assert_eq!(Time::ceil_from_ms(2.5e-9).0, 3);
+        for ms in [0.1, 0.125, 1.8, 47.95791, 12_345.678_901_2] {
+            let x = ms * TICKS_PER_MS_F;
+            assert_eq!(Time::ceil_from_ms(ms).0, x.ceil() as u64, "{ms}");
+        }
     }
 }

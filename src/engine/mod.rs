@@ -194,13 +194,16 @@ impl Simulation {
         let mut tick = self.now;
         let mut ticks = 0u64;
         loop {
-            match self.queue.peek() {
-                Some(e) if e.time == tick && e.time < stop => {
-                    self.queue.pop();
+            match if tick < stop {
+                self.queue.pop_at(tick)
+            } else {
+                None
+            } {
+                Some(e) => {
                     self.stats.queue_pops += 1;
                     self.dispatch(e, rec);
                 }
-                _ => {
+                None => {
                     if self.end_tick(tick, rec) {
                         continue;
                     }

@@ -119,6 +119,13 @@ pub trait Scheduler: Send {
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
+    /// Removes and returns the smallest entry if its time is exactly `t`.
+    fn pop_at(&mut self, t: Time) -> Option<Entry> {
+        match self.peek() {
+            Some(e) if e.time == t => self.pop(),
+            _ => None,
+        }
+    }
     /// Removes and returns the smallest entry if its time is before `limit`.
     fn pop_before(&mut self, limit: Time) -> Option<Entry> {
         match self.peek() {
