@@ -92,7 +92,8 @@ impl H5Recorder {
             let what = what.to_owned();
             move |err: hdf5::Error| h5err(path, &what, err)
         };
-        let file = hdf5::File::create(path).map_err(e("cannot create the output file"))?;
+        let file = crate::connectome::file::create_output(path)
+            .map_err(e("cannot create the output file"))?;
         let n: usize = pops.iter().map(|p| p.size as usize).sum();
         let mut mask = vec![false; n];
         let mut pop_code = vec![0i16; n];

@@ -28,7 +28,7 @@ fn kind(k: u8) -> Kind {
         Kind::SourceSpike,
         Kind::Stimulus,
         Kind::Deliver,
-        Kind::PoissonFlush,
+        Kind::Sweep,
         Kind::GridStep,
         Kind::Sample,
     ][k as usize]

@@ -28,6 +28,32 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
 
+/// Opens an HDF5 file for reading, without HDF5's file lock (see [`create_output`]).
+pub fn open_input(path: &Path) -> hdf5::Result<hdf5::File> {
+    hdf5::File::with_options()
+        .with_fapl(|p| {
+            p.file_locking(false)
+                .fclose_degree(hdf5::file::FileCloseDegree::Strong)
+        })
+        .open_as(path, hdf5::file::OpenMode::Read)
+}
+
+/// Creates (truncates) an HDF5 file for writing, without HDF5's file lock and with a strong
+/// close (dropping the file closes it).
+///
+/// HDF5 opens files without close-on-exec and locks them with `flock`: a child process
+/// started meanwhile (by any thread) inherits the descriptor and with it the lock, so that
+/// opening the file again fails with `errno = 11` for as long as the child lives. Files are
+/// written by one writer and only read otherwise; the lock buys nothing here.
+pub fn create_output(path: &Path) -> hdf5::Result<hdf5::File> {
+    hdf5::File::with_options()
+        .with_fapl(|p| {
+            p.file_locking(false)
+                .fclose_degree(hdf5::file::FileCloseDegree::Strong)
+        })
+        .create(path)
+}
+
 /// The value of the root attribute `format`.
 pub const FORMAT: &str = "hebb-connectome";
 /// The schema version written.
@@ -155,7 +181,7 @@ fn read_str_attr(a: &hdf5::Attribute) -> Option<String> {
 /// offending row: missing datasets, unequal lengths, duplicate or unknown ids, counts below 1,
 /// NaN/inf weights, delays that are not positive.
 pub fn read(path: &Path) -> Result<Connectome> {
-    let file = hdf5::File::open(path).map_err(|e| Error::Hdf5 {
+    let file = open_input(path).map_err(|e| Error::Hdf5 {
         path: path.to_owned(),
         message: format!("cannot open as HDF5: {e}; is this a connectome file?"),
     })?;
@@ -390,7 +416,7 @@ fn read_edges(r: &Reader, index: &HashMap<i64, u32>, n: usize) -> Result<Edges> 
 /// Reads only the annotation column `/neurons/<name>` of a connectome file (e.g. a per-neuron
 /// parameter), checked against the length of `/neurons/id`.
 pub fn read_column(path: &Path, name: &str) -> Result<Column> {
-    let file = hdf5::File::open(path).map_err(|e| Error::Hdf5 {
+    let file = open_input(path).map_err(|e| Error::Hdf5 {
         path: path.to_owned(),
         message: format!("cannot open as HDF5: {e}; is this a connectome file?"),
     })?;
@@ -425,7 +451,7 @@ pub fn write(path: &Path, c: &Connectome) -> Result<()> {
         path: path.to_owned(),
         message: format!("{what}: {e}"),
     };
-    let file = hdf5::File::create(path).map_err(|e| err("cannot create", e))?;
+    let file = create_output(path).map_err(|e| err("cannot create", e))?;
     let root: &hdf5::Location = &file;
     write_str_attr(root, "format", FORMAT).map_err(|e| err("attribute format", e))?;
     root.new_attr::<i64>()

@@ -306,11 +306,7 @@ impl Simulation {
                 let next = t + self.probes[k].interval;
                 self.queue.push(Entry::new(next, Kind::Sample, k as u32, 0));
             }
-            Kind::Rebase
-            | Kind::Crossing
-            | Kind::PoissonFlush
-            | Kind::SourceSpike
-            | Kind::GridStep => {
+            Kind::Rebase | Kind::Crossing | Kind::Sweep | Kind::SourceSpike | Kind::GridStep => {
                 let (p, local) = self.locate(e.a());
                 self.with_pop(p, rec, |pop, ctx, _| {
                     pop.wake(t, e.kind(), local, e.b(), ctx);

@@ -8,17 +8,19 @@
 //! lazily generated Poisson input behaves exactly as if every arrival were a queue entry of a
 //! kind between `Stimulus` and `Deliver`, without paying for one.
 //!
-//! Wake-ups: a neuron with a plan or pending Poisson input must still be visited when
-//! nothing else touches it. `sched[i]`/`generation[i]` name its earliest outstanding queue entry; a
-//! new entry is pushed only when the neuron needs waking *earlier* than that (lazy
-//! invalidation: a stale entry just causes a harmless catch-up). Poisson-driven neurons are
-//! woken once per window (the end of the window holding their next arrival), which is what
-//! the conservative synchronisation needs: a spike at `t` is delivered no earlier than
-//! `t + D_min`, the end of its window.
+//! Visits: a neuron with a plan or pending Poisson input must still be visited when nothing
+//! else touches it — by the end of the window (the smallest delay) that holds its earliest own
+//! event, which is all the conservative synchronisation needs: a spike at `t` reaches other
+//! neurons no earlier than `t + D_min`, past that window. So instead of one queue entry per
+//! neuron and event, each population keeps a ring of per-window lists and one `Sweep` entry
+//! per window that has any; a neuron whose event moves to an earlier window is registered
+//! again there (its old registration is skipped). Meanwhile the model keeps each neuron's
+//! `due` time beside its state, so an input that arrives after an unvisited event catches the
+//! neuron up first.
 
 use super::drive::Drive;
 use super::{Ctx, Population, StateVar};
-use crate::engine::queue::{B_MASK, Entry, Kind};
+use crate::engine::queue::{Entry, Kind};
 use crate::time::Time;
 
 /// When a neuron must next be visited if no input arrives: a planned crossing, or an earlier
@@ -58,16 +60,33 @@ pub trait ExactDynamics: Send {
     /// neuron may need end-of-tick work (it may be at threshold, or its plan may no longer
     /// hold); false only when neither is possible.
     fn input(&mut self, i: usize, t: Time, w: f64) -> bool;
-    /// Applies a slice of inputs arriving at `t` (weight `weights[k]` to neuron `targets[k]`)
-    /// to neurons whose own events are all later than `t`, pushing onto `touched` every
-    /// neuron for which [`ExactDynamics::input`] would return true. Models override it to
-    /// hoist per-tick work out of the loop.
-    fn input_slice(&mut self, t: Time, targets: &[u32], weights: &[f32], touched: &mut Vec<u32>) {
-        for (&i, &w) in targets.iter().zip(weights) {
+    /// The time of neuron `i`'s earliest own event, as last given to
+    /// [`ExactDynamics::set_due`]. Kept by the model so that the input path reads it from the
+    /// cache line it touches anyway.
+    fn due(&self, i: usize) -> Time;
+    /// Records the time of neuron `i`'s earliest own event (plan or Poisson arrival).
+    fn set_due(&mut self, i: usize, due: Time);
+    /// Applies inputs arriving at `t` (weight `weights[k]` to neuron `targets[k]`) in order,
+    /// pushing onto `touched` every neuron for which [`ExactDynamics::input`] returns true,
+    /// and stops before the first target whose own events are due (`due ≤ t`): those need
+    /// the core's catch-up first. Returns the number of inputs applied. Models override it
+    /// to hoist per-tick work out of the loop.
+    fn input_slice(
+        &mut self,
+        t: Time,
+        targets: &[u32],
+        weights: &[f32],
+        touched: &mut Vec<u32>,
+    ) -> usize {
+        for (k, (&i, &w)) in targets.iter().zip(weights).enumerate() {
+            if self.due(i as usize) <= t {
+                return k;
+            }
             if self.input(i as usize, t, w as f64) {
                 touched.push(i);
             }
         }
+        targets.len()
     }
     /// True if the neuron is not refractory and at or above threshold at `t` (all inputs of
     /// tick `t` applied). Models whose potential is continuous may always return false.
@@ -95,22 +114,29 @@ pub trait ExactDynamics: Send {
     fn sample(&self, i: usize, t: Time, var: StateVar) -> Option<f64>;
 }
 
-/// A neuron's bookkeeping: its plan, and the time and generation of its earliest
-/// outstanding wake entry (`Time::NEVER` if none).
+/// Windows covered by a population's wake ring; later wakes are registered at its end (an
+/// early, harmless visit) and again from there.
+const RING: usize = 1024;
+
+/// A neuron's bookkeeping: its plan, and the window whose sweep will visit it (`u64::MAX` if
+/// none).
 #[derive(Copy, Clone, Debug)]
 struct Track {
     plan: Plan,
-    sched: Time,
-    generation: u32,
+    window: u64,
 }
 
 /// An exact population: dynamics plus wake-up and Poisson bookkeeping.
 pub struct ExactPopulation<D: ExactDynamics> {
     /// The model's state and parameters.
     pub dynamics: D,
-    /// Per neuron: the plan and the earliest outstanding wake entry, side by side (a wake
-    /// reads both: one cache line instead of three).
+    /// Per neuron: the plan and the window of its next visit.
     track: Vec<Track>,
+    /// Per window (modulo [`RING`]): the neurons to visit at its last tick. Entries of
+    /// neurons re-registered for an earlier window since are skipped.
+    ring: Vec<Vec<u32>>,
+    /// Per ring slot: the window for which a sweep entry is queued (`u64::MAX` if none).
+    ring_window: Vec<u64>,
     drive: Option<Drive>,
     /// Neurons that need end-of-tick work (repeats allowed: settling twice is harmless, and
     /// cheaper than a per-neuron flag on the hot path). Inputs that can change neither the
@@ -127,21 +153,32 @@ impl<D: ExactDynamics> ExactPopulation<D> {
             track: vec![
                 Track {
                     plan: Plan::NEVER,
-                    sched: Time::NEVER,
-                    generation: 0,
+                    window: u64::MAX,
                 };
                 n
             ],
+            ring: vec![Vec::new(); RING],
+            ring_window: vec![u64::MAX; RING],
             drive,
             touched: Vec::new(),
         }
     }
 
     /// Processes neuron `i`'s own events (planned crossing or check, Poisson arrivals) that
-    /// precede `(t, kind)` in the total order. Arrivals at exactly `t` are applied without a
-    /// threshold test: the end-of-tick test sees them together with the tick's other inputs.
+    /// precede `(t, kind)` in the total order, then registers its next visit. Arrivals at
+    /// exactly `t` are applied without a threshold test: the end-of-tick test sees them
+    /// together with the tick's other inputs.
     #[inline]
     fn catch_up(&mut self, i: usize, t: Time, kind: Kind, ctx: &mut Ctx) {
+        self.own_events(i, t, kind, ctx);
+        self.ensure_wake(i, t, ctx);
+    }
+
+    /// The loop of [`ExactPopulation::catch_up`]. It may leave the neuron's `due` out of date;
+    /// `catch_up` brings it up to date once at the end, when every remaining own event is at
+    /// or after `t` (registering for an earlier, already swept window would lose the neuron).
+    #[inline]
+    fn own_events(&mut self, i: usize, t: Time, kind: Kind, ctx: &mut Ctx) {
         loop {
             let arrival = match &self.drive {
                 Some(d) => d.next(i),
@@ -184,47 +221,68 @@ impl<D: ExactDynamics> ExactPopulation<D> {
     }
 
     /// End of a tick for neuron `i`: threshold test, then a new plan if the old one broke.
+    /// The caller registers the next visit.
     #[inline]
     fn settle(&mut self, i: usize, t: Time, ctx: &mut Ctx) {
         if self.dynamics.above_threshold(i, t) {
             self.spike(i, t, ctx);
         } else if !self.dynamics.plan_holds(i) {
             self.track[i].plan = self.dynamics.plan(i, t);
-            self.ensure_wake(i, ctx);
         }
     }
 
+    /// Neuron `i` spikes at `t`. The caller registers the next visit.
     fn spike(&mut self, i: usize, t: Time, ctx: &mut Ctx) {
         self.dynamics.fire(i, t);
         ctx.spikes.push((t, i as u32));
         self.track[i].plan = self.dynamics.plan(i, t);
-        self.ensure_wake(i, ctx);
     }
 
-    /// Makes sure a queue entry wakes neuron `i` no later than it needs.
+    /// Records neuron `i`'s earliest own event as its `due` time and makes sure a sweep
+    /// visits it by the end of the window holding that event. `now` is the current time;
+    /// every own event of the neuron is at or after it.
+    ///
+    /// Visiting at the window's end rather than at the event is exact: a spike found then
+    /// keeps its own time and reaches other neurons no earlier than one smallest delay later,
+    /// past the window; inputs to the neuron itself meanwhile see `due` and catch up first.
     #[inline]
-    fn ensure_wake(&mut self, i: usize, ctx: &mut Ctx) {
+    fn ensure_wake(&mut self, i: usize, now: Time, ctx: &mut Ctx) {
         let mut due = self.track[i].plan.at;
-        let mut kind = Kind::Crossing;
         if let Some(d) = &self.drive {
-            let a = d.next(i);
-            if a < due {
-                // Wake at the last tick of the window holding the arrival.
-                let w = ctx.window.0.max(1);
-                due = Time((a.0 / w + 1) * w - 1);
-                kind = Kind::PoissonFlush;
+            due = due.min(d.next(i));
+        }
+        self.dynamics.set_due(i, due);
+        if due == Time::NEVER {
+            return;
+        }
+        let width = ctx.window.0.max(1);
+        let w = (due.0 / width).min(now.0 / width + RING as u64 - 1);
+        if w < self.track[i].window {
+            self.track[i].window = w;
+            let slot = w as usize % RING;
+            if self.ring_window[slot] != w {
+                self.ring_window[slot] = w;
+                let end = Time((w + 1) * width - 1);
+                ctx.queue.push(Entry::new(end, Kind::Sweep, ctx.offset, 0));
+            }
+            self.ring[slot].push(i as u32);
+        }
+    }
+
+    /// The sweep at `t`, the last tick of a window: visits the neurons registered for it.
+    fn sweep(&mut self, t: Time, ctx: &mut Ctx) {
+        let w = t.0 / ctx.window.0.max(1);
+        let slot = w as usize % RING;
+        let mut list = std::mem::take(&mut self.ring[slot]);
+        for &i in &list {
+            let i = i as usize;
+            if self.track[i].window == w {
+                self.track[i].window = u64::MAX;
+                self.catch_up(i, t, Kind::Sweep, ctx);
             }
         }
-        if due < self.track[i].sched {
-            self.track[i].generation = self.track[i].generation.wrapping_add(1);
-            self.track[i].sched = due;
-            ctx.queue.push(Entry::new(
-                due,
-                kind,
-                ctx.offset + i as u32,
-                self.track[i].generation,
-            ));
-        }
+        list.clear();
+        self.ring[slot] = list;
     }
 
     #[inline]
@@ -250,26 +308,26 @@ impl<D: ExactDynamics> Population for ExactPopulation<D> {
         }
         for i in 0..self.len() {
             self.track[i].plan = self.dynamics.plan(i, t);
-            self.ensure_wake(i, ctx);
+            self.ensure_wake(i, t, ctx);
         }
     }
 
     fn deliver(&mut self, t: Time, targets: &[u32], weights: &[f32], ctx: &mut Ctx) {
-        if self.drive.is_some() {
-            for (&i, &w) in targets.iter().zip(weights) {
+        let mut k = 0;
+        while k < targets.len() {
+            // Targets with nothing due go through the model's loop; one that is due (visits
+            // come at a window's end, see `ensure_wake`) catches up first.
+            k += self
+                .dynamics
+                .input_slice(t, &targets[k..], &weights[k..], &mut self.touched);
+            if let Some(&i) = targets.get(k) {
                 let i = i as usize;
                 self.catch_up(i, t, Kind::Deliver, ctx);
-                if self.dynamics.input(i, t, w as f64) {
+                if self.dynamics.input(i, t, weights[k] as f64) {
                     self.touch(i);
                 }
+                k += 1;
             }
-        } else {
-            // Without Poisson input a neuron's only own event is its plan, and a plan due at or
-            // before `t` has been handled by its wake entry (kinds Crossing/PoissonFlush come
-            // before Deliver at the same tick, and a wake is never later than the plan).
-            debug_assert!(targets.iter().all(|&i| self.track[i as usize].plan.at > t));
-            self.dynamics
-                .input_slice(t, targets, weights, &mut self.touched);
         }
     }
 
@@ -277,31 +335,27 @@ impl<D: ExactDynamics> Population for ExactPopulation<D> {
         let mut touched = std::mem::take(&mut self.touched);
         for &i in &touched {
             self.settle(i as usize, t, ctx);
+            self.ensure_wake(i as usize, t, ctx);
         }
         touched.clear();
         self.touched = touched;
     }
 
-    fn wake(&mut self, t: Time, kind: Kind, local: u32, b: u32, ctx: &mut Ctx) {
-        if kind == Kind::Rebase {
-            for i in 0..self.len() {
-                self.catch_up(i, t, Kind::Rebase, ctx);
+    fn wake(&mut self, t: Time, kind: Kind, _local: u32, _b: u32, ctx: &mut Ctx) {
+        match kind {
+            Kind::Rebase => {
+                for i in 0..self.len() {
+                    self.catch_up(i, t, Kind::Rebase, ctx);
+                }
+                self.dynamics.rebase(t);
+                if let Some(e) = self.dynamics.epoch() {
+                    ctx.queue
+                        .push(Entry::new(t + e, Kind::Rebase, ctx.offset, 0));
+                }
             }
-            self.dynamics.rebase(t);
-            if let Some(e) = self.dynamics.epoch() {
-                ctx.queue
-                    .push(Entry::new(t + e, Kind::Rebase, ctx.offset, 0));
-            }
-            return;
+            Kind::Sweep => self.sweep(t, ctx),
+            _ => {}
         }
-        let i = local as usize;
-        let valid =
-            self.track[i].sched == t && (self.track[i].generation as u64 & B_MASK) == b as u64;
-        if valid {
-            self.track[i].sched = Time::NEVER;
-        }
-        self.catch_up(i, t, kind, ctx);
-        self.ensure_wake(i, ctx);
     }
 
     fn set_current(&mut self, t: Time, local: u32, i_e: f64, ctx: &mut Ctx) {

@@ -73,8 +73,8 @@ pub struct LifParams {
 /// arithmetic does not depend on how the population is partitioned.
 ///
 /// # The input path
-/// An input touches one 32-byte cell: `u`, a trigger `trig` and the end of the refractory
-/// period. While `u < trig` the input can change neither the threshold test nor the plan, and
+/// An input touches one 32-byte cell: `u`, a trigger `trig`, the end of the refractory
+/// period and the neuron's `due` time. While `u < trig` the input can change neither the threshold test nor the plan, and
 /// nothing else happens; `trig` is a lower bound of both (`(V_th − V_∞)·E` at an earlier time
 /// of the epoch, and `uw`), refreshed when it fires without cause. Input during refractoriness
 /// is dropped there (or, accumulated, added to `u`, which encodes V at the end of the period).
@@ -111,6 +111,8 @@ struct Hot {
     trig: f64,
     /// End of the refractory period.
     refr_end: Time,
+    /// The neuron's earliest own event ([`ExactDynamics::due`]).
+    due: Time,
 }
 
 /// The rest of a neuron's state.
@@ -142,6 +144,7 @@ impl LifDeltaExact {
                 u: v - vi,
                 trig: f64::NEG_INFINITY,
                 refr_end: Time::ZERO,
+                due: Time::NEVER,
             });
             cold.push(Cold {
                 uw: f64::NEG_INFINITY,
@@ -254,11 +257,30 @@ impl ExactDynamics for LifDeltaExact {
         h.u >= h.trig
     }
 
-    fn input_slice(&mut self, t: Time, targets: &[u32], weights: &[f32], touched: &mut Vec<u32>) {
+    #[inline]
+    fn due(&self, i: usize) -> Time {
+        self.hot[i].due
+    }
+
+    #[inline]
+    fn set_due(&mut self, i: usize, due: Time) {
+        self.hot[i].due = due;
+    }
+
+    fn input_slice(
+        &mut self,
+        t: Time,
+        targets: &[u32],
+        weights: &[f32],
+        touched: &mut Vec<u32>,
+    ) -> usize {
         let e = self.e_now(t);
         let discard = self.p.refractory_input == RefractoryInput::Discard;
-        for (&i, &w) in targets.iter().zip(weights) {
+        for (k, (&i, &w)) in targets.iter().zip(weights).enumerate() {
             let h = &mut self.hot[i as usize];
+            if h.due <= t {
+                return k;
+            }
             // Refractory with discarded input: add nothing (a select, not a branch).
             let f = if discard && t < h.refr_end { 0.0 } else { e };
             h.u += w as f64 * f;
@@ -266,6 +288,7 @@ impl ExactDynamics for LifDeltaExact {
                 touched.push(i);
             }
         }
+        targets.len()
     }
 
     #[inline]

@@ -55,6 +55,7 @@ pub struct LifExpExact {
     v_inf: Vec<f64>,
     t_last: Vec<Time>,
     refr_end: Vec<Time>,
+    due: Vec<Time>,
 }
 
 /// Peak of `κ (e^{−s/τ_s} − e^{−s/τ_m})` over `s ≥ 0` (mV per pA).
@@ -86,6 +87,7 @@ impl LifExpExact {
             v_inf,
             t_last: vec![Time::ZERO; n],
             refr_end: vec![Time::ZERO; n],
+            due: vec![Time::NEVER; n],
         }
     }
 
@@ -155,6 +157,14 @@ impl ExactDynamics for LifExpExact {
             self.i_in[i] += w;
         }
         true
+    }
+
+    fn due(&self, i: usize) -> Time {
+        self.due[i]
+    }
+
+    fn set_due(&mut self, i: usize, due: Time) {
+        self.due[i] = due;
     }
 
     fn above_threshold(&mut self, _i: usize, _t: Time) -> bool {

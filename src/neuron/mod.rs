@@ -2,7 +2,7 @@
 //!
 //! A [`Population`] is a contiguous block of neurons sharing one model. The engine hands it
 //! slices of synapses to deliver (`targets` are *local* indices), queue entries addressed to it
-//! (predicted crossings, Poisson flushes, grid steps), and an end-of-tick call after all entries
+//! (sweeps of neurons with due events, grid steps), and an end-of-tick call after all entries
 //! of a tick. Spikes go out through [`Ctx::spikes`]. `neuron` never sees shards, files or the
 //! connectome: only local indices, times and weights.
 //!

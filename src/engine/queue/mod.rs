@@ -4,8 +4,8 @@
 //! Entries are at *spike* granularity: a spike of neuron `j` at `t` becomes one entry per
 //! distinct delay of `j`'s row ("deliver row `j` from group `g` on, at `t + d_g`"), never one
 //! per synapse.
-//! Predicted threshold crossings, stimulus changes, grid steps and Poisson flushes are entries
-//! too.
+//! Sweeps of exact populations (which visit neurons with predicted crossings or Poisson
+//! arrivals in a window), stimulus changes and grid steps are entries too.
 //!
 //! # Order
 //! An entry's key is `(time, kind, a, b)` packed into `(u64, u64)`; see [`Entry`]. Two entries
@@ -23,7 +23,7 @@ use crate::time::Time;
 /// What an entry asks the engine to do. The discriminant orders entries of the same tick.
 ///
 /// At one tick: representation changes first, then predicted crossings (the membrane reached threshold at or before this
-/// tick), then spikes of spike-list sources, stimulus changes, spike deliveries, Poisson flushes
+/// tick), then spikes of spike-list sources, stimulus changes, spike deliveries, sweeps
 /// and grid steps; the end-of-tick threshold test runs after all of them, so inputs arriving at
 /// exactly the same time are summed before the test.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -32,7 +32,8 @@ pub enum Kind {
     /// A change of numerical representation of the population whose first neuron is `a`
     /// (a new epoch); first at its tick, it changes no result.
     Rebase = 0,
-    /// A planned threshold crossing or check of neuron `a`, generation `b`.
+    /// A planned threshold crossing or check. Exact populations process these lazily (at
+    /// sweeps and inputs); the kind fixes their place in the order of a tick.
     Crossing = 1,
     /// Spike-list source neuron `a` emits its `b`-th listed spike.
     SourceSpike = 2,
@@ -40,8 +41,9 @@ pub enum Kind {
     Stimulus = 3,
     /// Deliver neuron `a`'s row from its group `b` on, every group with that group's delay.
     Deliver = 4,
-    /// Consume neuron `a`'s Poisson arrivals up to the end of the window.
-    PoissonFlush = 5,
+    /// The last tick of a window: population `a` (its first neuron) visits the neurons whose
+    /// own events (planned crossings and checks, Poisson arrivals) fall in the window.
+    Sweep = 5,
     /// Advance grid population `a` by one step.
     GridStep = 6,
     /// Record the state of the recorded neurons.
@@ -56,7 +58,7 @@ impl Kind {
             2 => Kind::SourceSpike,
             3 => Kind::Stimulus,
             4 => Kind::Deliver,
-            5 => Kind::PoissonFlush,
+            5 => Kind::Sweep,
             6 => Kind::GridStep,
             _ => Kind::Sample,
         }
