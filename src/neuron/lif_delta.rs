@@ -203,8 +203,8 @@ impl LifDeltaExact {
         }
     }
 
-    /// A check `(at, c·E(at))` for a neuron far from its crossing (`u < c·E(base) < 0`), or
-    /// `None` when the
+    /// A check `(at, c·E(at))` for a neuron far from its crossing (`c < 0`), or `None` when
+    /// it has crossed already or the
     /// crossing may be near (then [`ExactDynamics::plan`] computes it exactly).
     ///
     /// The crossing time is estimated with [`ln_approx`]; the check goes three quarters of
@@ -319,6 +319,16 @@ impl ExactDynamics for LifDeltaExact {
         let base = t.max(self.hot[i].refr_end);
         let c = self.cold[i].c;
         let u = self.hot[i].u;
+        if c < 0.0
+            && let Some((at, uw)) = self.far_check(u, c, base)
+        {
+            // Far from the crossing: a check, placed without an exact logarithm. (Tried
+            // first: a check after `base` also shows that the neuron is below threshold at
+            // `base`, which saves computing c·E(base). The trigger is `uw`, as below.)
+            self.cold[i].uw = uw;
+            self.hot[i].trig = uw;
+            return Plan { at, fire: false };
+        }
         let at_base = c * self.e_at(t, base);
         let plan = if u >= at_base {
             // At threshold already (accumulated input at the end of the period, or V0 ≥ V_th).
@@ -334,10 +344,6 @@ impl ExactDynamics for LifDeltaExact {
             let accumulating = base > t && self.p.refractory_input == RefractoryInput::Accumulate;
             self.cold[i].uw = if accumulating { at_base } else { f64::INFINITY };
             Plan::NEVER
-        } else if let Some((at, uw)) = self.far_check(u, c, base) {
-            // Far from the crossing: a check, placed without an exact logarithm.
-            self.cold[i].uw = uw;
-            Plan { at, fire: false }
         } else {
             // u < c·E(base) < 0: the crossing is at T_k + τ ln(u / c).
             let s = self.p.tau_m * (u / c).ln();
