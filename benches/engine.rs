@@ -3,7 +3,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use hebb::engine::queue::{CalendarQueue, Entry, HeapScheduler, Kind, Scheduler};
-use hebb::engine::{NullRecorder, Simulation};
+use hebb::engine::{NullRecorder, Simulation, Weights};
 use hebb::model::Model;
 use hebb::model::build::build;
 use hebb::neuron::exact::ExactPopulation;
@@ -76,7 +76,7 @@ fn deliver_row(c: &mut Criterion) {
                 offset: 0,
                 window: Time::from_ms(1.0).unwrap(),
             };
-            pop.deliver(t, black_box(&targets), &weights, &mut ctx);
+            pop.deliver(t, black_box(&targets), Weights::Each(&weights), &mut ctx);
             pop.end_tick(t, &mut ctx);
             t = t + Time(1_000_000);
         })

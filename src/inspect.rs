@@ -20,13 +20,9 @@ pub fn model_report(model: &Model) -> Result<String> {
         for g in csr.row_groups[j]..csr.row_groups[j + 1] {
             let g = g as usize;
             let off = net.populations[csr.group_pop[g].index()].offset;
-            for k in csr.group_start[g] as usize..csr.group_start[g + 1] as usize {
-                syn.push(
-                    j as u32,
-                    off + csr.targets[k],
-                    csr.weights[k],
-                    csr.group_delay[g],
-                );
+            let (targets, weights) = csr.group(g);
+            for (k, &i) in targets.iter().enumerate() {
+                syn.push(j as u32, off + i, weights.get(k), csr.group_delay[g]);
             }
         }
     }

@@ -6,8 +6,10 @@
 //! `t + d`", and delivering a group walks a contiguous slice of `targets` (local indices in the
 //! population) and `weights`.
 //!
-//! Memory: 8 bytes per synapse (`u32` target, `f32` weight) plus 16 bytes per delay group and 4
-//! per neuron. Weights are stored as `f32` (7 significant digits); all arithmetic on them is f64.
+//! Memory: 4 bytes per synapse (`u32` target), plus 4 (`f32` weight) in delay groups whose
+//! weights differ; a group whose synapses share one weight (a projection with a constant
+//! weight: B4, Brunel) stores it once. Plus 24 bytes per delay group and 4 per neuron. Weights
+//! are stored as `f32` (7 significant digits); all arithmetic on them is f64.
 
 use crate::ids::PopId;
 use crate::time::Time;
@@ -25,8 +27,43 @@ pub struct Csr {
     pub group_pop: Vec<PopId>,
     /// Per synapse: the target's index within its population.
     pub targets: Vec<u32>,
-    /// Per synapse: the weight (model units: mV for `lif_delta`, pA for `lif_exp`).
+    /// Per group: its weight if all its synapses share it, else NaN (weights are finite).
+    pub group_weight: Vec<f32>,
+    /// Per group: its synapses' weights are `weights[group_wstart[g]..group_wstart[g + 1]]`
+    /// (empty for a group with one weight).
+    pub group_wstart: Vec<u32>,
+    /// Per synapse of a group with differing weights: the weight (model units: mV for
+    /// `lif_delta`, pA for `lif_exp`).
     pub weights: Vec<f32>,
+}
+
+/// The weights of a slice of synapses: one for all or one each.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub enum Weights<'a> {
+    /// Every synapse of the slice has this weight.
+    Uniform(f32),
+    /// `w[k]` is the weight of the slice's `k`-th synapse.
+    Each(&'a [f32]),
+}
+
+impl<'a> Weights<'a> {
+    /// The weight of the `k`-th synapse.
+    #[inline]
+    pub fn get(&self, k: usize) -> f32 {
+        match self {
+            Weights::Uniform(w) => *w,
+            Weights::Each(s) => s[k],
+        }
+    }
+
+    /// The weights from the `k`-th synapse on.
+    #[inline]
+    pub fn skip(self, k: usize) -> Weights<'a> {
+        match self {
+            Weights::Uniform(w) => Weights::Uniform(w),
+            Weights::Each(s) => Weights::Each(&s[k..]),
+        }
+    }
 }
 
 /// Synapse columns as generated or loaded, before compilation (global neuron indices).
@@ -90,7 +127,9 @@ impl Csr {
             group_delay: Vec::new(),
             group_pop: Vec::new(),
             targets: Vec::with_capacity(m),
-            weights: Vec::with_capacity(m),
+            group_weight: Vec::new(),
+            group_wstart: Vec::new(),
+            weights: Vec::new(),
         };
         for j in 0..n {
             csr.row_groups.push(csr.group_delay.len() as u32);
@@ -106,7 +145,9 @@ impl Csr {
                 let post = sorted.post[k] as usize;
                 let key = (sorted.delay[k], pop_of[post]);
                 if last != Some(key) {
+                    csr.close_group();
                     csr.group_start.push(csr.targets.len() as u32);
+                    csr.group_wstart.push(csr.weights.len() as u32);
                     csr.group_delay.push(key.0);
                     csr.group_pop.push(key.1);
                     last = Some(key);
@@ -115,9 +156,44 @@ impl Csr {
                 csr.weights.push(sorted.weight[k]);
             }
         }
+        csr.close_group();
         csr.row_groups.push(csr.group_delay.len() as u32);
         csr.group_start.push(csr.targets.len() as u32);
+        csr.group_wstart.push(csr.weights.len() as u32);
+        csr.weights.shrink_to_fit();
         csr
+    }
+
+    /// Ends the last group opened: if its weights are all equal (bit for bit), keeps one.
+    fn close_group(&mut self) {
+        let Some(&ws) = self.group_wstart.last() else {
+            return;
+        };
+        if self.group_weight.len() == self.group_wstart.len() {
+            return; // closed already
+        }
+        let w = &self.weights[ws as usize..];
+        if w.iter().all(|x| x.to_bits() == w[0].to_bits()) {
+            self.group_weight.push(w[0]);
+            self.weights.truncate(ws as usize);
+        } else {
+            self.group_weight.push(f32::NAN);
+        }
+    }
+
+    /// The targets and weights of group `g`.
+    #[inline]
+    pub fn group(&self, g: usize) -> (&[u32], Weights<'_>) {
+        let targets = &self.targets[self.group_start[g] as usize..self.group_start[g + 1] as usize];
+        let w = self.group_weight[g];
+        let weights = if w.is_nan() {
+            Weights::Each(
+                &self.weights[self.group_wstart[g] as usize..self.group_wstart[g + 1] as usize],
+            )
+        } else {
+            Weights::Uniform(w)
+        };
+        (targets, weights)
     }
 
     /// Number of synapses.
@@ -132,6 +208,8 @@ impl Csr {
             + self.group_delay.len() * 8
             + self.group_pop.len() * 2
             + self.targets.len() * 4
+            + self.group_weight.len() * 4
+            + self.group_wstart.len() * 4
             + self.weights.len() * 4
     }
 
@@ -170,4 +248,35 @@ fn scatter_by(n: usize, syn: &SynapseColumns, by_pre: bool) -> SynapseColumns {
         out.delay[d] = syn.delay[s];
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_with_one_weight_store_it_once() {
+        // Neuron 0 → 1, 2 (weight 0.5, delay 1) and → 2 (0.25, delay 2); neuron 1 → 0, 2
+        // (0.5 and -1, delay 1). One population.
+        let d1 = Time::from_ms(1.0).unwrap();
+        let d2 = Time::from_ms(2.0).unwrap();
+        let mut syn = SynapseColumns::default();
+        syn.push(0, 1, 0.5, d1);
+        syn.push(1, 2, -1.0, d1);
+        syn.push(0, 2, 0.25, d2);
+        syn.push(0, 2, 0.5, d1);
+        syn.push(1, 0, 0.5, d1);
+        let csr = Csr::compile(3, &[PopId(0); 3], &[0, 1, 2], &syn);
+        assert_eq!(csr.n_synapses(), 5);
+        assert_eq!(csr.group(0), (&[1u32, 2][..], Weights::Uniform(0.5)));
+        assert_eq!(csr.group(1), (&[2u32][..], Weights::Uniform(0.25)));
+        assert_eq!(csr.group(2), (&[0u32, 2][..], Weights::Each(&[0.5, -1.0])));
+        assert_eq!(
+            csr.weights.len(),
+            2,
+            "only the mixed group keeps its weights"
+        );
+        let w = csr.group(2).1;
+        assert_eq!((w.get(1), w.skip(1).get(0)), (-1.0, -1.0));
+    }
 }

@@ -9,7 +9,7 @@
 pub mod csr;
 pub mod queue;
 
-pub use csr::{Csr, SynapseColumns};
+pub use csr::{Csr, SynapseColumns, Weights};
 use queue::{Entry, Kind, Scheduler, SchedulerKind, make_scheduler};
 
 use crate::ids::{NeuronId, PopId};
@@ -256,14 +256,12 @@ impl Simulation {
                 let mut g = (self.csr.row_groups[row] + e.b()) as usize;
                 let d = self.csr.group_delay[g];
                 while g < end_g && self.csr.group_delay[g] == d {
-                    let (s, end) = (
-                        self.csr.group_start[g] as usize,
-                        self.csr.group_start[g + 1] as usize,
-                    );
                     let p = self.csr.group_pop[g].index();
-                    self.stats.synaptic_events += (end - s) as u64;
+                    self.stats.synaptic_events +=
+                        (self.csr.group_start[g + 1] - self.csr.group_start[g]) as u64;
                     self.with_pop(p, rec, |pop, ctx, csr| {
-                        pop.deliver(t, &csr.targets[s..end], &csr.weights[s..end], ctx);
+                        let (targets, weights) = csr.group(g);
+                        pop.deliver(t, targets, weights, ctx);
                     });
                     g += 1;
                 }

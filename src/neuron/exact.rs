@@ -20,6 +20,7 @@
 
 use super::drive::Drive;
 use super::{Ctx, Population, StateVar};
+use crate::engine::Weights;
 use crate::engine::queue::{Entry, Kind};
 use crate::time::Time;
 
@@ -66,7 +67,7 @@ pub trait ExactDynamics: Send {
     fn due(&self, i: usize) -> Time;
     /// Records the time of neuron `i`'s earliest own event (plan or Poisson arrival).
     fn set_due(&mut self, i: usize, due: Time);
-    /// Applies inputs arriving at `t` (weight `weights[k]` to neuron `targets[k]`) in order,
+    /// Applies inputs arriving at `t` (weight `weights.get(k)` to neuron `targets[k]`) in order,
     /// pushing onto `touched` every neuron for which [`ExactDynamics::input`] returns true,
     /// and stops before the first target whose own events are due (`due ≤ t`): those need
     /// the core's catch-up first. Returns the number of inputs applied. Models override it
@@ -75,14 +76,14 @@ pub trait ExactDynamics: Send {
         &mut self,
         t: Time,
         targets: &[u32],
-        weights: &[f32],
+        weights: Weights,
         touched: &mut Vec<u32>,
     ) -> usize {
-        for (k, (&i, &w)) in targets.iter().zip(weights).enumerate() {
+        for (k, &i) in targets.iter().enumerate() {
             if self.due(i as usize) <= t {
                 return k;
             }
-            if self.input(i as usize, t, w as f64) {
+            if self.input(i as usize, t, weights.get(k) as f64) {
                 touched.push(i);
             }
         }
@@ -312,18 +313,18 @@ impl<D: ExactDynamics> Population for ExactPopulation<D> {
         }
     }
 
-    fn deliver(&mut self, t: Time, targets: &[u32], weights: &[f32], ctx: &mut Ctx) {
+    fn deliver(&mut self, t: Time, targets: &[u32], weights: Weights, ctx: &mut Ctx) {
         let mut k = 0;
         while k < targets.len() {
             // Targets with nothing due go through the model's loop; one that is due (visits
             // come at a window's end, see `ensure_wake`) catches up first.
             k += self
                 .dynamics
-                .input_slice(t, &targets[k..], &weights[k..], &mut self.touched);
+                .input_slice(t, &targets[k..], weights.skip(k), &mut self.touched);
             if let Some(&i) = targets.get(k) {
                 let i = i as usize;
                 self.catch_up(i, t, Kind::Deliver, ctx);
-                if self.dynamics.input(i, t, weights[k] as f64) {
+                if self.dynamics.input(i, t, weights.get(k) as f64) {
                     self.touch(i);
                 }
                 k += 1;

@@ -28,6 +28,7 @@
 use super::drive::Drive;
 use super::exact::{ExactDynamics, Plan};
 use super::{Ctx, Population, RefractoryInput, StateVar};
+use crate::engine::Weights;
 use crate::engine::queue::{Entry, Kind};
 use crate::time::{TICKS_PER_MS, Time};
 
@@ -271,21 +272,39 @@ impl ExactDynamics for LifDeltaExact {
         &mut self,
         t: Time,
         targets: &[u32],
-        weights: &[f32],
+        weights: Weights,
         touched: &mut Vec<u32>,
     ) -> usize {
         let e = self.e_now(t);
         let discard = self.p.refractory_input == RefractoryInput::Discard;
-        for (k, (&i, &w)) in targets.iter().zip(weights).enumerate() {
+        // One input: `u += w·e` (nothing while refractory with discarded input: a select, not
+        // a branch). False if the neuron is due and needs the core first.
+        let mut apply = |i: u32, w: f32| -> bool {
             let h = &mut self.hot[i as usize];
             if h.due <= t {
-                return k;
+                return false;
             }
-            // Refractory with discarded input: add nothing (a select, not a branch).
             let f = if discard && t < h.refr_end { 0.0 } else { e };
             h.u += w as f64 * f;
             if h.u >= h.trig {
                 touched.push(i);
+            }
+            true
+        };
+        match weights {
+            Weights::Uniform(w) => {
+                for (k, &i) in targets.iter().enumerate() {
+                    if !apply(i, w) {
+                        return k;
+                    }
+                }
+            }
+            Weights::Each(ws) => {
+                for (k, (&i, &w)) in targets.iter().zip(ws).enumerate() {
+                    if !apply(i, w) {
+                        return k;
+                    }
+                }
             }
         }
         targets.len()
@@ -508,9 +527,18 @@ impl Population for LifDeltaGrid {
                 .push(Entry::new(t + self.h, Kind::GridStep, ctx.offset, 0));
         }
     }
-    fn deliver(&mut self, _t: Time, targets: &[u32], weights: &[f32], _ctx: &mut Ctx) {
-        for (&i, &w) in targets.iter().zip(weights) {
-            self.input[i as usize] += w as f64;
+    fn deliver(&mut self, _t: Time, targets: &[u32], weights: Weights, _ctx: &mut Ctx) {
+        match weights {
+            Weights::Uniform(w) => {
+                for &i in targets {
+                    self.input[i as usize] += w as f64;
+                }
+            }
+            Weights::Each(ws) => {
+                for (&i, &w) in targets.iter().zip(ws) {
+                    self.input[i as usize] += w as f64;
+                }
+            }
         }
     }
     fn end_tick(&mut self, _t: Time, _ctx: &mut Ctx) {}

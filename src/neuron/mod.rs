@@ -19,6 +19,7 @@ pub mod lif_delta;
 pub mod lif_exp;
 pub mod source;
 
+use crate::engine::Weights;
 use crate::engine::queue::Scheduler;
 use crate::time::Time;
 
@@ -82,8 +83,9 @@ pub trait Population: Send {
     }
     /// Schedules whatever the population needs at the start (crossings, flushes, grid steps).
     fn start(&mut self, t: Time, ctx: &mut Ctx);
-    /// Applies spike input arriving at `t`: weight `weights[k]` to local neuron `targets[k]`.
-    fn deliver(&mut self, t: Time, targets: &[u32], weights: &[f32], ctx: &mut Ctx);
+    /// Applies spike input arriving at `t`: weight `weights.get(k)` to local neuron
+    /// `targets[k]`.
+    fn deliver(&mut self, t: Time, targets: &[u32], weights: Weights, ctx: &mut Ctx);
     /// Called once after all entries of tick `t` that touched this population.
     fn end_tick(&mut self, t: Time, ctx: &mut Ctx);
     /// Handles an entry of the given kind addressed to local neuron `local` (or to the whole

@@ -3,6 +3,7 @@
 //! delays, like any neuron's.
 
 use super::{Ctx, Population, StateVar};
+use crate::engine::Weights;
 use crate::engine::queue::{Entry, Kind};
 use crate::time::Time;
 
@@ -36,7 +37,7 @@ impl Population for SpikeSource {
             }
         }
     }
-    fn deliver(&mut self, _t: Time, _targets: &[u32], _weights: &[f32], _ctx: &mut Ctx) {}
+    fn deliver(&mut self, _t: Time, _targets: &[u32], _weights: Weights, _ctx: &mut Ctx) {}
     fn end_tick(&mut self, _t: Time, _ctx: &mut Ctx) {}
     fn wake(&mut self, t: Time, kind: Kind, local: u32, _b: u32, ctx: &mut Ctx) {
         if kind != Kind::SourceSpike {
