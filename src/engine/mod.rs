@@ -7,6 +7,7 @@
 //! [`Population`] trait, the [`Csr`] and a [`Scheduler`].
 
 pub mod csr;
+pub mod prefetch;
 pub mod queue;
 
 pub use csr::{Csr, SynapseColumns, Weights};
@@ -359,6 +360,14 @@ impl Simulation {
             let (g0, g1) = (
                 self.csr.row_groups[n as usize],
                 self.csr.row_groups[n as usize + 1],
+            );
+            prefetch::prefetch(
+                &self.csr.targets[self.csr.group_start[g0 as usize] as usize
+                    ..self.csr.group_start[g1 as usize] as usize],
+            );
+            prefetch::prefetch(
+                &self.csr.weights[self.csr.group_wstart[g0 as usize] as usize
+                    ..self.csr.group_wstart[g1 as usize] as usize],
             );
             // One entry per distinct delay (groups are sorted by delay).
             let mut last = Time::NEVER;

@@ -222,13 +222,17 @@ impl<D: ExactDynamics> ExactPopulation<D> {
     }
 
     /// End of a tick for neuron `i`: threshold test, then a new plan if the old one broke.
-    /// The caller registers the next visit.
+    /// Returns true if the plan changed; the caller then registers the next visit.
     #[inline]
-    fn settle(&mut self, i: usize, t: Time, ctx: &mut Ctx) {
+    fn settle(&mut self, i: usize, t: Time, ctx: &mut Ctx) -> bool {
         if self.dynamics.above_threshold(i, t) {
             self.spike(i, t, ctx);
+            true
         } else if !self.dynamics.plan_holds(i) {
             self.track[i].plan = self.dynamics.plan(i, t);
+            true
+        } else {
+            false
         }
     }
 
@@ -335,8 +339,11 @@ impl<D: ExactDynamics> Population for ExactPopulation<D> {
     fn end_tick(&mut self, t: Time, ctx: &mut Ctx) {
         let mut touched = std::mem::take(&mut self.touched);
         for &i in &touched {
-            self.settle(i as usize, t, ctx);
-            self.ensure_wake(i as usize, t, ctx);
+            // A neuron touched only by input whose plan still holds keeps its visit (its
+            // Poisson arrivals, if any, were registered when they were taken).
+            if self.settle(i as usize, t, ctx) {
+                self.ensure_wake(i as usize, t, ctx);
+            }
         }
         touched.clear();
         self.touched = touched;

@@ -216,12 +216,13 @@ impl LifDeltaExact {
     fn far_check(&self, u: f64, c: f64, base: Time) -> Option<(Time, f64)> {
         // Ticks from T_k to the estimated crossing (truncated: only an estimate).
         let ticks = ln_approx(u / c).max(0.0) / self.inv_tau_ticks;
-        let ahead = (self.t_k.0 as f64 + ticks) - base.0 as f64;
+        // Signed integer differences convert in one instruction (u64 → f64 takes several).
+        let ahead = (self.t_k.0 as i64).wrapping_sub(base.0 as i64) as f64 + ticks;
         // The margin covers the estimate's error (τ·1e-3).
         if ahead <= (2.0 * self.check_ms + self.p.tau_m * 2e-3) * TICKS_PER_MS as f64 {
             return None;
         }
-        let at = base + Time((ahead * 0.75) as u64);
+        let at = base + Time((ahead * 0.75) as i64 as u64);
         let uw = c * self.e_rel(at);
         (u < uw).then_some((at, uw))
     }
