@@ -1,7 +1,7 @@
 //! The fast scheduler: a calendar queue (timing wheel) with an overflow heap.
 //!
-//! Time is cut into buckets of width `w` (an eighth of the smallest delay, so a bucket holds
-//! few entries to sort). A wheel of `B` buckets (a power of two, `B·w` ≥ the largest delay)
+//! Time is cut into buckets of width `w` (the smallest delay, so one bucket is one
+//! synchronisation window). A wheel of `B` buckets (a power of two, `B·w` ≥ the largest delay)
 //! holds every entry within the horizon `[start of current bucket, + B·w)` unsorted; entries
 //! beyond it wait in an overflow heap (far-future crossings, spike lists, stimulus changes).
 //! When the current bucket is reached, its entries are sorted once and popped from the end of
@@ -17,9 +17,6 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 const MAX_BUCKETS: usize = 1 << 16;
-/// Buckets per `bucket_width`: smaller buckets sort fewer entries at a time (B4: 40 → 5
-/// entries per bucket, 3 % fewer instructions than one bucket per window).
-const BUCKETS_PER_WINDOW: u64 = 8;
 const MIN_BUCKETS: usize = 1 << 12;
 
 /// A calendar queue; see the module docs.
@@ -37,10 +34,10 @@ pub struct CalendarQueue {
 }
 
 impl CalendarQueue {
-    /// A queue whose buckets cut `bucket_width` (the smallest delay) in eight, covering at
-    /// least `horizon`.
+    /// A queue with buckets of `bucket_width` (the smallest delay) covering at least
+    /// `horizon`.
     pub fn new(bucket_width: Time, horizon: Time) -> CalendarQueue {
-        let width = (bucket_width.0 / BUCKETS_PER_WINDOW).max(1);
+        let width = bucket_width.0.max(1);
         // Cover the largest delay, and at least MIN_BUCKETS buckets: predicted crossings land
         // tens of ms ahead and should not all go through the overflow heap (B4: 5.1 s with a
         // 4-bucket wheel).
