@@ -55,7 +55,7 @@ pub struct PopStats {
 /// consistent (equal lengths, known neuron ids, population indices within the labels, finite
 /// times). Errors name the file and the dataset or attribute at fault.
 pub fn read(path: &Path) -> Result<SpikeData> {
-    let file = crate::connectome::file::open_input(path).map_err(|e| {
+    let file = crate::h5::open_input(path).map_err(|e| {
         anyhow!(
             "{}: cannot open as HDF5: {e}; is this a hebb output file?",
             path.display()

@@ -210,7 +210,7 @@ pub fn connectome_report(path: &std::path::Path) -> Result<String> {
 
 /// True when `path` is an HDF5 file with a `/synapses` group (a connectome, not a run output).
 pub fn is_connectome_file(path: &std::path::Path) -> bool {
-    crate::connectome::file::open_input(path)
+    crate::h5::open_input(path)
         .map(|f| f.link_exists("synapses") && !f.link_exists("spikes"))
         .unwrap_or(false)
 }

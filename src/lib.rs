@@ -9,6 +9,7 @@ pub mod analysis;
 pub mod connectome;
 pub mod engine;
 pub mod error;
+pub mod h5;
 pub mod ids;
 pub mod inspect;
 pub mod model;

@@ -20,13 +20,12 @@
 
 use crate::engine::Recorder;
 use crate::error::{Error, Result};
+use crate::h5::{create_output, write_str_attr};
 use crate::ids::NeuronId;
 use crate::model::build::PopInfo;
 use crate::neuron::StateVar;
 use crate::time::Time;
-use hdf5::types::VarLenUnicode;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 const SPIKE_CHUNK: usize = 1 << 16;
 const SAMPLE_CHUNK: usize = 1024;
@@ -92,8 +91,7 @@ impl H5Recorder {
             let what = what.to_owned();
             move |err: hdf5::Error| h5err(path, &what, err)
         };
-        let file = crate::connectome::file::create_output(path)
-            .map_err(e("cannot create the output file"))?;
+        let file = create_output(path).map_err(e("cannot create the output file"))?;
         let n: usize = pops.iter().map(|p| p.size as usize).sum();
         let mut mask = vec![false; n];
         let mut pop_code = vec![0i16; n];
@@ -303,15 +301,6 @@ impl Recorder for H5Recorder {
             }
         }
     }
-}
-
-fn write_str_attr(loc: &hdf5::Location, name: &str, value: &str) -> hdf5::Result<()> {
-    let v =
-        VarLenUnicode::from_str(value).map_err(|e| hdf5::Error::from(e.to_string().as_str()))?;
-    loc.new_attr::<VarLenUnicode>()
-        .shape(())
-        .create(name)?
-        .write_scalar(&v)
 }
 
 fn write_attr<T: hdf5::H5Type>(loc: &hdf5::Location, name: &str, value: T) -> hdf5::Result<()> {

@@ -84,21 +84,7 @@ if [ ! -x "$ROOT$VENV/bin/python" ]; then
     log "creating venv $VENV in the chroot"
     in_chroot python3 -m venv "$VENV"
 fi
-if in_chroot "$VENV/bin/python" - "$REQ" <<'PY' >/dev/null 2>&1
-import sys
-from importlib.metadata import version, PackageNotFoundError
-ok = True
-for line in open(sys.argv[1]):
-    line = line.split("#", 1)[0].strip()
-    if not line:
-        continue
-    name, want = line.split("==")
-    try:
-        ok &= version(name) == want
-    except PackageNotFoundError:
-        ok = False
-sys.exit(0 if ok else 1)
-PY
+if in_chroot "$VENV/bin/python" "$HERE/pins_ok.py" "$REQ" >/dev/null 2>&1
 then
     log "all pinned packages already installed in $VENV"
 else

@@ -48,22 +48,7 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 
 # Skip pip entirely when every pin is already satisfied.
-if "$VENV/bin/python" - "$HERE/requirements.txt" <<'PY' >/dev/null 2>&1
-import sys
-from importlib.metadata import version, PackageNotFoundError
-ok = True
-for line in open(sys.argv[1]):
-    line = line.split("#", 1)[0].strip()
-    if not line:
-        continue
-    name, want = line.split("==")
-    try:
-        if version(name) != want:
-            ok = False
-    except PackageNotFoundError:
-        ok = False
-sys.exit(0 if ok else 1)
-PY
+if "$VENV/bin/python" "$HERE/pins_ok.py" "$HERE/requirements.txt" >/dev/null 2>&1
 then
     echo "setup: all pinned packages already installed in $VENV" >&2
 else

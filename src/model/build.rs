@@ -504,7 +504,7 @@ fn h5_spikes(path: &std::path::Path) -> Result<Vec<(i64, f64)>> {
         path: path.to_owned(),
         message: format!("{what}: {e}"),
     };
-    let f = crate::connectome::file::open_input(path).map_err(|e| err("cannot open", e))?;
+    let f = crate::h5::open_input(path).map_err(|e| err("cannot open", e))?;
     let n: Vec<i64> = f
         .dataset("spikes/neuron")
         .and_then(|d| d.read_raw())
