@@ -53,7 +53,7 @@ enum Command {
     /// Describe a model file (network size, degrees, weights, memory) or an output file
     /// (spike counts, rates and CV per population).
     Inspect {
-        /// A model file (.toml), a connectome (.h5, see ARCHITECTURE.md for the schema) or a run's
+        /// A model file (.toml), a connectome (.h5, schema in connectomes/SCHEMA.md) or a run's
         /// output (.h5).
         file: PathBuf,
     },

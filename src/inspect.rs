@@ -31,7 +31,9 @@ pub fn model_report(model: &Model) -> Result<String> {
         population.extend(std::iter::repeat_n(k as u16, p.size as usize));
     }
     let names: Vec<String> = net.populations.iter().map(|p| p.name.clone()).collect();
-    let c = Connectome::from_columns(population, &names, &syn);
+    let weight = stats(syn.weight.iter().map(|&x| x as f64));
+    let delay = stats(syn.delay.iter().map(|d: &Time| d.as_ms()));
+    let c = Connectome::from_columns(population, &names, syn);
     let (din, dout) = c.degrees();
     let mut s = String::new();
     let _ = writeln!(s, "model {}", model.path.display());
@@ -51,32 +53,10 @@ pub fn model_report(model: &Model) -> Result<String> {
             p.name, p.model, p.size, mi, mo
         );
     }
-    let fmt = |x: Summary| {
-        format!(
-            "min {:.4}  mean {:.4}  max {:.4}  std {:.4}",
-            x.min, x.mean, x.max, x.std
-        )
-    };
-    let _ = writeln!(
-        s,
-        "in-degree   {}",
-        fmt(Summary::of(din.iter().map(|&x| x as f64)))
-    );
-    let _ = writeln!(
-        s,
-        "out-degree  {}",
-        fmt(Summary::of(dout.iter().map(|&x| x as f64)))
-    );
-    let _ = writeln!(
-        s,
-        "weight      {}",
-        fmt(Summary::of(syn.weight.iter().map(|&x| x as f64)))
-    );
-    let _ = writeln!(
-        s,
-        "delay (ms)  {}",
-        fmt(Summary::of(syn.delay.iter().map(|d: &Time| d.as_ms())))
-    );
+    let _ = writeln!(s, "in-degree   {}", stats(din.iter().map(|&x| x as f64)));
+    let _ = writeln!(s, "out-degree  {}", stats(dout.iter().map(|&x| x as f64)));
+    let _ = writeln!(s, "weight      {weight}");
+    let _ = writeln!(s, "delay (ms)  {delay}");
     if csr.n_synapses() <= 50_000_000 {
         let (count, largest) = c.strong_components();
         let _ = writeln!(
@@ -119,32 +99,21 @@ pub fn connectome_report(path: &std::path::Path) -> Result<String> {
         e.len(),
         e.n_synapses()
     );
-    let fmt = |x: Summary| {
-        format!(
-            "min {:.4}  mean {:.4}  max {:.4}  std {:.4}",
-            x.min, x.mean, x.max, x.std
-        )
-    };
     let (din, dout) = c.degrees();
-    let stat = |v: &[u32]| fmt(Summary::of(v.iter().map(|&x| x as f64)));
-    let _ = writeln!(s, "in-degree   {}", stat(&din));
-    let _ = writeln!(s, "out-degree  {}", stat(&dout));
+    let _ = writeln!(s, "in-degree   {}", stats(din.iter().map(|&x| x as f64)));
+    let _ = writeln!(s, "out-degree  {}", stats(dout.iter().map(|&x| x as f64)));
     if let Some(x) = &e.count {
-        let _ = writeln!(s, "synapses per connection  {}", stat(x));
+        let _ = writeln!(
+            s,
+            "synapses per connection  {}",
+            stats(x.iter().map(|&x| x as f64))
+        );
     }
     if let Some(x) = &e.weight {
-        let _ = writeln!(
-            s,
-            "weight      {}",
-            fmt(Summary::of(x.iter().map(|&w| w as f64)))
-        );
+        let _ = writeln!(s, "weight      {}", stats(x.iter().map(|&w| w as f64)));
     }
     if let Some(x) = &e.delay_ms {
-        let _ = writeln!(
-            s,
-            "delay (ms)  {}",
-            fmt(Summary::of(x.iter().map(|&d| d as f64)))
-        );
+        let _ = writeln!(s, "delay (ms)  {}", stats(x.iter().map(|&d| d as f64)));
     }
     let isolated = (0..c.n_neurons())
         .filter(|&i| din[i] == 0 && dout[i] == 0)
@@ -206,6 +175,15 @@ pub fn connectome_report(path: &std::path::Path) -> Result<String> {
         );
     }
     Ok(s)
+}
+
+/// `min … mean … max … std …` of a sequence, as the reports print it.
+fn stats(xs: impl IntoIterator<Item = f64>) -> String {
+    let x = Summary::of(xs);
+    format!(
+        "min {:.4}  mean {:.4}  max {:.4}  std {:.4}",
+        x.min, x.mean, x.max, x.std
+    )
 }
 
 /// True when `path` is an HDF5 file with a `/synapses` group (a connectome, not a run output).

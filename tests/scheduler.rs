@@ -6,9 +6,18 @@ use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
 enum Op {
-    Push { dt: u64, kind: u8, a: u32, b: u32 },
+    Push {
+        dt: u64,
+        kind: u8,
+        a: u32,
+        b: u32,
+    },
     Pop,
     Peek,
+    /// `pop_at` at the current time, or at the time of the smallest entry.
+    PopAt {
+        at_min: bool,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -18,6 +27,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0u64..1_000_000_000_000, 0u8..8, 0u32..50, 0u32..4).prop_map(|(dt, kind, a, b)| Op::Push { dt, kind, a, b }),
         3 => Just(Op::Pop),
         1 => Just(Op::Peek),
+        2 => any::<bool>().prop_map(|at_min| Op::PopAt { at_min }),
     ]
 }
 
@@ -55,6 +65,12 @@ proptest! {
                     if let Some(e) = x { now = e.time.0; popped.0.push(e); popped.1.push(e); }
                 }
                 Op::Peek => prop_assert_eq!(heap.peek(), cal.peek()),
+                Op::PopAt { at_min } => {
+                    let t = if at_min { heap.peek().map_or(Time(now), |e| e.time) } else { Time(now) };
+                    let (x, y) = (heap.pop_at(t), cal.pop_at(t));
+                    prop_assert_eq!(x, y);
+                    if let Some(e) = x { now = e.time.0; }
+                }
             }
             prop_assert_eq!(heap.len(), cal.len());
         }

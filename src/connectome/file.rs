@@ -39,7 +39,15 @@ struct Reader<'a> {
     file: hdf5::File,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
+    fn open(path: &'a Path) -> Result<Reader<'a>> {
+        let file = open_input(path).map_err(|e| Error::Hdf5 {
+            path: path.to_owned(),
+            message: format!("cannot open as HDF5: {e}; is this a connectome file?"),
+        })?;
+        Ok(Reader { path, file })
+    }
+
     fn err(&self, message: String) -> Error {
         Error::Hdf5 {
             path: self.path.to_owned(),
@@ -55,7 +63,7 @@ impl Reader<'_> {
         self.file.dataset(name).map_err(|e| {
             self.err(format!(
                 "cannot open dataset /{name}: {e}; a connectome needs /neurons/id and \
-                 /synapses/pre, /synapses/post (see `hebb inspect --help`)"
+                 /synapses/pre, /synapses/post (see connectomes/SCHEMA.md)"
             ))
         })
     }
@@ -75,11 +83,15 @@ impl Reader<'_> {
 
     fn read_len<T: hdf5::H5Type>(&self, name: &str, what: &str, n: usize) -> Result<Vec<T>> {
         let v = self.read::<T>(name, what)?;
-        if v.len() != n {
+        self.check_len(name, v.len(), n)?;
+        Ok(v)
+    }
+
+    /// Dataset `name` must have `n` rows (one per neuron or per connection).
+    fn check_len(&self, name: &str, len: usize, n: usize) -> Result<()> {
+        if len != n {
             return Err(self.err(format!(
-                "dataset /{name} has {} rows but {} are needed (one per {})",
-                v.len(),
-                n,
+                "dataset /{name} has {len} rows but {n} are needed (one per {})",
                 if name.starts_with("neurons") {
                     "neuron, as /neurons/id"
                 } else {
@@ -87,7 +99,27 @@ impl Reader<'_> {
                 }
             )));
         }
-        Ok(v)
+        Ok(())
+    }
+
+    /// The optional float column `name` (`m` rows), each value passing `ok`; the error
+    /// message gives the first failing row and `rule`.
+    fn floats_where(
+        &self,
+        name: &str,
+        what: &str,
+        m: usize,
+        ok: impl Fn(f32) -> bool,
+        rule: &str,
+    ) -> Result<Option<Vec<f32>>> {
+        if !self.has(name) {
+            return Ok(None);
+        }
+        let v: Vec<f32> = self.read_len(name, what, m)?;
+        if let Some(row) = v.iter().position(|&x| !ok(x)) {
+            return Err(self.err(format!("/{name} row {row}: {}; {rule}", v[row])));
+        }
+        Ok(Some(v))
     }
 
     fn strings(&self, name: &str) -> Result<Vec<String>> {
@@ -156,12 +188,9 @@ fn read_str_attr(a: &hdf5::Attribute) -> Option<String> {
 /// offending row: missing datasets, unequal lengths, duplicate or unknown ids, counts below 1,
 /// NaN/inf weights, delays that are not positive.
 pub fn read(path: &Path) -> Result<Connectome> {
-    let file = open_input(path).map_err(|e| Error::Hdf5 {
-        path: path.to_owned(),
-        message: format!("cannot open as HDF5: {e}; is this a connectome file?"),
-    })?;
-    let r = Reader { path, file };
-    if let Some(f) = r.root_str("format")
+    let r = Reader::open(path)?;
+    let format = r.root_str("format");
+    if let Some(f) = &format
         && f != FORMAT
     {
         return Err(r.err(format!(
@@ -169,8 +198,9 @@ pub fn read(path: &Path) -> Result<Connectome> {
              attribute, for fly-style exports)"
         )));
     }
+    // Fly-style exports (no `format`) use `version` for their release name.
     if let Ok(a) = r.file.attr("version")
-        && r.root_str("format").is_some()
+        && format.is_some()
     {
         let v: i64 = a
             .read_scalar()
@@ -256,12 +286,7 @@ fn read_annotations_named(r: &Reader, n: usize, names: &[String]) -> Result<Vec<
             TypeDescriptor::Float(_) => Column::Numbers(r.read_len(&full, "numbers", n)?),
             TypeDescriptor::VarLenUnicode | TypeDescriptor::VarLenAscii => {
                 let s = r.strings(&full)?;
-                if s.len() != n {
-                    return Err(r.err(format!(
-                        "dataset /{full} has {} rows but /neurons/id has {n}",
-                        s.len()
-                    )));
-                }
+                r.check_len(&full, s.len(), n)?;
                 Column::Text(s)
             }
             other => {
@@ -330,30 +355,20 @@ fn read_edges(r: &Reader, index: &HashMap<i64, u32>, n: usize) -> Result<Edges> 
     } else {
         None
     };
-    let weight = if r.has("synapses/weight") {
-        let w: Vec<f32> = r.read_len("synapses/weight", "numbers", m)?;
-        if let Some(row) = w.iter().position(|x| !x.is_finite()) {
-            return Err(r.err(format!(
-                "/synapses/weight row {row}: {} is not a finite number",
-                w[row]
-            )));
-        }
-        Some(w)
-    } else {
-        None
-    };
-    let delay_ms = if r.has("synapses/delay") {
-        let d: Vec<f32> = r.read_len("synapses/delay", "numbers (ms)", m)?;
-        if let Some(row) = d.iter().position(|x| !(x.is_finite() && *x > 0.0)) {
-            return Err(r.err(format!(
-                "/synapses/delay row {row}: {} ms; delays must be finite and > 0",
-                d[row]
-            )));
-        }
-        Some(d)
-    } else {
-        None
-    };
+    let weight = r.floats_where(
+        "synapses/weight",
+        "numbers",
+        m,
+        f32::is_finite,
+        "weights must be finite numbers",
+    )?;
+    let delay_ms = r.floats_where(
+        "synapses/delay",
+        "numbers (ms)",
+        m,
+        |d| d.is_finite() && d > 0.0,
+        "delays (ms) must be finite and > 0",
+    )?;
     let nt_name = ["synapses/nt_type", "synapses/nt"]
         .into_iter()
         .find(|x| r.has(x));
@@ -391,11 +406,7 @@ fn read_edges(r: &Reader, index: &HashMap<i64, u32>, n: usize) -> Result<Edges> 
 /// Reads only the annotation column `/neurons/<name>` of a connectome file (e.g. a per-neuron
 /// parameter), checked against the length of `/neurons/id`.
 pub fn read_column(path: &Path, name: &str) -> Result<Column> {
-    let file = open_input(path).map_err(|e| Error::Hdf5 {
-        path: path.to_owned(),
-        message: format!("cannot open as HDF5: {e}; is this a connectome file?"),
-    })?;
-    let r = Reader { path, file };
+    let r = Reader::open(path)?;
     let n = r.dataset("neurons/id")?.size();
     let full = format!("neurons/{name}");
     if name == "id" || !r.has(&full) {

@@ -3,7 +3,7 @@
 //!
 //! Columns, not a graph, are the storage: a `petgraph::Graph` costs 24 B per edge plus its
 //! weight and walks edges added in random order at ~200 ns each, while the engine's compiled
-//! CSR ([`crate::engine::Csr`]) costs 8 B and ~3 ns. [`Connectome::graph`] builds the petgraph
+//! CSR ([`crate::engine::Csr`]) costs 4–8 B and ~3 ns. [`Connectome::graph`] builds the petgraph
 //! view on demand (degree statistics, components, editing); [`Connectome::synapse_columns`]
 //! feeds the compiler.
 //!
@@ -233,7 +233,7 @@ pub struct Connectome {
 impl Connectome {
     /// A connectome from engine synapse columns: ids `0..n`, a `population` annotation with the
     /// given names, weights and delays from the columns.
-    pub fn from_columns(population: Vec<u16>, names: &[String], syn: &SynapseColumns) -> Self {
+    pub fn from_columns(population: Vec<u16>, names: &[String], syn: SynapseColumns) -> Self {
         let n = population.len();
         Connectome {
             provenance: Provenance::default(),
@@ -246,11 +246,11 @@ impl Connectome {
                 },
             }],
             edges: Edges {
-                pre: syn.pre.clone(),
-                post: syn.post.clone(),
-                count: None,
-                weight: Some(syn.weight.clone()),
                 delay_ms: Some(syn.delay.iter().map(|d| d.as_ms() as f32).collect()),
+                pre: syn.pre,
+                post: syn.post,
+                count: None,
+                weight: Some(syn.weight),
                 transmitter: None,
                 transmitter_labels: Vec::new(),
             },

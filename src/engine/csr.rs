@@ -11,6 +11,7 @@
 //! weight: B4, Brunel) stores it once. Plus 24 bytes per delay group and 4 per neuron. Weights
 //! are stored as `f32` (7 significant digits); all arithmetic on them is f64.
 
+use super::prefetch::prefetch;
 use crate::ids::PopId;
 use crate::time::Time;
 
@@ -63,6 +64,29 @@ impl<'a> Weights<'a> {
             Weights::Uniform(w) => Weights::Uniform(w),
             Weights::Each(s) => Weights::Each(&s[k..]),
         }
+    }
+
+    /// Calls `f(target, weight)` for the synapses of `targets` in order until it returns false;
+    /// returns how many calls returned true. The variant is matched once, not per synapse.
+    #[inline]
+    pub fn apply(self, targets: &[u32], mut f: impl FnMut(u32, f32) -> bool) -> usize {
+        match self {
+            Weights::Uniform(w) => {
+                for (k, &i) in targets.iter().enumerate() {
+                    if !f(i, w) {
+                        return k;
+                    }
+                }
+            }
+            Weights::Each(ws) => {
+                for (k, (&i, &w)) in targets.iter().zip(ws).enumerate() {
+                    if !f(i, w) {
+                        return k;
+                    }
+                }
+            }
+        }
+        targets.len()
     }
 }
 
@@ -179,6 +203,15 @@ impl Csr {
         } else {
             self.group_weight.push(f32::NAN);
         }
+    }
+
+    /// Hints the cache to load neuron `j`'s row (targets, and weights where they differ); see
+    /// [`super::prefetch`].
+    #[inline]
+    pub fn prefetch_row(&self, j: usize) {
+        let (g0, g1) = (self.row_groups[j] as usize, self.row_groups[j + 1] as usize);
+        prefetch(&self.targets[self.group_start[g0] as usize..self.group_start[g1] as usize]);
+        prefetch(&self.weights[self.group_wstart[g0] as usize..self.group_wstart[g1] as usize]);
     }
 
     /// The targets and weights of group `g`.

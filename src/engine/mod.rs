@@ -361,14 +361,7 @@ impl Simulation {
                 self.csr.row_groups[n as usize],
                 self.csr.row_groups[n as usize + 1],
             );
-            prefetch::prefetch(
-                &self.csr.targets[self.csr.group_start[g0 as usize] as usize
-                    ..self.csr.group_start[g1 as usize] as usize],
-            );
-            prefetch::prefetch(
-                &self.csr.weights[self.csr.group_wstart[g0 as usize] as usize
-                    ..self.csr.group_wstart[g1 as usize] as usize],
-            );
+            self.csr.prefetch_row(n as usize);
             // One entry per distinct delay (groups are sorted by delay).
             let mut last = Time::NEVER;
             for g in g0..g1 {

@@ -79,15 +79,15 @@ pub trait ExactDynamics: Send {
         weights: Weights,
         touched: &mut Vec<u32>,
     ) -> usize {
-        for (k, &i) in targets.iter().enumerate() {
+        weights.apply(targets, |i, w| {
             if self.due(i as usize) <= t {
-                return k;
+                return false;
             }
-            if self.input(i as usize, t, weights.get(k) as f64) {
+            if self.input(i as usize, t, w as f64) {
                 touched.push(i);
             }
-        }
-        targets.len()
+            true
+        })
     }
     /// True if the neuron is not refractory and at or above threshold at `t` (all inputs of
     /// tick `t` applied). Models whose potential is continuous may always return false.

@@ -44,6 +44,14 @@ fn ln_approx(x: f64) -> f64 {
     exponent * std::f64::consts::LN_2 + ln_m
 }
 
+/// The trigger: inputs that leave `u` below it need no end-of-tick work. With `V_∞ ≤ V_th`
+/// (`c ≥ 0`) the threshold `c·E(base)` may be reached before the plan breaks, so the trigger is
+/// the lower of the two; with `c < 0` the plan threshold `uw` bounds both.
+#[inline]
+fn trigger_rule(c: f64, uw: f64, c_e_base: impl FnOnce() -> f64) -> f64 {
+    if c >= 0.0 { c_e_base().min(uw) } else { uw }
+}
+
 /// Parameters shared by a population of LIF neurons (NEST names; ms, mV, pF).
 #[derive(Clone, Debug, PartialEq)]
 pub struct LifParams {
@@ -75,9 +83,10 @@ pub struct LifParams {
 ///
 /// # The input path
 /// An input touches one 32-byte cell: `u`, a trigger `trig`, the end of the refractory
-/// period and the neuron's `due` time. While `u < trig` the input can change neither the threshold test nor the plan, and
-/// nothing else happens; `trig` is a lower bound of both (`(V_th − V_∞)·E` at an earlier time
-/// of the epoch, and `uw`), refreshed when it fires without cause. Input during refractoriness
+/// period and the neuron's `due` time. While `u < trig` the input can change neither the
+/// threshold test nor the plan, and nothing else happens; `trig` is a lower bound of both
+/// (`(V_th − V_∞)·E` at an earlier time of the epoch, and `uw`), refreshed when it fires
+/// without cause. Input during refractoriness
 /// is dropped there (or, accumulated, added to `u`, which encodes V at the end of the period).
 ///
 /// # Planning
@@ -207,13 +216,13 @@ impl LifDeltaExact {
     }
 
     /// A check `(at, c·E(at))` for a neuron far from its crossing (`c < 0`), or `None` when
-    /// it has crossed already or the
-    /// crossing may be near (then [`ExactDynamics::plan`] computes it exactly).
+    /// it has crossed already or the crossing may be near (then [`ExactDynamics::plan`]
+    /// computes it exactly).
     ///
-    /// The crossing time is estimated with [`ln_approx`]; the check goes three quarters of
-    /// the way there.
-    /// The estimate only places the check: the result is used only if `u < c·E(at)`, i.e.
-    /// if the exact crossing is after the check, which is all a check needs.
+    /// The crossing time is estimated with [`ln_approx`]; the check goes three quarters of the
+    /// way there. The estimate only places the check: the result is used only if
+    /// `u < c·E(at)`, i.e. if the exact crossing is after the check, which is all a check
+    /// needs.
     #[inline]
     fn far_check(&self, u: f64, c: f64, base: Time) -> Option<(Time, f64)> {
         // Ticks from T_k to the estimated crossing (truncated: only an estimate).
@@ -233,12 +242,10 @@ impl LifDeltaExact {
     #[inline]
     fn trigger(&mut self, i: usize, t: Time) -> f64 {
         let c = self.cold[i];
-        if c.c >= 0.0 {
+        trigger_rule(c.c, c.uw, || {
             let base = t.max(self.hot[i].refr_end);
-            (c.c * self.e_at(t, base)).min(c.uw)
-        } else {
-            c.uw
-        }
+            c.c * self.e_at(t, base)
+        })
     }
 }
 
@@ -280,10 +287,11 @@ impl ExactDynamics for LifDeltaExact {
     ) -> usize {
         let e = self.e_now(t);
         let discard = self.p.refractory_input == RefractoryInput::Discard;
+        let hot = &mut self.hot;
         // One input: `u += w·e` (nothing while refractory with discarded input: a select, not
-        // a branch). False if the neuron is due and needs the core first.
-        let mut apply = |i: u32, w: f32| -> bool {
-            let h = &mut self.hot[i as usize];
+        // a branch). Stops at a neuron that is due: it needs the core first.
+        weights.apply(targets, |i, w| {
+            let h = &mut hot[i as usize];
             if h.due <= t {
                 return false;
             }
@@ -293,24 +301,7 @@ impl ExactDynamics for LifDeltaExact {
                 touched.push(i);
             }
             true
-        };
-        match weights {
-            Weights::Uniform(w) => {
-                for (k, &i) in targets.iter().enumerate() {
-                    if !apply(i, w) {
-                        return k;
-                    }
-                }
-            }
-            Weights::Each(ws) => {
-                for (k, (&i, &w)) in targets.iter().zip(ws).enumerate() {
-                    if !apply(i, w) {
-                        return k;
-                    }
-                }
-            }
-        }
-        targets.len()
+        })
     }
 
     #[inline]
@@ -346,9 +337,9 @@ impl ExactDynamics for LifDeltaExact {
         {
             // Far from the crossing: a check, placed without an exact logarithm. (Tried
             // first: a check after `base` also shows that the neuron is below threshold at
-            // `base`, which saves computing c·E(base). The trigger is `uw`, as below.)
+            // `base`, which saves computing c·E(base).)
             self.cold[i].uw = uw;
-            self.hot[i].trig = uw;
+            self.hot[i].trig = uw; // `trigger_rule` with c < 0
             return Plan { at, fire: false };
         }
         let at_base = c * self.e_at(t, base);
@@ -389,10 +380,8 @@ impl ExactDynamics for LifDeltaExact {
             }
         };
         // While refractory with discarded input nothing can change the plan; with accumulated
-        // input the trigger watches u at the end of the period. (The trigger of
-        // [`LifDeltaExact::trigger`], with `c·E(base)` already at hand.)
-        let uw = self.cold[i].uw;
-        self.hot[i].trig = if c >= 0.0 { at_base.min(uw) } else { uw };
+        // input the trigger watches u at the end of the period.
+        self.hot[i].trig = trigger_rule(c, self.cold[i].uw, || at_base);
         plan
     }
 
@@ -531,18 +520,10 @@ impl Population for LifDeltaGrid {
         }
     }
     fn deliver(&mut self, _t: Time, targets: &[u32], weights: Weights, _ctx: &mut Ctx) {
-        match weights {
-            Weights::Uniform(w) => {
-                for &i in targets {
-                    self.input[i as usize] += w as f64;
-                }
-            }
-            Weights::Each(ws) => {
-                for (&i, &w) in targets.iter().zip(ws) {
-                    self.input[i as usize] += w as f64;
-                }
-            }
-        }
+        weights.apply(targets, |i, w| {
+            self.input[i as usize] += w as f64;
+            true
+        });
     }
     fn end_tick(&mut self, _t: Time, _ctx: &mut Ctx) {}
     fn wake(&mut self, t: Time, kind: Kind, _local: u32, _b: u32, ctx: &mut Ctx) {

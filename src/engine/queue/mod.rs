@@ -128,13 +128,6 @@ pub trait Scheduler: Send {
             _ => None,
         }
     }
-    /// Removes and returns the smallest entry if its time is before `limit`.
-    fn pop_before(&mut self, limit: Time) -> Option<Entry> {
-        match self.peek() {
-            Some(e) if e.time < limit => self.pop(),
-            _ => None,
-        }
-    }
 }
 
 /// Which scheduler implementation a simulation uses.
