@@ -1,9 +1,9 @@
 //! The connectome: neurons (external ids and annotations) and connections (weight, delay,
 //! synapse count, transmitter), stored as columns, with a petgraph view for analysis.
 //!
-//! Columns, not a graph, are the storage: a `petgraph::Graph` costs 24 B per edge plus its
-//! weight and walks edges added in random order at ~200 ns each, while the engine's compiled
-//! CSR ([`crate::engine::Csr`]) costs 4–8 B and ~3 ns. [`Connectome::graph`] builds the petgraph
+//! Columns, not a graph, are the storage: a petgraph `DiGraph<NeuronNode, SynEdge>` takes
+//! 36 B per edge (16 B of indices and the 20-B [`SynEdge`]) and 24 B per node, while the
+//! engine's compiled CSR ([`crate::engine::Csr`]) takes 4–8 B per synapse. [`Connectome::graph`] builds the petgraph
 //! view on demand (degree statistics, components, editing); [`Connectome::synapse_columns`]
 //! feeds the compiler.
 //!
