@@ -67,6 +67,11 @@ pub trait ExactDynamics: Send {
     fn due(&self, i: usize) -> Time;
     /// Records the time of neuron `i`'s earliest own event (plan or Poisson arrival).
     fn set_due(&mut self, i: usize, due: Time);
+    /// The core's bookkeeping of neuron `i`, kept by the model beside the state a visit
+    /// reads (one cache line fewer per visit than a separate array).
+    fn track(&self, i: usize) -> &Track;
+    /// See [`ExactDynamics::track`].
+    fn track_mut(&mut self, i: usize) -> &mut Track;
     /// Applies inputs arriving at `t` (weight `weights.get(k)` to neuron `targets[k]`) in order,
     /// pushing onto `touched` every neuron for which [`ExactDynamics::input`] returns true,
     /// and stops before the first target whose own events are due (`due ≤ t`): those need
@@ -119,25 +124,40 @@ pub trait ExactDynamics: Send {
 /// early, harmless visit) and again from there.
 const RING: usize = 1024;
 
-/// A neuron's bookkeeping: its plan, and the window whose sweep will visit it (`u64::MAX` if
-/// none).
+/// A neuron's bookkeeping in [`ExactPopulation`]: its plan, and the window whose sweep will
+/// visit it. Models store it ([`ExactDynamics::track`]) and never look inside.
 #[derive(Copy, Clone, Debug)]
-struct Track {
+pub struct Track {
     plan: Plan,
+    /// `u64::MAX` if no sweep will visit the neuron.
     window: u64,
+}
+
+impl Default for Track {
+    fn default() -> Track {
+        Track {
+            plan: Plan::NEVER,
+            window: u64::MAX,
+        }
+    }
+}
+
+/// A slot of the wake ring.
+#[derive(Clone, Debug)]
+struct Slot {
+    /// The window for which a sweep entry is queued (`u64::MAX` if none).
+    window: u64,
+    /// The neurons to visit at its last tick. Entries of neurons re-registered for an
+    /// earlier window since are skipped.
+    list: Vec<u32>,
 }
 
 /// An exact population: dynamics plus wake-up and Poisson bookkeeping.
 pub struct ExactPopulation<D: ExactDynamics> {
     /// The model's state and parameters.
     pub dynamics: D,
-    /// Per neuron: the plan and the window of its next visit.
-    track: Vec<Track>,
-    /// Per window (modulo [`RING`]): the neurons to visit at its last tick. Entries of
-    /// neurons re-registered for an earlier window since are skipped.
-    ring: Vec<Vec<u32>>,
-    /// Per ring slot: the window for which a sweep entry is queued (`u64::MAX` if none).
-    ring_window: Vec<u64>,
+    /// Per window (modulo [`RING`]): the neurons to visit at its last tick.
+    ring: Vec<Slot>,
     drive: Option<Drive>,
     /// Neurons that need end-of-tick work (repeats allowed: settling twice is harmless, and
     /// cheaper than a per-neuron flag on the hot path). Inputs that can change neither the
@@ -148,18 +168,15 @@ pub struct ExactPopulation<D: ExactDynamics> {
 impl<D: ExactDynamics> ExactPopulation<D> {
     /// Wraps dynamics; `drive` is the Poisson input, if any.
     pub fn new(dynamics: D, drive: Option<Drive>) -> Self {
-        let n = dynamics.len();
         ExactPopulation {
             dynamics,
-            track: vec![
-                Track {
-                    plan: Plan::NEVER,
+            ring: vec![
+                Slot {
                     window: u64::MAX,
+                    list: Vec::new()
                 };
-                n
+                RING
             ],
-            ring: vec![Vec::new(); RING],
-            ring_window: vec![u64::MAX; RING],
             drive,
             touched: Vec::new(),
         }
@@ -185,7 +202,7 @@ impl<D: ExactDynamics> ExactPopulation<D> {
                 Some(d) => d.next(i),
                 None => Time::NEVER,
             };
-            let p = self.track[i].plan;
+            let p = self.dynamics.track(i).plan;
             // A crossing precedes everything of its tick; an arrival precedes Deliver and later
             // kinds at its tick.
             let plan_due = p.at < t || (p.at == t && kind >= Kind::Crossing);
@@ -197,7 +214,8 @@ impl<D: ExactDynamics> ExactPopulation<D> {
                     self.spike(i, p.at, ctx);
                 } else {
                     // A check, or a crossing that input has delayed: plan again from there.
-                    self.track[i].plan = self.dynamics.plan(i, p.at);
+                    let plan = self.dynamics.plan(i, p.at);
+                    self.dynamics.track_mut(i).plan = plan;
                 }
                 continue;
             }
@@ -229,7 +247,8 @@ impl<D: ExactDynamics> ExactPopulation<D> {
             self.spike(i, t, ctx);
             true
         } else if !self.dynamics.plan_holds(i) {
-            self.track[i].plan = self.dynamics.plan(i, t);
+            let plan = self.dynamics.plan(i, t);
+            self.dynamics.track_mut(i).plan = plan;
             true
         } else {
             false
@@ -240,7 +259,8 @@ impl<D: ExactDynamics> ExactPopulation<D> {
     fn spike(&mut self, i: usize, t: Time, ctx: &mut Ctx) {
         self.dynamics.fire(i, t);
         ctx.spikes.push((t, i as u32));
-        self.track[i].plan = self.dynamics.plan(i, t);
+        let plan = self.dynamics.plan(i, t);
+        self.dynamics.track_mut(i).plan = plan;
     }
 
     /// Records neuron `i`'s earliest own event as its `due` time and makes sure a sweep
@@ -252,7 +272,7 @@ impl<D: ExactDynamics> ExactPopulation<D> {
     /// past the window; inputs to the neuron itself meanwhile see `due` and catch up first.
     #[inline]
     fn ensure_wake(&mut self, i: usize, now: Time, ctx: &mut Ctx) {
-        let mut due = self.track[i].plan.at;
+        let mut due = self.dynamics.track(i).plan.at;
         if let Some(d) = &self.drive {
             due = due.min(d.next(i));
         }
@@ -262,15 +282,15 @@ impl<D: ExactDynamics> ExactPopulation<D> {
         }
         let width = ctx.window.0.max(1);
         let w = (due.0 / width).min(now.0 / width + RING as u64 - 1);
-        if w < self.track[i].window {
-            self.track[i].window = w;
-            let slot = w as usize % RING;
-            if self.ring_window[slot] != w {
-                self.ring_window[slot] = w;
+        if w < self.dynamics.track(i).window {
+            self.dynamics.track_mut(i).window = w;
+            let slot = &mut self.ring[w as usize % RING];
+            if slot.window != w {
+                slot.window = w;
                 let end = Time((w + 1) * width - 1);
                 ctx.queue.push(Entry::new(end, Kind::Sweep, ctx.offset, 0));
             }
-            self.ring[slot].push(i as u32);
+            slot.list.push(i as u32);
         }
     }
 
@@ -278,16 +298,16 @@ impl<D: ExactDynamics> ExactPopulation<D> {
     fn sweep(&mut self, t: Time, ctx: &mut Ctx) {
         let w = t.0 / ctx.window.0.max(1);
         let slot = w as usize % RING;
-        let mut list = std::mem::take(&mut self.ring[slot]);
+        let mut list = std::mem::take(&mut self.ring[slot].list);
         for &i in &list {
             let i = i as usize;
-            if self.track[i].window == w {
-                self.track[i].window = u64::MAX;
+            if self.dynamics.track(i).window == w {
+                self.dynamics.track_mut(i).window = u64::MAX;
                 self.catch_up(i, t, Kind::Sweep, ctx);
             }
         }
         list.clear();
-        self.ring[slot] = list;
+        self.ring[slot].list = list;
     }
 
     #[inline]
@@ -312,7 +332,8 @@ impl<D: ExactDynamics> Population for ExactPopulation<D> {
             d.start_exact(t);
         }
         for i in 0..self.len() {
-            self.track[i].plan = self.dynamics.plan(i, t);
+            let plan = self.dynamics.plan(i, t);
+            self.dynamics.track_mut(i).plan = plan;
             self.ensure_wake(i, t, ctx);
         }
     }

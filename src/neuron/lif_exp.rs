@@ -22,7 +22,7 @@
 //!
 //! Reference: Hanuschkin et al. (2010) Front Neuroinform 4:113 (NEST precise models).
 
-use super::exact::{ExactDynamics, Plan};
+use super::exact::{ExactDynamics, Plan, Track};
 use super::expsum::{ExpSum, first_crossing};
 use super::{RefractoryInput, StateVar};
 use crate::neuron::lif_delta::LifParams;
@@ -56,6 +56,7 @@ pub struct LifExpExact {
     t_last: Vec<Time>,
     refr_end: Vec<Time>,
     due: Vec<Time>,
+    track: Vec<Track>,
 }
 
 /// Peak of `κ (e^{−s/τ_s} − e^{−s/τ_m})` over `s ≥ 0` (mV per pA).
@@ -88,6 +89,7 @@ impl LifExpExact {
             t_last: vec![Time::ZERO; n],
             refr_end: vec![Time::ZERO; n],
             due: vec![Time::NEVER; n],
+            track: vec![Track::default(); n],
         }
     }
 
@@ -165,6 +167,14 @@ impl ExactDynamics for LifExpExact {
 
     fn set_due(&mut self, i: usize, due: Time) {
         self.due[i] = due;
+    }
+
+    fn track(&self, i: usize) -> &Track {
+        &self.track[i]
+    }
+
+    fn track_mut(&mut self, i: usize) -> &mut Track {
+        &mut self.track[i]
     }
 
     fn above_threshold(&mut self, _i: usize, _t: Time) -> bool {
