@@ -2,6 +2,7 @@
 //! exit with code 2, everything else with 1.
 
 use clap::{Parser, Subcommand};
+use hebb::engine::partition::Placement;
 use hebb::engine::queue::SchedulerKind;
 use hebb::model::Model;
 use hebb::run::{RunOptions, run};
@@ -49,6 +50,41 @@ enum Command {
         /// Also write the summary as JSON to this file.
         #[arg(long, value_name = "FILE")]
         summary_json: Option<PathBuf>,
+        /// Shards, one thread each (default: the number of cores). Results are the same
+        /// for any number.
+        #[arg(long, short = 't', value_name = "N")]
+        threads: Option<usize>,
+        /// How neurons are placed on shards.
+        #[arg(long, value_enum, default_value_t = PlacementArg::Balanced)]
+        placement: PlacementArg,
+    },
+    /// Run a model without recording and report the engine's counters: events and spikes
+    /// per second, queue operations, per-shard compute and exchange time, load imbalance,
+    /// windows, bytes exchanged, memory.
+    Bench {
+        /// The model file (TOML).
+        model: PathBuf,
+        /// Override a key of the model file (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Shards, one thread each (default: the number of cores).
+        #[arg(long, short = 't', value_name = "N")]
+        threads: Option<usize>,
+        /// How neurons are placed on shards.
+        #[arg(long, value_enum, default_value_t = PlacementArg::Balanced)]
+        placement: PlacementArg,
+        /// Scheduler implementation.
+        #[arg(long, value_enum)]
+        scheduler: Option<SchedulerArg>,
+        /// Seed of every random stream (overrides simulation.seed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Recorded duration in ms (overrides simulation.duration).
+        #[arg(long, value_name = "MS")]
+        duration: Option<f64>,
+        /// Also write the report as JSON to this file.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
     },
     /// Describe a model file (network size, degrees, weights, memory) or an output file
     /// (spike counts, rates and CV per population).
@@ -77,6 +113,38 @@ enum Command {
         #[arg(short = 'o', long = "out")]
         figure: PathBuf,
     },
+}
+
+#[derive(Copy, Clone, clap::ValueEnum)]
+enum PlacementArg {
+    /// Equal in-synapse counts per shard, neurons dealt out in order.
+    Balanced,
+    /// Neuron k of each population to shard k mod N.
+    RoundRobin,
+    /// Each population cut into N contiguous blocks.
+    Blocks,
+}
+
+impl From<PlacementArg> for Placement {
+    fn from(p: PlacementArg) -> Placement {
+        match p {
+            PlacementArg::Balanced => Placement::Balanced,
+            PlacementArg::RoundRobin => Placement::RoundRobin,
+            PlacementArg::Blocks => Placement::Blocks,
+        }
+    }
+}
+
+fn scheduler_kind(s: SchedulerArg) -> SchedulerKind {
+    match s {
+        SchedulerArg::Calendar => SchedulerKind::Calendar,
+        SchedulerArg::Heap => SchedulerKind::Heap,
+    }
+}
+
+/// The number of cores (1 if unknown).
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 #[derive(Copy, Clone, clap::ValueEnum)]
@@ -131,6 +199,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             duration,
             scheduler,
             summary_json,
+            threads,
+            placement,
         } => {
             let m = Model::load_with(&model, &set)?;
             let output = if no_output {
@@ -148,11 +218,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 output: output.clone(),
                 seed,
                 duration_ms: duration,
-                scheduler: scheduler.map(|s| match s {
-                    SchedulerArg::Calendar => SchedulerKind::Calendar,
-                    SchedulerArg::Heap => SchedulerKind::Heap,
-                }),
+                scheduler: scheduler.map(scheduler_kind),
                 progress: !cli.quiet,
+                threads: Some(threads.unwrap_or_else(cores)),
+                placement: placement.into(),
             };
             let summary = run(&m, &opts)?;
             if let Some(p) = summary_json {
@@ -165,6 +234,34 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                     println!("output: {}", o.display());
                 }
             }
+            Ok(())
+        }
+        Command::Bench {
+            model,
+            set,
+            threads,
+            placement,
+            scheduler,
+            seed,
+            duration,
+            json,
+        } => {
+            let m = Model::load_with(&model, &set)?;
+            let opts = RunOptions {
+                output: None,
+                seed,
+                duration_ms: duration,
+                scheduler: scheduler.map(scheduler_kind),
+                progress: !cli.quiet,
+                threads: Some(threads.unwrap_or_else(cores)),
+                placement: placement.into(),
+            };
+            let summary = run(&m, &opts)?;
+            if let Some(p) = json {
+                std::fs::write(&p, serde_json::to_string_pretty(&summary)?)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+            }
+            print!("{}", summary.render_bench());
             Ok(())
         }
         Command::Inspect { file } => crate_inspect(&file),

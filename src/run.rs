@@ -1,6 +1,8 @@
 //! Running a model: build, simulate with progress, record, summarise.
 
+use crate::engine::partition::{Partition, Placement};
 use crate::engine::queue::SchedulerKind;
+use crate::engine::shard::{MAX_SHARDS, ShardStats, ShardedSimulation, blueprint_in_degrees};
 use crate::engine::{NullRecorder, Recorder, Simulation, Stats};
 use crate::error::Result;
 use crate::ids::NeuronId;
@@ -24,6 +26,10 @@ pub struct RunOptions {
     pub scheduler: Option<SchedulerKind>,
     /// Show a progress bar.
     pub progress: bool,
+    /// Shards (one thread each); `None` is one.
+    pub threads: Option<usize>,
+    /// Placement of neurons on shards.
+    pub placement: Placement,
 }
 
 /// Per-population results.
@@ -64,8 +70,12 @@ pub struct Summary {
     pub real_time_factor: f64,
     /// Peak resident memory (MiB), if known.
     pub peak_rss_mib: Option<f64>,
-    /// Engine counters.
+    /// Shards (threads) used.
+    pub threads: usize,
+    /// Engine counters, summed over shards.
     pub stats: Stats,
+    /// Per shard (empty for one thread): counters, compute and waiting time, windows.
+    pub shards: Vec<ShardStats>,
     /// Per population.
     pub populations: Vec<PopSummary>,
 }
@@ -93,6 +103,90 @@ impl Recorder for Counting<'_> {
     }
 }
 
+/// The engine of a run: one simulation, or shards on threads.
+enum Engine {
+    Single(Box<Simulation>),
+    Sharded(ShardedSimulation),
+}
+
+impl Engine {
+    fn run_until(&mut self, stop: Time, rec: &mut dyn Recorder) {
+        match self {
+            Engine::Single(sim) => sim.run_until(stop, rec),
+            Engine::Sharded(sim) => sim.run_until(stop, rec),
+        }
+    }
+    fn stats(&self) -> Stats {
+        match self {
+            Engine::Single(sim) => sim.stats().clone(),
+            Engine::Sharded(sim) => sim.stats(),
+        }
+    }
+    fn window(&self) -> Time {
+        match self {
+            Engine::Single(sim) => sim.window(),
+            Engine::Sharded(sim) => sim.window(),
+        }
+    }
+    fn n_neurons(&self) -> usize {
+        match self {
+            Engine::Single(sim) => sim.n_neurons(),
+            Engine::Sharded(sim) => sim.n_neurons(),
+        }
+    }
+    fn n_synapses(&self) -> usize {
+        match self {
+            Engine::Single(sim) => sim.csr().n_synapses(),
+            Engine::Sharded(sim) => sim.n_synapses(),
+        }
+    }
+    fn synapse_bytes(&self) -> usize {
+        match self {
+            Engine::Single(sim) => sim.csr().bytes(),
+            Engine::Sharded(sim) => sim.synapse_bytes(),
+        }
+    }
+    fn shard_stats(&self) -> Vec<ShardStats> {
+        match self {
+            Engine::Single(_) => Vec::new(),
+            Engine::Sharded(sim) => sim.shard_stats(),
+        }
+    }
+}
+
+/// Passes everything on and moves the progress bar.
+struct Progress<'a> {
+    inner: &'a mut dyn Recorder,
+    bar: Option<indicatif::ProgressBar>,
+    t1: Instant,
+    last: Instant,
+}
+
+impl Recorder for Progress<'_> {
+    fn spike(&mut self, t: Time, n: NeuronId) {
+        self.inner.spike(t, n);
+    }
+    fn sample(&mut self, t: Time, probe: usize, values: &[f64]) {
+        self.inner.sample(t, probe, values);
+    }
+    fn progress(&mut self, t: Time) {
+        self.inner.progress(t);
+        let Some(b) = &self.bar else { return };
+        let now = Instant::now();
+        if now.duration_since(self.last).as_secs_f64() < 0.1 {
+            return;
+        }
+        self.last = now;
+        let wall = now.duration_since(self.t1).as_secs_f64();
+        if wall > 1.0 && b.is_hidden() {
+            // Only runs longer than a second show progress.
+            b.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+        b.set_position(t.as_ms() as u64);
+        b.set_message(format!("{:.2}× real time", wall / (t.as_ms() / 1000.0)));
+    }
+}
+
 /// Builds and runs a model.
 pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
     let t0 = Instant::now();
@@ -101,6 +195,13 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
         net.duration = Time::from_ms(d).filter(|t| t.0 > 0).ok_or_else(|| {
             model.error_at(0..0, format!("--duration {d}: expected a duration > 0 ms"))
         })?;
+    }
+    let threads = opts.threads.unwrap_or(1);
+    if !(1..=MAX_SHARDS).contains(&threads) {
+        return Err(model.error_at(
+            0..0,
+            format!("--threads {threads}: expected 1 to {MAX_SHARDS}"),
+        ));
     }
     let pops = net.populations.clone();
     let (warmup, duration) = (net.warmup, net.duration);
@@ -111,11 +212,19 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
         .iter()
         .map(|p| (p.neurons.clone(), p.vars.clone()))
         .collect();
-    let mut sim = Simulation::new(net.blueprint);
+    let mut engine = if threads == 1 {
+        Engine::Single(Box::new(Simulation::new(net.blueprint)))
+    } else {
+        let sizes: Vec<u32> = pops.iter().map(|p| p.size).collect();
+        let degrees = blueprint_in_degrees(&net.blueprint);
+        let part = Partition::new(opts.placement, &sizes, &degrees, threads);
+        Engine::Sharded(ShardedSimulation::new(net.blueprint, &part))
+    };
     let build_s = t0.elapsed().as_secs_f64();
     tracing::info!(
-        neurons = sim.n_neurons(),
-        synapses = sim.csr().n_synapses(),
+        neurons = engine.n_neurons(),
+        synapses = engine.n_synapses(),
+        threads,
         build_s,
         "network built"
     );
@@ -140,7 +249,7 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
                 &pops,
                 &probes,
                 &info,
-                sim.window(),
+                engine.window(),
             )?)
         }
         None => None,
@@ -150,7 +259,7 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
         Some(r) => r,
         None => &mut null,
     };
-    let mut pop_of = Vec::with_capacity(sim.n_neurons());
+    let mut pop_of = Vec::with_capacity(engine.n_neurons());
     for (k, p) in pops.iter().enumerate() {
         pop_of.extend(std::iter::repeat_n(k as u16, p.size as usize));
     }
@@ -163,29 +272,35 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
 
     let bar = progress_bar(opts.progress, stop);
     let t1 = Instant::now();
-    // Advance in slices so the bar moves; the slicing does not change results.
-    let slice = Time((stop.0 / 200).max(Time::from_ms(1.0).expect("1 ms").0));
-    let mut t = Time::ZERO;
-    while t < stop {
-        let next = (t + slice).min(stop);
-        sim.run_until(next, &mut rec);
-        t = next;
-        if let Some(b) = &bar {
-            let wall = t1.elapsed().as_secs_f64();
-            if wall > 1.0 && b.is_hidden() {
-                // Only runs longer than a second show progress.
-                b.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-            }
-            b.set_position((t.as_ms()) as u64);
-            b.set_message(format!("{:.2}× real time", wall / (t.as_ms() / 1000.0)));
-        }
-    }
+    let mut progress = Progress {
+        inner: &mut rec,
+        bar,
+        t1,
+        last: t1,
+    };
+    tracing::info_span!("simulate", threads).in_scope(|| engine.run_until(stop, &mut progress));
     let simulate_s = t1.elapsed().as_secs_f64();
-    if let Some(b) = bar {
+    if let Some(b) = progress.bar.take() {
         b.finish_and_clear();
     }
     let counts = rec.counts;
-    let stats = sim.stats().clone();
+    let stats = engine.stats();
+    let shards = engine.shard_stats();
+    for (k, s) in shards.iter().enumerate() {
+        tracing::info!(
+            shard = k,
+            neurons = s.neurons,
+            synapses = s.synapses,
+            events = s.engine.synaptic_events,
+            spikes = s.engine.spikes,
+            compute_s = s.compute_s,
+            exchange_s = s.wait_s,
+            windows = s.windows,
+            windows_skipped = s.windows_skipped,
+            bytes_sent = s.bytes_sent,
+            "shard done"
+        );
+    }
     let rec_s = duration.as_ms() / 1000.0;
     let populations: Vec<PopSummary> = pops
         .iter()
@@ -197,13 +312,13 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
             rate_hz: c as f64 / (p.size as f64 * rec_s),
         })
         .collect();
-    let syn = sim.csr().n_synapses();
+    let (syn, bytes) = (engine.n_synapses(), engine.synapse_bytes());
     let summary = Summary {
-        neurons: sim.n_neurons(),
+        neurons: engine.n_neurons(),
         synapses: syn,
-        synapse_bytes: sim.csr().bytes(),
+        synapse_bytes: bytes,
         bytes_per_synapse: if syn > 0 {
-            sim.csr().bytes() as f64 / syn as f64
+            bytes as f64 / syn as f64
         } else {
             0.0
         },
@@ -214,7 +329,9 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
         events_per_s: stats.synaptic_events as f64 / simulate_s.max(1e-9),
         real_time_factor: simulate_s / (stop.as_ms() / 1000.0),
         peak_rss_mib: peak_rss_mib(),
+        threads,
         stats,
+        shards,
         populations,
     };
     if let Some(r) = h5 {
@@ -226,6 +343,15 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
             ("synaptic_events", s.stats.synaptic_events as f64),
             ("events_per_s", s.events_per_s),
             ("synapses", s.synapses as f64),
+            ("threads", s.threads as f64),
+            ("queue_pushes", s.stats.queue_pushes as f64),
+            ("queue_pops", s.stats.queue_pops as f64),
+            ("windows", s.windows() as f64),
+            ("windows_skipped", s.windows_skipped() as f64),
+            ("bytes_exchanged", s.bytes_exchanged() as f64),
+            ("load_imbalance", s.load_imbalance()),
+            ("peak_rss_mib", s.peak_rss_mib.unwrap_or(f64::NAN)),
+            ("bytes_per_synapse", s.bytes_per_synapse),
         ])?;
     }
     Ok(summary)
@@ -257,6 +383,99 @@ pub fn peak_rss_mib() -> Option<f64> {
 }
 
 impl Summary {
+    /// Windows ended with an exchange (0 for one thread).
+    pub fn windows(&self) -> u64 {
+        self.shards.first().map_or(0, |s| s.windows)
+    }
+
+    /// Windows skipped as silent (0 for one thread).
+    pub fn windows_skipped(&self) -> u64 {
+        self.shards.first().map_or(0, |s| s.windows_skipped)
+    }
+
+    /// Bytes sent between shards.
+    pub fn bytes_exchanged(&self) -> u64 {
+        self.shards.iter().map(|s| s.bytes_sent).sum()
+    }
+
+    /// Largest over mean compute time of the shards (1 for one thread).
+    pub fn load_imbalance(&self) -> f64 {
+        imbalance(&self.shards)
+    }
+
+    /// The report of `hebb bench`.
+    pub fn render_bench(&self) -> String {
+        use std::fmt::Write;
+        let mut s = String::new();
+        let rate = |x: u64| x as f64 / self.simulate_s.max(1e-9);
+        let _ = writeln!(
+            s,
+            "neurons {}  synapses {}  threads {}",
+            self.neurons, self.synapses, self.threads
+        );
+        let _ = writeln!(
+            s,
+            "simulated {:.1} ms  build {:.3} s  simulate {:.3} s  real-time factor {:.4}",
+            self.simulated_ms, self.build_s, self.simulate_s, self.real_time_factor
+        );
+        let _ = writeln!(
+            s,
+            "synaptic events {}  ({:.3e}/s)\nspikes {}  ({:.3e}/s)",
+            self.stats.synaptic_events,
+            rate(self.stats.synaptic_events),
+            self.stats.spikes,
+            rate(self.stats.spikes)
+        );
+        let _ = writeln!(
+            s,
+            "queue: {} pushes, {} pops ({:.3e}/s), largest {}",
+            self.stats.queue_pushes,
+            self.stats.queue_pops,
+            rate(self.stats.queue_pops),
+            self.stats.queue_peak
+        );
+        let _ = writeln!(
+            s,
+            "memory: synapse store {:.1} MB ({:.2} B/synapse), peak {}",
+            self.synapse_bytes as f64 / 1e6,
+            self.bytes_per_synapse,
+            self.peak_rss_mib
+                .map(|m| format!("{m:.0} MiB"))
+                .unwrap_or_else(|| "n/a".into())
+        );
+        if self.shards.is_empty() {
+            return s;
+        }
+        let _ = writeln!(
+            s,
+            "windows {} run, {} skipped; exchanged {} spikes, {:.1} kB; load imbalance (max/mean compute) {:.2}",
+            self.windows(),
+            self.windows_skipped(),
+            self.shards.iter().map(|x| x.spikes_sent).sum::<u64>(),
+            self.bytes_exchanged() as f64 / 1e3,
+            self.load_imbalance()
+        );
+        let _ = writeln!(
+            s,
+            "{:>5} {:>9} {:>11} {:>13} {:>9} {:>10} {:>11}",
+            "shard", "neurons", "synapses", "events", "spikes", "compute s", "exchange s"
+        );
+        for (k, x) in self.shards.iter().enumerate() {
+            let _ = writeln!(
+                s,
+                "{:>5} {:>9} {:>11} {:>13} {:>9} {:>10.3} {:>11.3}",
+                k,
+                x.neurons,
+                x.synapses,
+                x.engine.synaptic_events,
+                x.engine.spikes,
+                x.compute_s,
+                x.wait_s
+            );
+        }
+        s
+    }
+
     /// The one-screen summary.
     pub fn render(&self) -> String {
         let mut s = String::new();
@@ -298,6 +517,32 @@ impl Summary {
                 .map(|m| format!("{m:.0} MiB"))
                 .unwrap_or_else(|| "n/a".into())
         );
+        if !self.shards.is_empty() {
+            let _ = writeln!(s, "{}", shard_line(&self.shards));
+        }
         s
     }
+}
+
+/// One line on the shards: windows, time computing and waiting, imbalance, traffic.
+fn shard_line(shards: &[ShardStats]) -> String {
+    let n = shards.len() as f64;
+    format!(
+        "shards {}  windows {} (+{} skipped)  compute {:.3} s (max/mean {:.2})  exchange {:.3} s  sent {} spikes, {} kB",
+        shards.len(),
+        shards[0].windows,
+        shards[0].windows_skipped,
+        shards.iter().map(|s| s.compute_s).sum::<f64>() / n,
+        imbalance(shards),
+        shards.iter().map(|s| s.wait_s).sum::<f64>() / n,
+        shards.iter().map(|s| s.spikes_sent).sum::<u64>(),
+        shards.iter().map(|s| s.bytes_sent).sum::<u64>() / 1000
+    )
+}
+
+/// Largest over mean compute time of the shards (1 for one shard).
+fn imbalance(shards: &[ShardStats]) -> f64 {
+    let mean = shards.iter().map(|s| s.compute_s).sum::<f64>() / shards.len().max(1) as f64;
+    let max = shards.iter().map(|s| s.compute_s).fold(0.0, f64::max);
+    if mean > 0.0 { max / mean } else { 1.0 }
 }

@@ -143,3 +143,17 @@ fn plot_and_inspect_of_a_missing_file_are_exit_code_2() {
         );
     }
 }
+
+#[test]
+fn impossible_thread_counts_are_exit_code_2() {
+    let model = concat!(env!("CARGO_MANIFEST_DIR"), "/models/brette_b4.toml");
+    for n in ["0", "65"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_hebb"))
+            .args(["run", model, "--no-output", "--duration", "1", "--threads", n])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "--threads {n}: {err}");
+        assert!(err.contains(&format!("--threads {n}: expected 1 to 64")), "{err}");
+    }
+}

@@ -147,7 +147,8 @@ def run_hebb(label, model, extra, threads, brian2_python=None):
         return None
     with tempfile.TemporaryDirectory() as tmp:
         summary = os.path.join(tmp, "summary.json")
-        cmd = [HEBB_BIN, "run", model, "-q", "--summary-json", summary]
+        cmd = [HEBB_BIN, "run", model, "-q", "--summary-json", summary,
+               "--threads", str(threads)]
         cmd += extra
         print(f"compare: {label}: {' '.join(cmd)}", file=sys.stderr)
         res = subprocess.run(cmd, cwd=REPO, stdout=subprocess.DEVNULL)

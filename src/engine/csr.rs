@@ -229,6 +229,55 @@ impl Csr {
         (targets, weights)
     }
 
+    /// Splits the store by the shard that owns each target (target-side storage): shard `s`
+    /// gets every row, holding only the synapses onto its neurons, in their order here.
+    /// `owner[g]` and `local[g]` give the shard of global neuron `g` and its index within the
+    /// shard's part of its population; `offsets[p]` is population `p`'s first global index.
+    pub fn split(&self, offsets: &[u32], owner: &[u16], local: &[u32], shards: usize) -> Vec<Csr> {
+        let mut out: Vec<Csr> = (0..shards)
+            .map(|_| Csr {
+                row_groups: Vec::with_capacity(self.row_groups.len()),
+                ..Csr::default()
+            })
+            .collect();
+        for row in 0..self.row_groups.len().saturating_sub(1) {
+            for csr in &mut out {
+                csr.row_groups.push(csr.group_delay.len() as u32);
+            }
+            for g in self.row_groups[row] as usize..self.row_groups[row + 1] as usize {
+                let base = offsets[self.group_pop[g].index()];
+                let (targets, weights) = self.group(g);
+                for (k, &t) in targets.iter().enumerate() {
+                    let global = (base + t) as usize;
+                    let csr = &mut out[owner[global] as usize];
+                    // Open the group in this shard at its first synapse there (a row's groups
+                    // differ in delay or population, so an equal last key is this group).
+                    if csr.group_delay.len() as u32 == *csr.row_groups.last().expect("row open")
+                        || csr.group_delay.last() != Some(&self.group_delay[g])
+                        || csr.group_pop.last() != Some(&self.group_pop[g])
+                    {
+                        csr.close_group();
+                        csr.group_start.push(csr.targets.len() as u32);
+                        csr.group_wstart.push(csr.weights.len() as u32);
+                        csr.group_delay.push(self.group_delay[g]);
+                        csr.group_pop.push(self.group_pop[g]);
+                    }
+                    csr.targets.push(local[global]);
+                    csr.weights.push(weights.get(k));
+                }
+            }
+        }
+        for csr in &mut out {
+            csr.close_group();
+            csr.row_groups.push(csr.group_delay.len() as u32);
+            csr.group_start.push(csr.targets.len() as u32);
+            csr.group_wstart.push(csr.weights.len() as u32);
+            csr.weights.shrink_to_fit();
+            csr.targets.shrink_to_fit();
+        }
+        out
+    }
+
     /// Number of synapses.
     pub fn n_synapses(&self) -> usize {
         self.targets.len()

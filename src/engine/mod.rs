@@ -7,8 +7,11 @@
 //! [`Population`] trait, the [`Csr`] and a [`Scheduler`].
 
 pub mod csr;
+pub mod exchange;
+pub mod partition;
 pub mod prefetch;
 pub mod queue;
+pub mod shard;
 
 pub use csr::{Csr, SynapseColumns, Weights};
 use queue::{Entry, Kind, Scheduler, SchedulerKind, make_scheduler};
@@ -98,6 +101,10 @@ pub struct Simulation {
     currents: Vec<StepCurrent>,
     probes: Vec<Probe>,
     spikes: Vec<(Time, u32)>,
+    /// Global id of each of this simulation's neurons (the identity unless it is a shard).
+    global: Vec<u32>,
+    /// A shard's spikes since the last exchange: `(time, global id)`.
+    outbox: Option<Vec<(Time, u32)>>,
     probe_buf: Vec<f64>,
     /// Populations that need an end-of-tick call (asking every population at every tick cost
     /// a virtual call per population per tick).
@@ -111,6 +118,26 @@ pub struct Simulation {
 impl Simulation {
     /// Builds a simulation at time zero.
     pub fn new(bp: Blueprint) -> Simulation {
+        let n = bp.populations.iter().map(|p| p.len() as u32).sum();
+        let delays = bp
+            .csr
+            .delay_range()
+            .unwrap_or((Time::from_ms(1.0).unwrap(), Time::from_ms(1.0).unwrap()));
+        Simulation::with_layout(bp, (0..n).collect(), delays, None)
+    }
+
+    /// Builds shard of a sharded simulation: `global` maps its neurons to global ids;
+    /// `delays` is the whole network's delay range (the window is the smallest delay).
+    pub(crate) fn shard(bp: Blueprint, global: Vec<u32>, delays: (Time, Time)) -> Simulation {
+        Simulation::with_layout(bp, global, delays, Some(Vec::new()))
+    }
+
+    fn with_layout(
+        bp: Blueprint,
+        global: Vec<u32>,
+        (min_d, max_d): (Time, Time),
+        outbox: Option<Vec<(Time, u32)>>,
+    ) -> Simulation {
         let n_pops = bp.populations.len();
         let mut offsets = Vec::with_capacity(bp.populations.len() + 1);
         let mut acc = 0u32;
@@ -119,10 +146,7 @@ impl Simulation {
             acc += p.len() as u32;
         }
         offsets.push(acc);
-        let (min_d, max_d) = bp
-            .csr
-            .delay_range()
-            .unwrap_or((Time::from_ms(1.0).unwrap(), Time::from_ms(1.0).unwrap()));
+        debug_assert_eq!(global.len(), acc as usize);
         Simulation {
             pops: bp.populations,
             offsets,
@@ -132,6 +156,8 @@ impl Simulation {
             currents: bp.currents,
             probes: bp.probes,
             spikes: Vec::new(),
+            global,
+            outbox,
             probe_buf: Vec::new(),
             dirty: Vec::new(),
             is_dirty: vec![false; n_pops],
@@ -354,27 +380,56 @@ impl Simulation {
         let offset = self.offsets[p];
         let mut spikes = std::mem::take(&mut self.spikes);
         for &(t, local) in &spikes {
-            let n = offset + local;
+            let n = self.global[(offset + local) as usize];
             self.stats.spikes += 1;
             rec.spike(t, NeuronId(n));
-            let (g0, g1) = (
-                self.csr.row_groups[n as usize],
-                self.csr.row_groups[n as usize + 1],
-            );
-            self.csr.prefetch_row(n as usize);
-            // One entry per distinct delay (groups are sorted by delay).
-            let mut last = Time::NEVER;
-            for g in g0..g1 {
-                let d = self.csr.group_delay[g as usize];
-                if d != last {
-                    self.queue.push(Entry::new(t + d, Kind::Deliver, n, g - g0));
-                    last = d;
-                }
+            self.schedule_row(t, n);
+            if let Some(out) = &mut self.outbox {
+                out.push((t, n));
             }
         }
         spikes.clear();
         self.spikes = spikes;
         self.stats.queue_peak = self.stats.queue_peak.max(self.queue.len() as u64);
+    }
+
+    /// Schedules the delivery of a spike of global neuron `n` at `t` over its row here: one
+    /// entry per distinct delay (groups are sorted by delay).
+    #[inline]
+    fn schedule_row(&mut self, t: Time, n: u32) {
+        let (g0, g1) = (
+            self.csr.row_groups[n as usize],
+            self.csr.row_groups[n as usize + 1],
+        );
+        if g0 == g1 {
+            return;
+        }
+        self.csr.prefetch_row(n as usize);
+        let mut last = Time::NEVER;
+        for g in g0..g1 {
+            let d = self.csr.group_delay[g as usize];
+            if d != last {
+                self.queue.push(Entry::new(t + d, Kind::Deliver, n, g - g0));
+                last = d;
+            }
+        }
+    }
+
+    /// A shard receives a spike of global neuron `n` at `t` from another shard (at a window's
+    /// end, so every delivery is at or after the time reached).
+    pub(crate) fn receive(&mut self, t: Time, n: u32) {
+        debug_assert!(t + self.window >= self.now, "spike from the past");
+        self.schedule_row(t, n);
+    }
+
+    /// The spikes emitted since the last call (`(time, global id)`), for a shard's exchange.
+    pub(crate) fn outbox(&mut self) -> &mut Vec<(Time, u32)> {
+        self.outbox.as_mut().expect("a shard")
+    }
+
+    /// Time of the earliest queued entry (`Time::NEVER` if none).
+    pub(crate) fn next_event(&mut self) -> Time {
+        self.queue.peek().map_or(Time::NEVER, |e| e.time)
     }
 
     /// Population of a neuron.

@@ -41,6 +41,7 @@ pub mod streams {
 }
 
 /// Lazily generated Poisson input for the neurons of one population.
+#[derive(Clone)]
 pub struct Drive {
     /// Per neuron: range into `sources`.
     start: Vec<u32>,
@@ -81,6 +82,34 @@ impl Drive {
             rng,
             dists: Vec::new(),
             dist_of: Vec::new(),
+        }
+    }
+
+    /// The drive of neurons `idx` (ascending local indices), with their streams as they are.
+    pub fn subset(&self, idx: &[u32]) -> Drive {
+        let mut start = Vec::with_capacity(idx.len() + 1);
+        let mut sources = Vec::new();
+        let mut dist_of = Vec::new();
+        start.push(0);
+        for &i in idx {
+            let (a, b) = (
+                self.start[i as usize] as usize,
+                self.start[i as usize + 1] as usize,
+            );
+            sources.extend_from_slice(&self.sources[a..b]);
+            if !self.dist_of.is_empty() {
+                dist_of.extend_from_slice(&self.dist_of[a..b]);
+            }
+            start.push(sources.len() as u32);
+        }
+        Drive {
+            start,
+            sources,
+            total: super::pick(&self.total, idx),
+            next: super::pick(&self.next, idx),
+            rng: super::pick(&self.rng, idx),
+            dists: self.dists.clone(),
+            dist_of,
         }
     }
 
@@ -172,6 +201,7 @@ impl Drive {
 /// Poisson counts per step. Small means (the usual case: 20 kHz × 0.1 ms = 2) use inversion
 /// over a precomputed CDF with one uniform draw (measured: the generic sampler spent ~20 ns per
 /// neuron and step of Brunel's network); large means use `rand_distr`'s sampler.
+#[derive(Clone)]
 enum Counts {
     /// CDF and a guide table: `guide[j]` is the smallest k with `cdf[k] > j / G`, so a draw
     /// starts its search there and almost never needs a step (the plain search's exit branch

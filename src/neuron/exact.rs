@@ -107,6 +107,10 @@ pub trait ExactDynamics: Send {
     fn confirm(&self, i: usize) -> bool;
     /// Sets the constant current `I_e` (pA) from `t` on.
     fn set_current(&mut self, i: usize, t: Time, i_e: f64);
+    /// The neurons `idx` (ascending) as dynamics of their own, before the run starts.
+    fn subset(&self, idx: &[u32]) -> Self
+    where
+        Self: Sized;
     /// Length of an epoch, if the model's representation needs rebasing (see
     /// [`ExactDynamics::rebase`]).
     fn epoch(&self) -> Option<Time> {
@@ -120,8 +124,8 @@ pub trait ExactDynamics: Send {
     fn sample(&self, i: usize, t: Time, var: StateVar) -> Option<f64>;
 }
 
-/// Windows covered by a population's wake ring; later wakes are registered at its end (an
-/// early, harmless visit) and again from there.
+/// Windows covered by a population's wake ring; a neuron due later gets a sweep entry of its
+/// own.
 const RING: usize = 1024;
 
 /// A neuron's bookkeeping in [`ExactPopulation`]: its plan, and the window whose sweep will
@@ -281,16 +285,32 @@ impl<D: ExactDynamics> ExactPopulation<D> {
             return;
         }
         let width = ctx.window.0.max(1);
-        let w = (due.0 / width).min(now.0 / width + RING as u64 - 1);
+        let w = due.0 / width;
         if w < self.dynamics.track(i).window {
             self.dynamics.track_mut(i).window = w;
+            let end = Time((w + 1).saturating_mul(width) - 1);
+            if w >= now.0 / width + RING as u64 {
+                // Beyond the ring: a visit of its own (rare unless windows are tiny).
+                ctx.queue
+                    .push(Entry::new(end, Kind::Sweep, ctx.offset + i as u32, 1));
+                return;
+            }
             let slot = &mut self.ring[w as usize % RING];
             if slot.window != w {
                 slot.window = w;
-                let end = Time((w + 1) * width - 1);
                 ctx.queue.push(Entry::new(end, Kind::Sweep, ctx.offset, 0));
             }
             slot.list.push(i as u32);
+        }
+    }
+
+    /// A visit of neuron `i` alone at `t`, the end of the window it was registered for
+    /// beyond the ring (unless it registered for an earlier one since).
+    fn visit(&mut self, i: usize, t: Time, ctx: &mut Ctx) {
+        let w = t.0 / ctx.window.0.max(1);
+        if self.dynamics.track(i).window == w {
+            self.dynamics.track_mut(i).window = u64::MAX;
+            self.catch_up(i, t, Kind::Sweep, ctx);
         }
     }
 
@@ -316,7 +336,7 @@ impl<D: ExactDynamics> ExactPopulation<D> {
     }
 }
 
-impl<D: ExactDynamics> Population for ExactPopulation<D> {
+impl<D: ExactDynamics + 'static> Population for ExactPopulation<D> {
     fn len(&self) -> usize {
         self.dynamics.len()
     }
@@ -370,7 +390,7 @@ impl<D: ExactDynamics> Population for ExactPopulation<D> {
         self.touched = touched;
     }
 
-    fn wake(&mut self, t: Time, kind: Kind, _local: u32, _b: u32, ctx: &mut Ctx) {
+    fn wake(&mut self, t: Time, kind: Kind, local: u32, b: u32, ctx: &mut Ctx) {
         match kind {
             Kind::Rebase => {
                 for i in 0..self.len() {
@@ -382,6 +402,7 @@ impl<D: ExactDynamics> Population for ExactPopulation<D> {
                         .push(Entry::new(t + e, Kind::Rebase, ctx.offset, 0));
                 }
             }
+            Kind::Sweep if b == 1 => self.visit(local as usize, t, ctx),
             Kind::Sweep => self.sweep(t, ctx),
             _ => {}
         }
@@ -401,5 +422,16 @@ impl<D: ExactDynamics> Population for ExactPopulation<D> {
 
     fn needs_end_tick(&self) -> bool {
         !self.touched.is_empty()
+    }
+
+    fn split(self: Box<Self>, parts: &[Vec<u32>]) -> Vec<Box<dyn Population>> {
+        parts
+            .iter()
+            .map(|idx| {
+                let drive = self.drive.as_ref().map(|d| d.subset(idx));
+                Box::new(ExactPopulation::new(self.dynamics.subset(idx), drive))
+                    as Box<dyn Population>
+            })
+            .collect()
     }
 }

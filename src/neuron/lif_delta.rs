@@ -27,7 +27,7 @@
 
 use super::drive::Drive;
 use super::exact::{ExactDynamics, Plan, Track};
-use super::{Ctx, Population, RefractoryInput, StateVar};
+use super::{Ctx, Population, RefractoryInput, StateVar, pick};
 use crate::engine::Weights;
 use crate::engine::queue::{Entry, Kind};
 use crate::time::{TICKS_PER_MS, Time};
@@ -328,6 +328,16 @@ impl ExactDynamics for LifDeltaExact {
     }
 
     #[inline]
+    fn subset(&self, idx: &[u32]) -> Self {
+        LifDeltaExact {
+            p: self.p.clone(),
+            grid_e: self.grid_e.clone(),
+            hot: pick(&self.hot, idx),
+            cold: pick(&self.cold, idx),
+            ..*self
+        }
+    }
+
     fn track(&self, i: usize) -> &Track {
         &self.cold[i].track
     }
@@ -605,6 +615,23 @@ impl Population for LifDeltaGrid {
     fn needs_end_tick(&self) -> bool {
         // Inputs accumulate until the next grid step; nothing happens at the end of a tick.
         false
+    }
+    fn split(self: Box<Self>, parts: &[Vec<u32>]) -> Vec<Box<dyn Population>> {
+        parts
+            .iter()
+            .map(|idx| {
+                Box::new(LifDeltaGrid {
+                    p: self.p.clone(),
+                    y3: pick(&self.y3, idx),
+                    i_e: pick(&self.i_e, idx),
+                    r: pick(&self.r, idx),
+                    input: pick(&self.input, idx),
+                    refr_buffer: pick(&self.refr_buffer, idx),
+                    drive: self.drive.as_ref().map(|d| d.subset(idx)),
+                    ..*self
+                }) as Box<dyn Population>
+            })
+            .collect()
     }
 }
 

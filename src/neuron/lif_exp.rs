@@ -40,6 +40,7 @@ pub struct LifExpParams {
 }
 
 /// The exact `lif_exp` model.
+#[derive(Clone)]
 pub struct LifExpExact {
     p: LifParams,
     tau_e: f64,
@@ -167,6 +168,22 @@ impl ExactDynamics for LifExpExact {
 
     fn set_due(&mut self, i: usize, due: Time) {
         self.due[i] = due;
+    }
+
+    fn subset(&self, idx: &[u32]) -> Self {
+        use super::pick;
+        LifExpExact {
+            p: self.p.clone(),
+            v: pick(&self.v, idx),
+            i_ex: pick(&self.i_ex, idx),
+            i_in: pick(&self.i_in, idx),
+            v_inf: pick(&self.v_inf, idx),
+            t_last: pick(&self.t_last, idx),
+            refr_end: pick(&self.refr_end, idx),
+            due: pick(&self.due, idx),
+            track: pick(&self.track, idx),
+            ..*self
+        }
     }
 
     fn track(&self, i: usize) -> &Track {

@@ -29,7 +29,8 @@ pub struct Ctx<'a> {
     pub queue: &'a mut dyn Scheduler,
     /// Spikes emitted: `(time, local index)`; the engine drains it after every call.
     pub spikes: &'a mut Vec<(Time, u32)>,
-    /// Global index of the population's local neuron 0 (for entries addressed by neuron).
+    /// Index of the population's local neuron 0 in the shard's numbering (for entries
+    /// addressed by neuron).
     pub offset: u32,
     /// Length of a synchronisation window (the smallest delay): a Poisson-driven neuron must
     /// be brought up to date at least once per window.
@@ -107,4 +108,13 @@ pub trait Population: Send {
     fn sample(&mut self, t: Time, local: u32, var: StateVar, ctx: &mut Ctx) -> Option<f64>;
     /// Whether this population needs an end-of-tick call (it was touched since the last one).
     fn needs_end_tick(&self) -> bool;
+    /// Splits the population, before the run starts, into one population per part: part `k`
+    /// holds the neurons `parts[k]` (local indices, ascending) with their parameters, initial
+    /// state and random streams, so the parts together run exactly as the whole.
+    fn split(self: Box<Self>, parts: &[Vec<u32>]) -> Vec<Box<dyn Population>>;
+}
+
+/// The entries `idx` of a per-neuron column.
+pub(crate) fn pick<T: Clone>(column: &[T], idx: &[u32]) -> Vec<T> {
+    idx.iter().map(|&i| column[i as usize].clone()).collect()
 }

@@ -62,4 +62,10 @@ impl Population for SpikeSource {
     fn needs_end_tick(&self) -> bool {
         false
     }
+    fn split(self: Box<Self>, parts: &[Vec<u32>]) -> Vec<Box<dyn Population>> {
+        parts
+            .iter()
+            .map(|idx| Box::new(SpikeSource::new(super::pick(&self.times, idx))) as _)
+            .collect()
+    }
 }

@@ -58,3 +58,42 @@ pub fn mean_cv(spikes: &[(Time, u32)], n: usize, from: Time) -> f64 {
         .collect();
     cvs.iter().sum::<f64>() / cvs.len() as f64
 }
+
+/// Runs a model on `shards` shards placed by `part` (or balanced) and returns what
+/// [`simulate`] returns, plus the shards' counters.
+pub fn simulate_sharded(
+    m: &Model,
+    scheduler: Option<hebb::engine::queue::SchedulerKind>,
+    shards: usize,
+    owner: Option<Vec<u16>>,
+) -> (Collect, Vec<hebb::engine::shard::ShardStats>) {
+    use hebb::engine::partition::{Partition, Placement};
+    use hebb::engine::shard::{ShardedSimulation, blueprint_in_degrees};
+    let net = build(m, None, scheduler).expect("test model builds");
+    let stop = net.warmup + net.duration;
+    let sizes: Vec<u32> = net.populations.iter().map(|p| p.size).collect();
+    let part = match owner {
+        Some(o) => Partition::from_owner(&sizes, o, shards),
+        None => Partition::new(
+            Placement::Balanced,
+            &sizes,
+            &blueprint_in_degrees(&net.blueprint),
+            shards,
+        ),
+    };
+    let mut sim = ShardedSimulation::new(net.blueprint, &part);
+    let mut c = Collect::default();
+    // In two pieces: a run may stop and go on anywhere.
+    sim.run_until(Time(stop.0 / 3), &mut c);
+    sim.run_until(stop, &mut c);
+    c.spikes.sort_unstable();
+    (c, sim.shard_stats())
+}
+
+/// Samples as bits, for exact comparison.
+pub fn sample_bits(c: &Collect) -> Vec<u64> {
+    c.samples
+        .iter()
+        .flat_map(|(t, v)| std::iter::once(t.0).chain(v.iter().map(|f| f.to_bits())))
+        .collect()
+}

@@ -42,7 +42,8 @@ pub enum Kind {
     /// Deliver neuron `a`'s row from its group `b` on, every group with that group's delay.
     Deliver = 4,
     /// The last tick of a window: population `a` (its first neuron) visits the neurons whose
-    /// own events (planned crossings and checks, Poisson arrivals) fall in the window.
+    /// own events (planned crossings and checks, Poisson arrivals) fall in the window; with
+    /// `b = 1`, neuron `a` alone (registered beyond the population's ring of windows).
     Sweep = 5,
     /// Advance grid population `a` by one step.
     GridStep = 6,

@@ -1,0 +1,155 @@
+//! Placement of neurons on shards.
+//!
+//! A shard owns its neurons' state and every synapse that ends on them, so its delivery work
+//! is its neurons' in-synapses. [`Placement::Balanced`] (the default) deals the neurons of
+//! each population out one by one, each to the shard with the least work so far: shards get
+//! equal in-synapse counts and a share of every population, whatever the order of the ids
+//! (connectome ids cluster by cell type, so cutting the id range into blocks is unbalanced).
+//! Inside a shard, each population's neurons keep their relative order.
+
+use crate::engine::Csr;
+
+/// How neurons are placed on shards.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum Placement {
+    /// Equal in-synapse counts (plus one per neuron), neurons dealt in order (the default).
+    #[default]
+    Balanced,
+    /// Neuron `k` of each population to shard `k mod S`.
+    RoundRobin,
+    /// Each population cut into S contiguous blocks of (nearly) equal size.
+    Blocks,
+}
+
+/// Which shard owns each neuron, and its index there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Partition {
+    /// Number of shards.
+    pub shards: usize,
+    /// Per global neuron: its shard.
+    pub owner: Vec<u16>,
+    /// Per global neuron: its index within its shard's part of its population.
+    pub local: Vec<u32>,
+}
+
+impl Partition {
+    /// Places the neurons of populations of sizes `sizes` (global ids in population order) on
+    /// `shards` shards. `in_degree[g]` is neuron `g`'s number of in-synapses.
+    pub fn new(placement: Placement, sizes: &[u32], in_degree: &[u32], shards: usize) -> Partition {
+        assert!(
+            (1..=u16::MAX as usize).contains(&shards),
+            "1 to 65535 shards"
+        );
+        let n: usize = sizes.iter().map(|&s| s as usize).sum();
+        let mut owner = Vec::with_capacity(n);
+        let mut load = vec![0u64; shards];
+        let mut g = 0usize;
+        for &size in sizes {
+            for k in 0..size as usize {
+                let s = match placement {
+                    Placement::RoundRobin => k % shards,
+                    Placement::Blocks => k * shards / size as usize,
+                    Placement::Balanced => {
+                        // The least loaded shard, the first of equals.
+                        let (s, _) = load
+                            .iter()
+                            .enumerate()
+                            .min_by_key(|&(s, &l)| (l, s))
+                            .expect("at least one shard");
+                        load[s] += in_degree[g] as u64 + 1;
+                        s
+                    }
+                };
+                owner.push(s as u16);
+                g += 1;
+            }
+        }
+        Partition::from_owner(sizes, owner, shards)
+    }
+
+    /// A partition with the given owner of every neuron (e.g. all on one shard, for tests).
+    pub fn from_owner(sizes: &[u32], owner: Vec<u16>, shards: usize) -> Partition {
+        assert!(
+            owner.iter().all(|&s| (s as usize) < shards),
+            "owner out of range"
+        );
+        let mut local = Vec::with_capacity(owner.len());
+        let mut g = 0usize;
+        for &size in sizes {
+            let mut next = vec![0u32; shards];
+            for _ in 0..size {
+                let s = owner[g] as usize;
+                local.push(next[s]);
+                next[s] += 1;
+                g += 1;
+            }
+        }
+        Partition {
+            shards,
+            owner,
+            local,
+        }
+    }
+
+    /// Per population, per shard: the population-local indices of the shard's neurons.
+    pub fn parts(&self, sizes: &[u32]) -> Vec<Vec<Vec<u32>>> {
+        let mut g = 0usize;
+        sizes
+            .iter()
+            .map(|&size| {
+                let mut parts = vec![Vec::new(); self.shards];
+                for k in 0..size {
+                    parts[self.owner[g] as usize].push(k);
+                    g += 1;
+                }
+                parts
+            })
+            .collect()
+    }
+}
+
+/// Per global neuron: its number of in-synapses in `csr` (`offsets[p]`: population `p`'s
+/// first global index).
+pub fn in_degrees(csr: &Csr, offsets: &[u32], n: usize) -> Vec<u32> {
+    let mut deg = vec![0u32; n];
+    for g in 0..csr.group_pop.len() {
+        let base = offsets[csr.group_pop[g].index()];
+        for &t in csr.group(g).0 {
+            deg[(base + t) as usize] += 1;
+        }
+    }
+    deg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn balanced_placement_evens_out_in_synapses() {
+        // One population whose first tenth receives 100 synapses each, the rest 1: blocks
+        // would give shard 0 most of the work.
+        let n = 1000;
+        let deg: Vec<u32> = (0..n).map(|g| if g < 100 { 100 } else { 1 }).collect();
+        let part = Partition::new(Placement::Balanced, &[n], &deg, 4);
+        let mut load = [0u64; 4];
+        for g in 0..n as usize {
+            load[part.owner[g] as usize] += deg[g] as u64 + 1;
+        }
+        let (min, max) = (load.iter().min().unwrap(), load.iter().max().unwrap());
+        assert!(max - min <= 101, "{load:?}");
+        let blocks = Partition::new(Placement::Blocks, &[n], &deg, 4);
+        assert!(blocks.owner[..250].iter().all(|&s| s == 0));
+    }
+
+    #[test]
+    fn locals_are_dense_per_shard_and_population() {
+        let sizes = [5, 3];
+        let part = Partition::from_owner(&sizes, vec![1, 0, 1, 1, 0, 0, 0, 1], 2);
+        assert_eq!(part.local, vec![0, 0, 1, 2, 1, 0, 1, 0]);
+        assert_eq!(
+            part.parts(&sizes),
+            vec![vec![vec![1, 4], vec![0, 2, 3]], vec![vec![0, 1], vec![2]]]
+        );
+    }
+}

@@ -1,0 +1,470 @@
+//! The sharded engine: S shards, one thread each, in conservative windows.
+//!
+//! Each shard is a [`Simulation`] of its own neurons (see [`super::partition`]) holding every
+//! synapse that ends on them. Windows are `[kD, (k+1)D)` with `D` the smallest delay: a spike
+//! emitted inside one reaches other neurons no earlier than its end, so inside a window a
+//! shard needs nothing from the others. At the window's end each shard sends each other shard
+//! one batch — its spikes that have targets there, each once however many synapses it has there
+//! — through a [`SpikeExchange`], and schedules the spikes it receives over its own rows.
+//! With every batch goes the sender's lower bound of the next thing it can cause; the smallest
+//! bound of all shards is where the next window with any work begins, so silent stretches
+//! cost one exchange, not one per window.
+//!
+//! Results do not depend on the number of shards: the queue orders entries by `(time, kind,
+//! global source id, delay)`, so every neuron sees the same inputs in the same order, and
+//! random streams belong to neurons, not shards. Recording goes through the calling thread,
+//! which merges the shards' spikes and assembles their probe values into whole rows.
+
+use super::exchange::{ChannelExchange, Spike, SpikeExchange};
+use super::partition::{Partition, in_degrees};
+use super::{Blueprint, Csr, Probe, Recorder, Simulation, Stats, StepCurrent};
+use crate::ids::NeuronId;
+use crate::neuron::Population;
+use crate::time::Time;
+use crossbeam_channel::{Receiver, Sender, unbounded};
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// Largest number of shards (destination sets are 64-bit masks).
+pub const MAX_SHARDS: usize = 64;
+
+/// Recorded items a shard buffers before handing them to the recording thread.
+const RECORD_CHUNK: usize = 8192;
+
+/// Counters of one shard.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct ShardStats {
+    /// Neurons owned.
+    pub neurons: usize,
+    /// Synapses held (those ending on its neurons).
+    pub synapses: usize,
+    /// Bytes of its synapse store.
+    pub synapse_bytes: usize,
+    /// The engine's counters for this shard.
+    pub engine: Stats,
+    /// Seconds spent simulating its windows.
+    pub compute_s: f64,
+    /// Seconds spent in the exchange (sending, and waiting for the others).
+    pub wait_s: f64,
+    /// Windows ended with an exchange.
+    pub windows: u64,
+    /// Windows skipped because no shard had anything to do in them.
+    pub windows_skipped: u64,
+    /// Spikes sent to other shards (one per spike and destination shard).
+    pub spikes_sent: u64,
+    /// Bytes sent to other shards.
+    pub bytes_sent: u64,
+}
+
+/// What a shard hands to the recording thread.
+#[derive(Default)]
+struct RecordBatch {
+    /// The shard has simulated everything before this time.
+    upto: Time,
+    spikes: Vec<Spike>,
+    /// `(time, probe, number of values)`, values in `values`.
+    samples: Vec<(Time, u32, u32)>,
+    values: Vec<f64>,
+}
+
+impl RecordBatch {
+    fn len(&self) -> usize {
+        self.spikes.len() + self.values.len()
+    }
+}
+
+impl Recorder for RecordBatch {
+    fn spike(&mut self, t: Time, n: NeuronId) {
+        self.spikes.push((t, n.0));
+    }
+    fn sample(&mut self, t: Time, probe: usize, values: &[f64]) {
+        self.samples.push((t, probe as u32, values.len() as u32));
+        self.values.extend_from_slice(values);
+    }
+}
+
+/// One shard: its simulation, its end of the exchange and its buffers.
+struct Shard {
+    sim: Simulation,
+    exchange: Box<dyn SpikeExchange>,
+    /// Per destination shard: spikes of this window to send.
+    out: Vec<Vec<Spike>>,
+    incoming: Vec<Spike>,
+    record: RecordBatch,
+    /// Emptied record batches coming back from the recording thread.
+    spare: Receiver<RecordBatch>,
+    stats: ShardStats,
+    /// The time reached: everything before it is done (the simulation itself may have
+    /// stopped earlier, when the windows since were skipped).
+    now: Time,
+}
+
+impl Shard {
+    /// Runs windows until `stop`, sending recorded data to `sink`.
+    fn run(&mut self, stop: Time, window: Time, dest: &[u64], sink: &Sender<(usize, RecordBatch)>) {
+        let me = self.exchange.shard();
+        let not_me = !(1u64 << me);
+        let mut t = self.now;
+        while t < stop {
+            let end = Time((t.0 / window.0 + 1) * window.0).min(stop);
+            let c0 = Instant::now();
+            self.sim.run_until(end, &mut self.record);
+            // Route this window's spikes: once to each other shard with targets of them.
+            let mut first_sent = Time::NEVER;
+            for &(ts, n) in self.sim.outbox().iter() {
+                let mut mask = dest[n as usize] & not_me;
+                if mask != 0 {
+                    first_sent = first_sent.min(ts);
+                }
+                while mask != 0 {
+                    self.out[mask.trailing_zeros() as usize].push((ts, n));
+                    self.stats.spikes_sent += 1;
+                    mask &= mask - 1;
+                }
+            }
+            self.sim.outbox().clear();
+            let bound = self.sim.next_event().min(first_sent.saturating_add(window));
+            let c1 = Instant::now();
+            let next = self
+                .exchange
+                .exchange(&mut self.out, bound, &mut self.incoming);
+            let c2 = Instant::now();
+            for &(ts, n) in &self.incoming {
+                self.sim.receive(ts, n);
+            }
+            self.incoming.clear();
+            self.stats.compute_s += (c1 - c0).as_secs_f64() + c2.elapsed().as_secs_f64();
+            self.stats.wait_s += (c2 - c1).as_secs_f64();
+            self.stats.windows += 1;
+            t = end;
+            // Nothing happens anywhere before `next`: go to the start of its window.
+            let skip_to = Time(next.0 / window.0 * window.0).min(stop);
+            if skip_to > t {
+                self.stats.windows_skipped += (skip_to.0 - t.0).div_ceil(window.0);
+                t = skip_to;
+            }
+            if self.record.len() >= RECORD_CHUNK {
+                self.flush(t, me, sink);
+            }
+        }
+        self.now = stop;
+        self.flush(stop, me, sink);
+        self.stats.engine = self.sim.stats().clone();
+        self.stats.bytes_sent = self.exchange.bytes_sent();
+    }
+
+    fn flush(&mut self, upto: Time, me: usize, sink: &Sender<(usize, RecordBatch)>) {
+        let spare = self.spare.try_recv().unwrap_or_default();
+        let mut batch = std::mem::replace(&mut self.record, spare);
+        batch.upto = upto;
+        sink.send((me, batch))
+            .expect("the recording thread hung up");
+    }
+}
+
+/// Where a shard's probe values go in the whole probe's row.
+struct ProbeLayout {
+    /// Values per neuron (the probe's variables).
+    vars: usize,
+    /// Neurons of the whole probe.
+    neurons: usize,
+    /// Per shard: the positions of its neurons in the probe's neuron list.
+    positions: Vec<Vec<u32>>,
+}
+
+/// A simulation run by several shards in parallel; see the module docs.
+pub struct ShardedSimulation {
+    shards: Vec<Shard>,
+    /// Per global neuron: the shards holding synapses of its (a bit per shard).
+    dest: Vec<u64>,
+    window: Time,
+    now: Time,
+    probes: Vec<ProbeLayout>,
+    /// Emptied record batches back to each shard.
+    spare: Vec<Sender<RecordBatch>>,
+    n_neurons: usize,
+    n_synapses: usize,
+}
+
+impl ShardedSimulation {
+    /// Splits a network's blueprint over the shards of `part`.
+    pub fn new(bp: Blueprint, part: &Partition) -> ShardedSimulation {
+        let s_count = part.shards;
+        assert!(
+            (1..=MAX_SHARDS).contains(&s_count),
+            "1 to {MAX_SHARDS} shards"
+        );
+        let sizes: Vec<u32> = bp.populations.iter().map(|p| p.len() as u32).collect();
+        let mut offsets = Vec::with_capacity(sizes.len());
+        let mut acc = 0u32;
+        for &s in &sizes {
+            offsets.push(acc);
+            acc += s;
+        }
+        let n = acc as usize;
+        let delays = bp
+            .csr
+            .delay_range()
+            .unwrap_or((Time::from_ms(1.0).unwrap(), Time::from_ms(1.0).unwrap()));
+        let window = delays.0;
+        let n_synapses = bp.csr.n_synapses();
+        let dest = destinations(&bp.csr, &offsets, &part.owner, n);
+        let csrs = bp.csr.split(&offsets, &part.owner, &part.local, s_count);
+        let parts = part.parts(&sizes);
+
+        // Per shard: its populations, and the global id of each of its neurons.
+        let mut pops: Vec<Vec<Box<dyn Population>>> = (0..s_count).map(|_| Vec::new()).collect();
+        let mut global: Vec<Vec<u32>> = vec![Vec::new(); s_count];
+        for (p, pop) in bp.populations.into_iter().enumerate() {
+            for (s, piece) in pop.split(&parts[p]).into_iter().enumerate() {
+                pops[s].push(piece);
+                global[s].extend(parts[p][s].iter().map(|&k| offsets[p] + k));
+            }
+        }
+        // A global id's index in its shard's numbering.
+        let mut shard_index = vec![0u32; n];
+        for ids in &global {
+            for (k, &g) in ids.iter().enumerate() {
+                shard_index[g as usize] = k as u32;
+            }
+        }
+        let owned = |s: usize, g: NeuronId| part.owner[g.index()] as usize == s;
+        let probes = bp
+            .probes
+            .iter()
+            .map(|pr| ProbeLayout {
+                vars: pr.vars.len(),
+                neurons: pr.neurons.len(),
+                positions: (0..s_count)
+                    .map(|s| {
+                        (0..pr.neurons.len() as u32)
+                            .filter(|&k| owned(s, pr.neurons[k as usize]))
+                            .collect()
+                    })
+                    .collect(),
+            })
+            .collect();
+
+        let mut spare = Vec::with_capacity(s_count);
+        let mut shards = Vec::with_capacity(s_count);
+        let ends = ChannelExchange::mesh(s_count);
+        for (s, ((exchange, csr), (pops, global))) in ends
+            .into_iter()
+            .zip(csrs)
+            .zip(pops.into_iter().zip(global))
+            .enumerate()
+        {
+            let local = |g: &NeuronId| NeuronId(shard_index[g.index()]);
+            let currents = bp
+                .currents
+                .iter()
+                .map(|c| StepCurrent {
+                    targets: c
+                        .targets
+                        .iter()
+                        .filter(|&&g| owned(s, g))
+                        .map(local)
+                        .collect(),
+                    ..c.clone()
+                })
+                .collect();
+            let probes = bp
+                .probes
+                .iter()
+                .map(|pr| Probe {
+                    neurons: pr
+                        .neurons
+                        .iter()
+                        .filter(|&&g| owned(s, g))
+                        .map(local)
+                        .collect(),
+                    ..pr.clone()
+                })
+                .collect();
+            let stats = ShardStats {
+                neurons: global.len(),
+                synapses: csr.n_synapses(),
+                synapse_bytes: csr.bytes(),
+                ..ShardStats::default()
+            };
+            let blueprint = Blueprint {
+                populations: pops,
+                csr,
+                currents,
+                probes,
+                scheduler: bp.scheduler,
+            };
+            let (tx, rx) = unbounded();
+            spare.push(tx);
+            shards.push(Shard {
+                sim: Simulation::shard(blueprint, global, delays),
+                exchange: Box::new(exchange),
+                out: vec![Vec::new(); s_count],
+                incoming: Vec::new(),
+                record: RecordBatch::default(),
+                spare: rx,
+                stats,
+                now: Time::ZERO,
+            });
+        }
+        ShardedSimulation {
+            shards,
+            dest,
+            window,
+            now: Time::ZERO,
+            probes,
+            spare,
+            n_neurons: n,
+            n_synapses,
+        }
+    }
+
+    /// Number of shards.
+    pub fn n_shards(&self) -> usize {
+        self.shards.len()
+    }
+
+    /// Number of neurons.
+    pub fn n_neurons(&self) -> usize {
+        self.n_neurons
+    }
+
+    /// Number of synapses.
+    pub fn n_synapses(&self) -> usize {
+        self.n_synapses
+    }
+
+    /// Bytes of all shards' synapse stores.
+    pub fn synapse_bytes(&self) -> usize {
+        self.shards.iter().map(|s| s.stats.synapse_bytes).sum()
+    }
+
+    /// The window (smallest delay).
+    pub fn window(&self) -> Time {
+        self.window
+    }
+
+    /// The time up to which the simulation has run.
+    pub fn now(&self) -> Time {
+        self.now
+    }
+
+    /// Per-shard counters so far.
+    pub fn shard_stats(&self) -> Vec<ShardStats> {
+        self.shards.iter().map(|s| s.stats.clone()).collect()
+    }
+
+    /// The engine's counters summed over shards.
+    pub fn stats(&self) -> Stats {
+        let mut sum = Stats::default();
+        for s in &self.shards {
+            let e = s.sim.stats();
+            sum.spikes += e.spikes;
+            sum.synaptic_events += e.synaptic_events;
+            sum.queue_pushes += e.queue_pushes;
+            sum.queue_pops += e.queue_pops;
+            sum.queue_peak = sum.queue_peak.max(e.queue_peak);
+        }
+        sum
+    }
+
+    /// Runs every shard until (not including) `stop`, each on its own thread; records through
+    /// `rec` on the calling thread.
+    pub fn run_until(&mut self, stop: Time, rec: &mut dyn Recorder) {
+        if stop <= self.now {
+            return;
+        }
+        let (window, dest) = (self.window, &self.dest[..]);
+        let (sink, batches) = unbounded::<(usize, RecordBatch)>();
+        let probes = &self.probes;
+        let spare = &self.spare;
+        let n_shards = self.shards.len();
+        std::thread::scope(|scope| {
+            for shard in &mut self.shards {
+                let sink = sink.clone();
+                std::thread::Builder::new()
+                    .name(format!("hebb-shard-{}", shard.exchange.shard()))
+                    .spawn_scoped(scope, move || shard.run(stop, window, dest, &sink))
+                    .expect("spawning a shard thread");
+            }
+            drop(sink);
+            record(batches, n_shards, probes, spare, rec);
+        });
+        self.now = stop;
+    }
+}
+
+/// The recording side of [`ShardedSimulation::run_until`]: passes spikes on as they come,
+/// assembles each probe row from every shard's part, reports progress as the slowest shard
+/// moves.
+fn record(
+    batches: Receiver<(usize, RecordBatch)>,
+    n_shards: usize,
+    probes: &[ProbeLayout],
+    spare: &[Sender<RecordBatch>],
+    rec: &mut dyn Recorder,
+) {
+    let mut upto = vec![Time::ZERO; n_shards];
+    // Per (time, probe): contributions so far and the row.
+    let mut rows: BTreeMap<(Time, u32), (usize, Vec<f64>)> = BTreeMap::new();
+    for (s, mut batch) in batches {
+        for &(t, n) in &batch.spikes {
+            rec.spike(t, NeuronId(n));
+        }
+        let mut at = 0usize;
+        for &(t, k, len) in &batch.samples {
+            let layout = &probes[k as usize];
+            let vals = &batch.values[at..at + len as usize];
+            at += len as usize;
+            let entry = rows
+                .entry((t, k))
+                .or_insert_with(|| (0, vec![f64::NAN; layout.neurons * layout.vars]));
+            for (j, &pos) in layout.positions[s].iter().enumerate() {
+                let (src, dst) = (j * layout.vars, pos as usize * layout.vars);
+                entry.1[dst..dst + layout.vars].copy_from_slice(&vals[src..src + layout.vars]);
+            }
+            entry.0 += 1;
+        }
+        // Rows complete in time order per probe: every shard samples in time order.
+        while let Some(e) = rows.first_entry() {
+            if e.get().0 < n_shards {
+                break;
+            }
+            let ((t, k), (_, row)) = e.remove_entry();
+            rec.sample(t, k as usize, &row);
+        }
+        upto[s] = batch.upto;
+        rec.progress(*upto.iter().min().expect("a shard"));
+        batch.spikes.clear();
+        batch.samples.clear();
+        batch.values.clear();
+        // A shard that has finished no longer takes buffers back.
+        let _ = spare[s].send(batch);
+    }
+    debug_assert!(rows.is_empty(), "incomplete probe rows");
+}
+
+/// Per global neuron: a bit for each shard that owns one of its targets.
+fn destinations(csr: &Csr, offsets: &[u32], owner: &[u16], n: usize) -> Vec<u64> {
+    let mut dest = vec![0u64; n];
+    for (row, mask) in dest.iter_mut().enumerate() {
+        for g in csr.row_groups[row] as usize..csr.row_groups[row + 1] as usize {
+            let base = offsets[csr.group_pop[g].index()];
+            for &t in csr.group(g).0 {
+                *mask |= 1 << owner[(base + t) as usize];
+            }
+        }
+    }
+    dest
+}
+
+/// The in-synapse counts of a blueprint's neurons, for [`Partition::new`].
+pub fn blueprint_in_degrees(bp: &Blueprint) -> Vec<u32> {
+    let mut offsets = Vec::with_capacity(bp.populations.len());
+    let mut acc = 0u32;
+    for p in &bp.populations {
+        offsets.push(acc);
+        acc += p.len() as u32;
+    }
+    in_degrees(&bp.csr, &offsets, acc as usize)
+}

@@ -1,0 +1,343 @@
+//! The sharded engine gives the same results as one simulation, for any number of shards,
+//! placement and scheduler; silent stretches are skipped.
+
+mod common;
+
+use hebb::engine::queue::SchedulerKind;
+use proptest::prelude::*;
+use std::fmt::Write;
+
+/// One population of a random network.
+#[derive(Clone, Debug)]
+enum Kind {
+    DeltaExact,
+    DeltaGrid,
+    ExpExact,
+    Source,
+}
+
+fn population(name: &str, kind: &Kind, size: usize, seed: u64) -> String {
+    let mut s = format!("[[population]]\nname = \"{name}\"\nsize = {size}\n");
+    match kind {
+        Kind::Source => {
+            // A few spikes per source, spread over the run.
+            let lists: Vec<String> = (0..size)
+                .map(|i| {
+                    let a = 1.0 + ((seed as usize + 7 * i) % 50) as f64 * 1.37;
+                    format!("[{a:.3}, {:.3}, {:.3}]", a + 40.0, a + 90.5)
+                })
+                .collect();
+            writeln!(
+                s,
+                "model = \"spike_source\"\nspike_times = [{}]",
+                lists.join(", ")
+            )
+            .unwrap();
+        }
+        Kind::DeltaExact | Kind::DeltaGrid => {
+            let update = if matches!(kind, Kind::DeltaGrid) {
+                "grid"
+            } else {
+                "exact"
+            };
+            writeln!(
+                s,
+                "model = \"lif_delta\"\nupdate = \"{update}\"\ntau_m = 20.0\nE_L = 0.0\nV_th = 20.0\n\
+                 V_reset = 10.0\nt_ref = 2.0\nV_m = {{ uniform = [0.0, 20.0] }}"
+            )
+            .unwrap();
+        }
+        Kind::ExpExact => {
+            writeln!(
+                s,
+                "model = \"lif_exp\"\ntau_m = 10.0\nE_L = -65.0\nV_th = -50.0\nV_reset = -65.0\n\
+                 t_ref = 2.0\ntau_syn_ex = 0.5\ntau_syn_in = 3.0\nV_m = {{ uniform = [-65.0, -50.0] }}"
+            )
+            .unwrap();
+        }
+    }
+    s
+}
+
+/// The text of a random network: populations, random projections with random delays,
+/// Poisson input onto neuron populations, a state probe.
+fn network(kinds: &[(Kind, usize)], links: &[(usize, usize, f64, f64, f64)], seed: u64) -> String {
+    let mut s =
+        format!("[simulation]\nduration = 150.0\nwarmup = 10.0\nseed = {seed}\nresolution = 0.1\n");
+    for (k, (kind, size)) in kinds.iter().enumerate() {
+        s += &population(&format!("P{k}"), kind, *size, seed);
+    }
+    for &(a, b, p, w, d) in links {
+        let (a, b) = (a % kinds.len(), b % kinds.len());
+        if matches!(kinds[b].0, Kind::Source) {
+            continue;
+        }
+        // Model units: mV for lif_delta, pA for lif_exp.
+        let scale = if matches!(kinds[b].0, Kind::ExpExact) {
+            100.0
+        } else {
+            1.0
+        };
+        writeln!(
+            s,
+            "[[projection]]\nsource = \"P{a}\"\ntarget = \"P{b}\"\n\
+             rule = {{ pairwise_bernoulli = {{ p = {p} }} }}\n\
+             weight = {{ normal = {{ mean = {}, std = {} }} }}\ndelay = {{ uniform = [{d}, {}] }}",
+            w * scale,
+            2.0 * scale,
+            d + 2.0
+        )
+        .unwrap();
+    }
+    for (k, (kind, _)) in kinds.iter().enumerate() {
+        let (rate, w) = match kind {
+            Kind::Source => continue,
+            Kind::ExpExact => (2000.0, 120.0),
+            _ => (5000.0, 0.5),
+        };
+        writeln!(
+            s,
+            "[[stimulus]]\ntype = \"poisson\"\ntarget = \"P{k}\"\nrate = {rate}\nweight = {w}"
+        )
+        .unwrap();
+    }
+    if let Some(k) = kinds
+        .iter()
+        .position(|(kind, _)| !matches!(kind, Kind::Source))
+    {
+        writeln!(
+            s,
+            "[[record.state]]\npopulation = \"P{k}\"\ncount = 5\nvariables = [\"V_m\"]\ninterval = 0.7"
+        )
+        .unwrap();
+    }
+    s
+}
+
+fn kind() -> impl Strategy<Value = Kind> {
+    prop_oneof![
+        Just(Kind::DeltaExact),
+        Just(Kind::DeltaGrid),
+        Just(Kind::ExpExact),
+        Just(Kind::Source)
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_number_of_shards_gives_the_same_run(
+        kinds in prop::collection::vec((kind(), 1usize..40), 1..4),
+        links in prop::collection::vec(
+            (0usize..4, 0usize..4, 0.05f64..0.5, -3.0f64..3.0, prop_oneof![Just(0.1), 0.1f64..2.0]),
+            0..6,
+        ),
+        seed in 0u64..1000,
+        heap in any::<bool>(),
+    ) {
+        let m = common::model(&network(&kinds, &links, seed));
+        let scheduler = Some(if heap { SchedulerKind::Heap } else { SchedulerKind::Calendar });
+        let one = common::simulate(&m, None, Some(SchedulerKind::Heap));
+        for shards in [1, 2, 3, 4, 8] {
+            let (many, _) = common::simulate_sharded(&m, scheduler, shards, None);
+            prop_assert_eq!(&one.spikes, &many.spikes, "{} shards", shards);
+            prop_assert_eq!(common::sample_bits(&one), common::sample_bits(&many), "{} shards", shards);
+        }
+    }
+}
+
+/// Sources spiking at 5 ms and 900 ms onto quiet exact neurons, 1 ms delays: nothing happens in
+/// between, so almost every window is skipped.
+const SILENT: &str = r#"
+[simulation]
+duration = 1000.0
+warmup = 0.0
+seed = 3
+[[population]]
+name = "S"
+size = 4
+model = "spike_source"
+spike_times = [[5.0, 900.0], [5.0], [5.5, 900.0], [900.25]]
+[[population]]
+name = "N"
+size = 40
+model = "lif_delta"
+tau_m = 10.0
+E_L = 0.0
+V_th = 15.0
+V_reset = 0.0
+t_ref = 2.0
+[[population]]
+name = "X"
+size = 20
+model = "lif_exp"
+tau_m = 10.0
+E_L = -65.0
+V_th = -50.0
+V_reset = -65.0
+t_ref = 2.0
+tau_syn_ex = 0.5
+tau_syn_in = 3.0
+[[projection]]
+source = "S"
+target = "N"
+rule = { all_to_all = {} }
+weight = 8.0
+delay = 1.0
+[[projection]]
+source = "N"
+target = "X"
+rule = { pairwise_bernoulli = { p = 0.5 } }
+weight = 900.0
+delay = { uniform = [1.0, 3.0] }
+[[projection]]
+source = "X"
+target = "N"
+rule = { pairwise_bernoulli = { p = 0.5 } }
+weight = -3.0
+delay = 2.0
+"#;
+
+#[test]
+fn silent_stretches_are_skipped() {
+    let m = common::model(SILENT);
+    let one = common::simulate(&m, None, None);
+    assert!(
+        one.spikes.len() > 40,
+        "the network responds: {} spikes",
+        one.spikes.len()
+    );
+    for shards in [2, 3] {
+        let (many, stats) = common::simulate_sharded(&m, None, shards, None);
+        assert_eq!(one.spikes, many.spikes, "{shards} shards");
+        for s in &stats {
+            // 1000 windows of 1 ms (one cut in two where the run stops and goes on); activity
+            // around 5 ms and 900 ms, and the epoch rebases.
+            assert_eq!(s.windows + s.windows_skipped, 1001, "{s:?}");
+            assert!(s.windows < 100, "{} windows run", s.windows);
+        }
+    }
+}
+
+/// Delays of one tick (1e-9 ms): windows of one tick.
+const TICK_DELAYS: &str = r#"
+[simulation]
+duration = 15.0
+warmup = 0.0
+seed = 11
+[[population]]
+name = "E"
+size = 12
+model = "lif_delta"
+tau_m = 20.0
+E_L = 0.0
+V_th = 20.0
+V_reset = 10.0
+t_ref = 0.5
+V_m = { uniform = [0.0, 20.0] }
+[[projection]]
+source = "E"
+target = "E"
+rule = { pairwise_bernoulli = { p = 0.5 } }
+weight = { normal = { mean = 1.0, std = 2.0 } }
+delay = 1e-9
+[[stimulus]]
+type = "poisson"
+target = "E"
+rate = 8000.0
+weight = 0.6
+"#;
+
+#[test]
+fn delays_of_one_tick() {
+    let m = common::model(TICK_DELAYS);
+    let one = common::simulate(&m, None, None);
+    assert!(one.spikes.len() > 20, "{} spikes", one.spikes.len());
+    for shards in [2, 5] {
+        let (many, stats) = common::simulate_sharded(&m, None, shards, None);
+        assert_eq!(one.spikes, many.spikes, "{shards} shards");
+        assert!(
+            stats[0].windows_skipped > stats[0].windows,
+            "{:?}",
+            stats[0]
+        );
+    }
+}
+
+/// One source neuron projecting to every neuron of a population spread over 8 shards.
+const HUB: &str = r#"
+[simulation]
+duration = 100.0
+warmup = 0.0
+seed = 5
+[[population]]
+name = "H"
+size = 1
+model = "spike_source"
+spike_times = [[1.0, 2.0, 3.0, 10.0, 10.1, 50.0]]
+[[population]]
+name = "E"
+size = 64
+model = "lif_exp"
+tau_m = 10.0
+E_L = -65.0
+V_th = -50.0
+V_reset = -65.0
+t_ref = 2.0
+tau_syn_ex = 0.5
+tau_syn_in = 3.0
+V_m = { uniform = [-65.0, -55.0] }
+[[projection]]
+source = "H"
+target = "E"
+rule = { all_to_all = {} }
+weight = { uniform = [3000.0, 9000.0] }
+delay = 0.5
+[[projection]]
+source = "E"
+target = "E"
+rule = { pairwise_bernoulli = { p = 0.2 } }
+weight = -300.0
+delay = 0.1
+[[record.state]]
+population = "E"
+count = 64
+variables = ["V_m", "I_syn_ex"]
+interval = 0.25
+"#;
+
+#[test]
+fn a_hub_reaching_every_shard() {
+    let m = common::model(HUB);
+    let one = common::simulate(&m, None, None);
+    let (many, stats) = common::simulate_sharded(&m, None, 8, None);
+    assert_eq!(one.spikes, many.spikes);
+    assert_eq!(common::sample_bits(&one), common::sample_bits(&many));
+    assert!(
+        one.spikes.len() > 6 + 32,
+        "the hub drives E: {} spikes",
+        one.spikes.len()
+    );
+    // The hub's shard sends each of the hub's 6 spikes once to each of the 7 others.
+    let sent: Vec<u64> = stats.iter().map(|s| s.spikes_sent).collect();
+    assert!(sent.iter().any(|&n| n >= 6 * 7), "{sent:?}");
+    assert!(
+        stats.iter().all(|s| (7..=10).contains(&s.neurons)),
+        "balanced: {stats:?}"
+    );
+}
+
+#[test]
+fn all_neurons_on_one_shard() {
+    let m = common::model(HUB);
+    let one = common::simulate(&m, None, None);
+    let (many, stats) = common::simulate_sharded(&m, None, 4, Some(vec![2; 65]));
+    assert_eq!(one.spikes, many.spikes);
+    assert_eq!(common::sample_bits(&one), common::sample_bits(&many));
+    assert_eq!(
+        stats.iter().map(|s| s.neurons).collect::<Vec<_>>(),
+        vec![0, 0, 65, 0]
+    );
+    assert!(stats.iter().all(|s| s.spikes_sent == 0));
+}
