@@ -50,8 +50,8 @@ enum Command {
         /// Also write the summary as JSON to this file.
         #[arg(long, value_name = "FILE")]
         summary_json: Option<PathBuf>,
-        /// Shards, one thread each (default: the number of cores). Results are the same
-        /// for any number.
+        /// Shards, one thread each (default: the model's simulation.threads, else the number
+        /// of cores). Results are the same for any number.
         #[arg(long, short = 't', value_name = "N")]
         threads: Option<usize>,
         /// How neurons are placed on shards.
@@ -67,7 +67,8 @@ enum Command {
         /// Override a key of the model file (repeatable).
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
-        /// Shards, one thread each (default: the number of cores).
+        /// Shards, one thread each (default: the model's simulation.threads, else the number
+        /// of cores).
         #[arg(long, short = 't', value_name = "N")]
         threads: Option<usize>,
         /// How neurons are placed on shards.
@@ -140,11 +141,6 @@ fn scheduler_kind(s: SchedulerArg) -> SchedulerKind {
         SchedulerArg::Calendar => SchedulerKind::Calendar,
         SchedulerArg::Heap => SchedulerKind::Heap,
     }
-}
-
-/// The number of cores (1 if unknown).
-fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 #[derive(Copy, Clone, clap::ValueEnum)]
@@ -220,7 +216,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 duration_ms: duration,
                 scheduler: scheduler.map(scheduler_kind),
                 progress: !cli.quiet,
-                threads: Some(threads.unwrap_or_else(cores)),
+                threads,
                 placement: placement.into(),
             };
             let summary = run(&m, &opts)?;
@@ -253,7 +249,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 duration_ms: duration,
                 scheduler: scheduler.map(scheduler_kind),
                 progress: !cli.quiet,
-                threads: Some(threads.unwrap_or_else(cores)),
+                threads,
                 placement: placement.into(),
             };
             let summary = run(&m, &opts)?;

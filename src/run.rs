@@ -26,7 +26,8 @@ pub struct RunOptions {
     pub scheduler: Option<SchedulerKind>,
     /// Show a progress bar.
     pub progress: bool,
-    /// Shards (one thread each); `None` is one.
+    /// Shards (one thread each); `None`: the model's `simulation.threads`, else the number of
+    /// cores.
     pub threads: Option<usize>,
     /// Placement of neurons on shards.
     pub placement: Placement,
@@ -196,12 +197,22 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
             model.error_at(0..0, format!("--duration {d}: expected a duration > 0 ms"))
         })?;
     }
-    let threads = opts.threads.unwrap_or(1);
-    if !(1..=MAX_SHARDS).contains(&threads) {
-        return Err(model.error_at(
+    let threads = match (opts.threads, &model.spec.simulation.threads) {
+        (Some(n), _) => (n, 0..0, format!("--threads {n}")),
+        (None, Some(t)) => (
+            *t.get_ref(),
+            t.span(),
+            format!("simulation.threads = {}", t.get_ref()),
+        ),
+        (None, None) => (
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_SHARDS)),
             0..0,
-            format!("--threads {threads}: expected 1 to {MAX_SHARDS}"),
-        ));
+            String::new(),
+        ),
+    };
+    let (threads, span, what) = threads;
+    if !(1..=MAX_SHARDS).contains(&threads) {
+        return Err(model.error_at(span, format!("{what}: expected 1 to {MAX_SHARDS}")));
     }
     let pops = net.populations.clone();
     let (warmup, duration) = (net.warmup, net.duration);

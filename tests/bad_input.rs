@@ -149,11 +149,31 @@ fn impossible_thread_counts_are_exit_code_2() {
     let model = concat!(env!("CARGO_MANIFEST_DIR"), "/models/brette_b4.toml");
     for n in ["0", "65"] {
         let out = Command::new(env!("CARGO_BIN_EXE_hebb"))
-            .args(["run", model, "--no-output", "--duration", "1", "--threads", n])
+            .args([
+                "run",
+                model,
+                "--no-output",
+                "--duration",
+                "1",
+                "--threads",
+                n,
+            ])
             .output()
             .unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "--threads {n}: {err}");
-        assert!(err.contains(&format!("--threads {n}: expected 1 to 64")), "{err}");
+        assert!(
+            err.contains(&format!("--threads {n}: expected 1 to 64")),
+            "{err}"
+        );
     }
+    let (code, err) = run_model(
+        "[simulation]\nduration = 10.0\nthreads = 0\n[[population]]\nname = \"A\"\nsize = 2\n\
+         model = \"lif_delta\"\ntau_m = 10.0\nE_L = 0.0\nV_th = 10.0\nV_reset = 0.0\n",
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("line 3") && err.contains("simulation.threads = 0: expected 1 to 64"),
+        "{err}"
+    );
 }

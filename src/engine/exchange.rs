@@ -36,8 +36,8 @@ pub trait SpikeExchange: Send {
 /// Polls of an empty channel before blocking. A blocked receiver is woken through the
 /// operating system, which costs microseconds per window; with a thread per core the other
 /// shards' batches usually arrive within a few hundred nanoseconds, so polling first is
-/// cheaper (about 20 µs of polling at most).
-const SPIN: u32 = 1 << 14;
+/// cheaper (a few microseconds of polling at most).
+const SPIN: u32 = 1 << 11;
 
 /// The next batch from `rx`, polling up to `spin` times before blocking.
 fn receive(rx: &Receiver<Batch>, spin: u32) -> Batch {

@@ -46,6 +46,10 @@ pub struct Simulation {
     /// Scheduler implementation: "calendar" (default) or "heap".
     #[serde(default)]
     pub scheduler: crate::engine::queue::SchedulerKind,
+    /// Shards, one thread each (alias `shards`; default: the number of cores). Results do not
+    /// depend on it; `--threads` overrides it.
+    #[serde(default, alias = "shards")]
+    pub threads: Option<Spanned<usize>>,
 }
 
 fn default_seed() -> u64 {
