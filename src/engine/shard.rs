@@ -22,7 +22,7 @@ use crate::ids::NeuronId;
 use crate::neuron::Population;
 use crate::time::Time;
 use crossbeam_channel::{Receiver, Sender, unbounded};
-use std::collections::BTreeMap;
+use std::collections::VecDeque;
 use std::time::Instant;
 
 /// Largest number of shards (destination sets are 64-bit masks).
@@ -405,8 +405,11 @@ fn record(
     rec: &mut dyn Recorder,
 ) {
     let mut upto = vec![Time::ZERO; n_shards];
-    // Per (time, probe): contributions so far and the row.
-    let mut rows: BTreeMap<(Time, u32), (usize, Vec<f64>)> = BTreeMap::new();
+    // Per probe, in time order: rows being assembled (time, contributions so far, values), and
+    // the buffers of rows written.
+    let mut rows: Vec<VecDeque<(Time, usize, Vec<f64>)>> =
+        probes.iter().map(|_| VecDeque::new()).collect();
+    let mut pool: Vec<Vec<f64>> = Vec::new();
     for (s, mut batch) in batches {
         for &(t, n) in &batch.spikes {
             rec.spike(t, NeuronId(n));
@@ -416,22 +419,33 @@ fn record(
             let layout = &probes[k as usize];
             let vals = &batch.values[at..at + len as usize];
             at += len as usize;
-            let entry = rows
-                .entry((t, k))
-                .or_insert_with(|| (0, vec![f64::NAN; layout.neurons * layout.vars]));
+            // Each shard samples in time order, so a time no row has yet is later than all
+            // of them (a shard that sent an earlier one would have sent this one first).
+            let queue = &mut rows[k as usize];
+            let at_row = match queue.iter().rposition(|r| r.0 == t) {
+                Some(i) => i,
+                None => {
+                    let mut row = pool.pop().unwrap_or_default();
+                    row.clear();
+                    row.resize(layout.neurons * layout.vars, f64::NAN);
+                    queue.push_back((t, 0, row));
+                    queue.len() - 1
+                }
+            };
+            let entry = &mut queue[at_row];
             for (j, &pos) in layout.positions[s].iter().enumerate() {
                 let (src, dst) = (j * layout.vars, pos as usize * layout.vars);
-                entry.1[dst..dst + layout.vars].copy_from_slice(&vals[src..src + layout.vars]);
+                entry.2[dst..dst + layout.vars].copy_from_slice(&vals[src..src + layout.vars]);
             }
-            entry.0 += 1;
+            entry.1 += 1;
         }
-        // Rows complete in time order per probe: every shard samples in time order.
-        while let Some(e) = rows.first_entry() {
-            if e.get().0 < n_shards {
-                break;
+        // Rows complete in time order per probe.
+        for (k, queue) in rows.iter_mut().enumerate() {
+            while queue.front().is_some_and(|r| r.1 == n_shards) {
+                let (t, _, row) = queue.pop_front().expect("a front row");
+                rec.sample(t, k, &row);
+                pool.push(row);
             }
-            let ((t, k), (_, row)) = e.remove_entry();
-            rec.sample(t, k as usize, &row);
         }
         upto[s] = batch.upto;
         rec.progress(*upto.iter().min().expect("a shard"));
@@ -441,7 +455,7 @@ fn record(
         // A shard that has finished no longer takes buffers back.
         let _ = spare[s].send(batch);
     }
-    debug_assert!(rows.is_empty(), "incomplete probe rows");
+    debug_assert!(rows.iter().all(|q| q.is_empty()), "incomplete probe rows");
 }
 
 /// Per global neuron: a bit for each shard that owns one of its targets.
