@@ -831,7 +831,7 @@ fn connect(
                 }
             }
         }
-        Rule::OneToOne {} => {
+        Rule::OneToOne => {
             if ns != nt {
                 return Err(model.error_at(
                     rule_span,
@@ -846,7 +846,7 @@ fn connect(
                 add(&mut rng, i, i, syn)?;
             }
         }
-        Rule::AllToAll {} => {
+        Rule::AllToAll => {
             for s in 0..ns {
                 let mut rng = stream(s as u64);
                 for t in 0..nt {

@@ -232,9 +232,9 @@ pub enum Rule {
         n: u64,
     },
     /// Source i to target i (equal sizes).
-    OneToOne {},
+    OneToOne,
     /// Every source to every target.
-    AllToAll {},
+    AllToAll,
     /// An explicit edge list: CSV with header `source,target[,weight][,delay]` (indices within
     /// the populations; weight and delay override the projection's).
     File {
@@ -354,4 +354,30 @@ pub fn line_of(text: &str, offset: usize) -> usize {
         .filter(|&b| b == b'\n')
         .count()
         + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::Model;
+    use crate::model::build::build;
+
+    #[test]
+    fn rules_without_parameters_take_either_form() {
+        let text = |rule: &str| {
+            format!(
+                "[simulation]\nduration = 1.0\n[[population]]\nname = \"A\"\nsize = 3\n\
+                 model = \"lif_delta\"\ntau_m = 10.0\nE_L = 0.0\nV_th = 10.0\nV_reset = 0.0\n\
+                 [[projection]]\nsource = \"A\"\ntarget = \"A\"\nrule = {rule}\nweight = 1.0\n\
+                 delay = 1.0\n"
+            )
+        };
+        let synapses = |rule: &str| {
+            let m = Model::parse(&text(rule), std::path::Path::new("t.toml")).unwrap();
+            build(&m, None, None).unwrap().blueprint.csr.n_synapses()
+        };
+        assert_eq!(synapses("\"all_to_all\""), 6);
+        assert_eq!(synapses("{ all_to_all = {} }"), 6);
+        assert_eq!(synapses("\"one_to_one\""), 3);
+        assert_eq!(synapses("{ one_to_one = {} }"), 3);
+    }
 }
