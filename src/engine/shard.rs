@@ -28,8 +28,10 @@ use std::time::Instant;
 /// Largest number of shards (destination sets are 64-bit masks).
 pub const MAX_SHARDS: usize = 64;
 
-/// Recorded items a shard buffers before handing them to the recording thread.
+/// Recorded items a shard buffers before handing them to the recording thread ...
 const RECORD_CHUNK: usize = 8192;
+/// ... or wall time after which it hands them over anyway (progress, and data on disk).
+const RECORD_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// Counters of one shard.
 #[derive(Clone, Debug, Default, serde::Serialize)]
@@ -105,6 +107,7 @@ impl Shard {
         let me = self.exchange.shard();
         let not_me = !(1u64 << me);
         let mut t = self.now;
+        let mut flushed = Instant::now();
         while t < stop {
             let end = Time((t.0 / window.0 + 1) * window.0).min(stop);
             let c0 = Instant::now();
@@ -143,8 +146,9 @@ impl Shard {
                 self.stats.windows_skipped += (skip_to.0 - t.0).div_ceil(window.0);
                 t = skip_to;
             }
-            if self.record.len() >= RECORD_CHUNK {
+            if self.record.len() >= RECORD_CHUNK || c2.duration_since(flushed) >= RECORD_EVERY {
                 self.flush(t, me, sink);
+                flushed = c2;
             }
         }
         self.now = stop;
