@@ -1,8 +1,12 @@
 //! Criterion benchmarks: scheduler push/pop (both implementations), delivery of one spike over
-//! a 1,000-synapse row, and a whole small network.
+//! a 1,000-synapse row, a whole small network on one and on two shards, and one window-end
+//! exchange between two shard threads.
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use hebb::engine::exchange::{ChannelExchange, SpikeExchange};
+use hebb::engine::partition::{Partition, Placement};
 use hebb::engine::queue::{CalendarQueue, Entry, HeapScheduler, Kind, Scheduler};
+use hebb::engine::shard::{ShardedSimulation, blueprint_in_degrees};
 use hebb::engine::{NullRecorder, Simulation, Weights};
 use hebb::model::Model;
 use hebb::model::build::build;
@@ -117,9 +121,49 @@ fn small_network(c: &mut Criterion) {
     });
 }
 
+fn small_network_two_shards(c: &mut Criterion) {
+    let m = Model::parse(SMALL, std::path::Path::new("small.toml")).expect("bench model");
+    c.bench_function("network_1000_lif_delta_exact_200ms_2_shards", |b| {
+        b.iter(|| {
+            let net = build(&m, None, None).expect("builds");
+            let stop = net.warmup + net.duration;
+            let sizes: Vec<u32> = net.populations.iter().map(|p| p.size).collect();
+            let degrees = blueprint_in_degrees(&net.blueprint);
+            let part = Partition::new(Placement::Balanced, &sizes, &degrees, 2);
+            let mut sim = ShardedSimulation::new(net.blueprint, &part);
+            sim.run_until(stop, &mut NullRecorder);
+            black_box(sim.stats().spikes)
+        })
+    });
+}
+
+/// One window's end between two shard threads, two spikes each way.
+fn exchange_round(c: &mut Criterion) {
+    c.bench_function("exchange_round_2_threads", |b| {
+        b.iter_custom(|rounds| {
+            let ends = ChannelExchange::mesh(2);
+            let t0 = std::time::Instant::now();
+            std::thread::scope(|s| {
+                for mut ex in ends {
+                    s.spawn(move || {
+                        let other = 1 - ex.shard();
+                        let (mut out, mut incoming) = (vec![Vec::new(), Vec::new()], Vec::new());
+                        for r in 0..rounds {
+                            out[other].extend([(Time(r), 1), (Time(r), 2)]);
+                            incoming.clear();
+                            black_box(ex.exchange(&mut out, Time(r), &mut incoming));
+                        }
+                    });
+                }
+            });
+            t0.elapsed()
+        })
+    });
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(10);
-    targets = schedulers, deliver_row, small_network
+    targets = schedulers, deliver_row, small_network, small_network_two_shards, exchange_round
 }
 criterion_main!(benches);
