@@ -6,7 +6,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use hebb::engine::exchange::{ChannelExchange, SpikeExchange};
 use hebb::engine::partition::{Partition, Placement};
 use hebb::engine::queue::{CalendarQueue, Entry, HeapScheduler, Kind, Scheduler};
-use hebb::engine::shard::{ShardedSimulation, blueprint_in_degrees};
+use hebb::engine::shard::ShardedSimulation;
 use hebb::engine::{NullRecorder, Simulation, Weights};
 use hebb::model::Model;
 use hebb::model::build::build;
@@ -128,7 +128,7 @@ fn small_network_two_shards(c: &mut Criterion) {
             let net = build(&m, None, None).expect("builds");
             let stop = net.warmup + net.duration;
             let sizes: Vec<u32> = net.populations.iter().map(|p| p.size).collect();
-            let degrees = blueprint_in_degrees(&net.blueprint);
+            let degrees = net.blueprint.in_degrees();
             let part = Partition::new(Placement::Balanced, &sizes, &degrees, 2);
             let mut sim = ShardedSimulation::new(net.blueprint, &part);
             sim.run_until(stop, &mut NullRecorder);

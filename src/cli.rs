@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand};
 use hebb::engine::partition::Placement;
 use hebb::engine::queue::SchedulerKind;
 use hebb::model::Model;
-use hebb::run::{RunOptions, run};
+use hebb::run::{RunOptions, Summary, run};
 use std::path::PathBuf;
 
 /// hebb: exact, fast event-driven simulation of spiking networks and connectomes.
@@ -26,63 +26,24 @@ struct Cli {
 enum Command {
     /// Run a model file and record spikes and state to HDF5.
     Run {
-        /// The model file (TOML), e.g. models/brette_b4.toml.
-        model: PathBuf,
-        /// Override a key of the model file, e.g. --set simulation.duration=500
-        /// or --set population.E.I_e=300 (TOML values; repeatable).
-        #[arg(long = "set", value_name = "KEY=VALUE")]
-        set: Vec<String>,
+        #[command(flatten)]
+        run: RunArgs,
         /// Output file (HDF5). Default: out/<model name>.h5.
         #[arg(short, long)]
         output: Option<PathBuf>,
         /// Record nothing (for benchmarking).
         #[arg(long, conflicts_with = "output")]
         no_output: bool,
-        /// Seed of every random stream (overrides simulation.seed).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Recorded duration in ms (overrides simulation.duration).
-        #[arg(long, value_name = "MS")]
-        duration: Option<f64>,
-        /// Scheduler implementation.
-        #[arg(long, value_enum)]
-        scheduler: Option<SchedulerArg>,
         /// Also write the summary as JSON to this file.
         #[arg(long, value_name = "FILE")]
         summary_json: Option<PathBuf>,
-        /// Shards, one thread each (default: the model's simulation.threads, else the number
-        /// of cores). Results are the same for any number.
-        #[arg(long, short = 't', value_name = "N")]
-        threads: Option<usize>,
-        /// How neurons are placed on shards.
-        #[arg(long, value_enum, default_value_t = PlacementArg::Balanced)]
-        placement: PlacementArg,
     },
     /// Run a model without recording and report the engine's counters: events and spikes
     /// per second, queue operations, per-shard compute and exchange time, load imbalance,
     /// windows, bytes exchanged, memory.
     Bench {
-        /// The model file (TOML).
-        model: PathBuf,
-        /// Override a key of the model file (repeatable).
-        #[arg(long = "set", value_name = "KEY=VALUE")]
-        set: Vec<String>,
-        /// Shards, one thread each (default: the model's simulation.threads, else the number
-        /// of cores).
-        #[arg(long, short = 't', value_name = "N")]
-        threads: Option<usize>,
-        /// How neurons are placed on shards.
-        #[arg(long, value_enum, default_value_t = PlacementArg::Balanced)]
-        placement: PlacementArg,
-        /// Scheduler implementation.
-        #[arg(long, value_enum)]
-        scheduler: Option<SchedulerArg>,
-        /// Seed of every random stream (overrides simulation.seed).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Recorded duration in ms (overrides simulation.duration).
-        #[arg(long, value_name = "MS")]
-        duration: Option<f64>,
+        #[command(flatten)]
+        run: RunArgs,
         /// Also write the report as JSON to this file.
         #[arg(long, value_name = "FILE")]
         json: Option<PathBuf>,
@@ -116,6 +77,59 @@ enum Command {
     },
 }
 
+/// What `run` and `bench` share: the model and how to run it.
+#[derive(clap::Args)]
+struct RunArgs {
+    /// The model file (TOML), e.g. models/brette_b4.toml.
+    model: PathBuf,
+    /// Override a key of the model file, e.g. --set simulation.duration=500
+    /// or --set population.E.I_e=300 (TOML values; repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// Seed of every random stream (overrides simulation.seed).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Recorded duration in ms (overrides simulation.duration).
+    #[arg(long, value_name = "MS")]
+    duration: Option<f64>,
+    /// Scheduler implementation.
+    #[arg(long, value_enum)]
+    scheduler: Option<SchedulerArg>,
+    /// Shards, one thread each (default: the model's simulation.threads, else the number
+    /// of cores). Results are the same for any number.
+    #[arg(long, short = 't', value_name = "N")]
+    threads: Option<usize>,
+    /// How neurons are placed on shards.
+    #[arg(long, value_enum, default_value_t = PlacementArg::Balanced)]
+    placement: PlacementArg,
+}
+
+impl RunArgs {
+    /// Loads the model and runs it, recording to `output`.
+    fn run(&self, output: Option<PathBuf>, progress: bool) -> anyhow::Result<Summary> {
+        let m = Model::load_with(&self.model, &self.set)?;
+        let opts = RunOptions {
+            output,
+            seed: self.seed,
+            duration_ms: self.duration,
+            scheduler: self.scheduler.map(|s| match s {
+                SchedulerArg::Calendar => SchedulerKind::Calendar,
+                SchedulerArg::Heap => SchedulerKind::Heap,
+            }),
+            progress,
+            threads: self.threads,
+            placement: self.placement.into(),
+        };
+        Ok(run(&m, &opts)?)
+    }
+}
+
+/// Writes a run's summary as JSON.
+fn write_json(path: &std::path::Path, summary: &Summary) -> anyhow::Result<()> {
+    std::fs::write(path, serde_json::to_string_pretty(summary)?)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
 #[derive(Copy, Clone, clap::ValueEnum)]
 enum PlacementArg {
     /// Equal in-synapse counts per shard, neurons dealt out in order.
@@ -133,13 +147,6 @@ impl From<PlacementArg> for Placement {
             PlacementArg::RoundRobin => Placement::RoundRobin,
             PlacementArg::Blocks => Placement::Blocks,
         }
-    }
-}
-
-fn scheduler_kind(s: SchedulerArg) -> SchedulerKind {
-    match s {
-        SchedulerArg::Calendar => SchedulerKind::Calendar,
-        SchedulerArg::Heap => SchedulerKind::Heap,
     }
 }
 
@@ -187,42 +194,26 @@ fn init_tracing(verbose: u8) {
 fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Run {
-            model,
-            set,
+            run,
             output,
             no_output,
-            seed,
-            duration,
-            scheduler,
             summary_json,
-            threads,
-            placement,
         } => {
-            let m = Model::load_with(&model, &set)?;
             let output = if no_output {
                 None
             } else {
                 Some(output.unwrap_or_else(|| {
-                    let stem = model
+                    let stem = run
+                        .model
                         .file_stem()
                         .map(|s| s.to_string_lossy().into_owned())
                         .unwrap_or_else(|| "run".into());
                     PathBuf::from("out").join(format!("{stem}.h5"))
                 }))
             };
-            let opts = RunOptions {
-                output: output.clone(),
-                seed,
-                duration_ms: duration,
-                scheduler: scheduler.map(scheduler_kind),
-                progress: !cli.quiet,
-                threads,
-                placement: placement.into(),
-            };
-            let summary = run(&m, &opts)?;
+            let summary = run.run(output.clone(), !cli.quiet)?;
             if let Some(p) = summary_json {
-                std::fs::write(&p, serde_json::to_string_pretty(&summary)?)
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+                write_json(&p, &summary)?;
             }
             if !cli.quiet {
                 print!("{}", summary.render());
@@ -232,30 +223,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Bench {
-            model,
-            set,
-            threads,
-            placement,
-            scheduler,
-            seed,
-            duration,
-            json,
-        } => {
-            let m = Model::load_with(&model, &set)?;
-            let opts = RunOptions {
-                output: None,
-                seed,
-                duration_ms: duration,
-                scheduler: scheduler.map(scheduler_kind),
-                progress: !cli.quiet,
-                threads,
-                placement: placement.into(),
-            };
-            let summary = run(&m, &opts)?;
+        Command::Bench { run, json } => {
+            let summary = run.run(None, !cli.quiet)?;
             if let Some(p) = json {
-                std::fs::write(&p, serde_json::to_string_pretty(&summary)?)
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+                write_json(&p, &summary)?;
             }
             print!("{}", summary.render_bench());
             Ok(())

@@ -2,7 +2,7 @@
 
 use crate::engine::partition::{Partition, Placement};
 use crate::engine::queue::SchedulerKind;
-use crate::engine::shard::{MAX_SHARDS, ShardStats, ShardedSimulation, blueprint_in_degrees};
+use crate::engine::shard::{MAX_SHARDS, ShardStats, ShardedSimulation};
 use crate::engine::{NullRecorder, Recorder, Simulation, Stats};
 use crate::error::Result;
 use crate::ids::NeuronId;
@@ -197,22 +197,21 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
             model.error_at(0..0, format!("--duration {d}: expected a duration > 0 ms"))
         })?;
     }
-    let threads = match (opts.threads, &model.spec.simulation.threads) {
-        (Some(n), _) => (n, 0..0, format!("--threads {n}")),
-        (None, Some(t)) => (
-            *t.get_ref(),
-            t.span(),
-            format!("simulation.threads = {}", t.get_ref()),
-        ),
-        (None, None) => (
-            std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_SHARDS)),
-            0..0,
-            String::new(),
-        ),
-    };
-    let (threads, span, what) = threads;
+    let in_model = model.spec.simulation.threads.as_ref();
+    let cores = || std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_SHARDS));
+    let threads = opts
+        .threads
+        .or(in_model.map(|t| *t.get_ref()))
+        .unwrap_or_else(cores);
     if !(1..=MAX_SHARDS).contains(&threads) {
-        return Err(model.error_at(span, format!("{what}: expected 1 to {MAX_SHARDS}")));
+        let (span, what) = match (opts.threads, in_model) {
+            (None, Some(t)) => (t.span(), "simulation.threads ="),
+            _ => (0..0, "--threads"),
+        };
+        return Err(model.error_at(
+            span,
+            format!("{what} {threads}: expected 1 to {MAX_SHARDS}"),
+        ));
     }
     let pops = net.populations.clone();
     let (warmup, duration) = (net.warmup, net.duration);
@@ -227,7 +226,7 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
         Engine::Single(Box::new(Simulation::new(net.blueprint)))
     } else {
         let sizes: Vec<u32> = pops.iter().map(|p| p.size).collect();
-        let degrees = blueprint_in_degrees(&net.blueprint);
+        let degrees = net.blueprint.in_degrees();
         let part = Partition::new(opts.placement, &sizes, &degrees, threads);
         Engine::Sharded(ShardedSimulation::new(net.blueprint, &part))
     };

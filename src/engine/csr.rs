@@ -278,6 +278,26 @@ impl Csr {
         out
     }
 
+    /// Calls `f(source, target)` for every synapse, sources in order, with global neuron
+    /// indices (`offsets[p]` is population `p`'s first global index).
+    pub fn for_each_synapse(&self, offsets: &[u32], mut f: impl FnMut(usize, u32)) {
+        for row in 0..self.row_groups.len().saturating_sub(1) {
+            for g in self.row_groups[row] as usize..self.row_groups[row + 1] as usize {
+                let base = offsets[self.group_pop[g].index()];
+                for &t in self.group(g).0 {
+                    f(row, base + t);
+                }
+            }
+        }
+    }
+
+    /// Smallest and largest delay; 1 ms for both without synapses (the window of a network
+    /// without any).
+    pub fn delays_or_default(&self) -> (Time, Time) {
+        let ms = Time::from_ms(1.0).expect("1 ms");
+        self.delay_range().unwrap_or((ms, ms))
+    }
+
     /// Number of synapses.
     pub fn n_synapses(&self) -> usize {
         self.targets.len()

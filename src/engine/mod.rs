@@ -91,6 +91,33 @@ pub struct Blueprint {
     pub scheduler: SchedulerKind,
 }
 
+impl Blueprint {
+    /// Per population its first neuron's index, then the number of neurons.
+    pub fn offsets(&self) -> Vec<u32> {
+        let mut offsets = Vec::with_capacity(self.populations.len() + 1);
+        let mut acc = 0u32;
+        offsets.push(acc);
+        for p in &self.populations {
+            acc += p.len() as u32;
+            offsets.push(acc);
+        }
+        offsets
+    }
+
+    /// Number of neurons.
+    pub fn n_neurons(&self) -> usize {
+        self.populations.iter().map(|p| p.len()).sum()
+    }
+
+    /// Per neuron: its number of in-synapses (for [`partition::Partition::new`]).
+    pub fn in_degrees(&self) -> Vec<u32> {
+        let mut deg = vec![0u32; self.n_neurons()];
+        self.csr
+            .for_each_synapse(&self.offsets(), |_, t| deg[t as usize] += 1);
+        deg
+    }
+}
+
 /// A running simulation (one shard).
 pub struct Simulation {
     pops: Vec<Box<dyn Population>>,
@@ -118,11 +145,8 @@ pub struct Simulation {
 impl Simulation {
     /// Builds a simulation at time zero.
     pub fn new(bp: Blueprint) -> Simulation {
-        let n = bp.populations.iter().map(|p| p.len() as u32).sum();
-        let delays = bp
-            .csr
-            .delay_range()
-            .unwrap_or((Time::from_ms(1.0).unwrap(), Time::from_ms(1.0).unwrap()));
+        let n = bp.n_neurons() as u32;
+        let delays = bp.csr.delays_or_default();
         Simulation::with_layout(bp, (0..n).collect(), delays, None)
     }
 
@@ -139,14 +163,8 @@ impl Simulation {
         outbox: Option<Vec<(Time, u32)>>,
     ) -> Simulation {
         let n_pops = bp.populations.len();
-        let mut offsets = Vec::with_capacity(bp.populations.len() + 1);
-        let mut acc = 0u32;
-        for p in &bp.populations {
-            offsets.push(acc);
-            acc += p.len() as u32;
-        }
-        offsets.push(acc);
-        debug_assert_eq!(global.len(), acc as usize);
+        let offsets = bp.offsets();
+        debug_assert_eq!(global.len(), bp.n_neurons());
         Simulation {
             pops: bp.populations,
             offsets,
@@ -425,6 +443,12 @@ impl Simulation {
     /// The spikes emitted since the last call (`(time, global id)`), for a shard's exchange.
     pub(crate) fn outbox(&mut self) -> &mut Vec<(Time, u32)> {
         self.outbox.as_mut().expect("a shard")
+    }
+
+    /// A shard moves on to `t` over windows in which nothing happens anywhere.
+    pub(crate) fn skip_to(&mut self, t: Time) {
+        debug_assert!(self.started && self.next_event() >= t, "skipping over work");
+        self.now = t;
     }
 
     /// Time of the earliest queued entry (`Time::NEVER` if none).

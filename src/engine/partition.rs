@@ -7,8 +7,6 @@
 //! (connectome ids cluster by cell type, so cutting the id range into blocks is unbalanced).
 //! Inside a shard, each population's neurons keep their relative order.
 
-use crate::engine::Csr;
-
 /// How neurons are placed on shards.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub enum Placement {
@@ -106,19 +104,6 @@ impl Partition {
             })
             .collect()
     }
-}
-
-/// Per global neuron: its number of in-synapses in `csr` (`offsets[p]`: population `p`'s
-/// first global index).
-pub fn in_degrees(csr: &Csr, offsets: &[u32], n: usize) -> Vec<u32> {
-    let mut deg = vec![0u32; n];
-    for g in 0..csr.group_pop.len() {
-        let base = offsets[csr.group_pop[g].index()];
-        for &t in csr.group(g).0 {
-            deg[(base + t) as usize] += 1;
-        }
-    }
-    deg
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@
 //! which merges the shards' spikes and assembles their probe values into whole rows.
 
 use super::exchange::{ChannelExchange, Spike, SpikeExchange};
-use super::partition::{Partition, in_degrees};
+use super::partition::Partition;
 use super::{Blueprint, Csr, Probe, Recorder, Simulation, Stats, StepCurrent};
 use crate::ids::NeuronId;
 use crate::neuron::Population;
@@ -96,9 +96,6 @@ struct Shard {
     /// Emptied record batches coming back from the recording thread.
     spare: Receiver<RecordBatch>,
     stats: ShardStats,
-    /// The time reached: everything before it is done (the simulation itself may have
-    /// stopped earlier, when the windows since were skipped).
-    now: Time,
 }
 
 impl Shard {
@@ -106,7 +103,7 @@ impl Shard {
     fn run(&mut self, stop: Time, window: Time, dest: &[u64], sink: &Sender<(usize, RecordBatch)>) {
         let me = self.exchange.shard();
         let not_me = !(1u64 << me);
-        let mut t = self.now;
+        let mut t = self.sim.now();
         let mut flushed = Instant::now();
         while t < stop {
             let end = Time((t.0 / window.0 + 1) * window.0).min(stop);
@@ -144,6 +141,7 @@ impl Shard {
             let skip_to = Time(next.0 / window.0 * window.0).min(stop);
             if skip_to > t {
                 self.stats.windows_skipped += (skip_to.0 - t.0).div_ceil(window.0);
+                self.sim.skip_to(skip_to);
                 t = skip_to;
             }
             if self.record.len() >= RECORD_CHUNK || c2.duration_since(flushed) >= RECORD_EVERY {
@@ -151,7 +149,6 @@ impl Shard {
                 flushed = c2;
             }
         }
-        self.now = stop;
         self.flush(stop, me, sink);
         self.stats.engine = self.sim.stats().clone();
         self.stats.bytes_sent = self.exchange.bytes_sent();
@@ -182,7 +179,6 @@ pub struct ShardedSimulation {
     /// Per global neuron: the shards holding synapses of its (a bit per shard).
     dest: Vec<u64>,
     window: Time,
-    now: Time,
     probes: Vec<ProbeLayout>,
     /// Emptied record batches back to each shard.
     spare: Vec<Sender<RecordBatch>>,
@@ -199,17 +195,9 @@ impl ShardedSimulation {
             "1 to {MAX_SHARDS} shards"
         );
         let sizes: Vec<u32> = bp.populations.iter().map(|p| p.len() as u32).collect();
-        let mut offsets = Vec::with_capacity(sizes.len());
-        let mut acc = 0u32;
-        for &s in &sizes {
-            offsets.push(acc);
-            acc += s;
-        }
-        let n = acc as usize;
-        let delays = bp
-            .csr
-            .delay_range()
-            .unwrap_or((Time::from_ms(1.0).unwrap(), Time::from_ms(1.0).unwrap()));
+        let offsets = bp.offsets();
+        let n = bp.n_neurons();
+        let delays = bp.csr.delays_or_default();
         let window = delays.0;
         let n_synapses = bp.csr.n_synapses();
         let dest = destinations(&bp.csr, &offsets, &part.owner, n);
@@ -258,31 +246,30 @@ impl ShardedSimulation {
             .zip(pops.into_iter().zip(global))
             .enumerate()
         {
-            let local = |g: &NeuronId| NeuronId(shard_index[g.index()]);
+            // The shard's own neurons of a list, in its numbering.
+            let mine = |ids: &[NeuronId]| -> Vec<NeuronId> {
+                ids.iter()
+                    .filter(|&&g| owned(s, g))
+                    .map(|g| NeuronId(shard_index[g.index()]))
+                    .collect()
+            };
             let currents = bp
                 .currents
                 .iter()
                 .map(|c| StepCurrent {
-                    targets: c
-                        .targets
-                        .iter()
-                        .filter(|&&g| owned(s, g))
-                        .map(local)
-                        .collect(),
-                    ..c.clone()
+                    targets: mine(&c.targets),
+                    times: c.times.clone(),
+                    amplitudes: c.amplitudes.clone(),
                 })
                 .collect();
             let probes = bp
                 .probes
                 .iter()
                 .map(|pr| Probe {
-                    neurons: pr
-                        .neurons
-                        .iter()
-                        .filter(|&&g| owned(s, g))
-                        .map(local)
-                        .collect(),
-                    ..pr.clone()
+                    neurons: mine(&pr.neurons),
+                    vars: pr.vars.clone(),
+                    start: pr.start,
+                    interval: pr.interval,
                 })
                 .collect();
             let stats = ShardStats {
@@ -308,14 +295,12 @@ impl ShardedSimulation {
                 record: RecordBatch::default(),
                 spare: rx,
                 stats,
-                now: Time::ZERO,
             });
         }
         ShardedSimulation {
             shards,
             dest,
             window,
-            now: Time::ZERO,
             probes,
             spare,
             n_neurons: n,
@@ -350,7 +335,7 @@ impl ShardedSimulation {
 
     /// The time up to which the simulation has run.
     pub fn now(&self) -> Time {
-        self.now
+        self.shards[0].sim.now()
     }
 
     /// Per-shard counters so far.
@@ -375,7 +360,7 @@ impl ShardedSimulation {
     /// Runs every shard until (not including) `stop`, each on its own thread; records through
     /// `rec` on the calling thread.
     pub fn run_until(&mut self, stop: Time, rec: &mut dyn Recorder) {
-        if stop <= self.now {
+        if stop <= self.now() {
             return;
         }
         let (window, dest) = (self.window, &self.dest[..]);
@@ -394,7 +379,6 @@ impl ShardedSimulation {
             drop(sink);
             record(batches, n_shards, probes, spare, rec);
         });
-        self.now = stop;
     }
 }
 
@@ -465,24 +449,6 @@ fn record(
 /// Per global neuron: a bit for each shard that owns one of its targets.
 fn destinations(csr: &Csr, offsets: &[u32], owner: &[u16], n: usize) -> Vec<u64> {
     let mut dest = vec![0u64; n];
-    for (row, mask) in dest.iter_mut().enumerate() {
-        for g in csr.row_groups[row] as usize..csr.row_groups[row + 1] as usize {
-            let base = offsets[csr.group_pop[g].index()];
-            for &t in csr.group(g).0 {
-                *mask |= 1 << owner[(base + t) as usize];
-            }
-        }
-    }
+    csr.for_each_synapse(offsets, |src, t| dest[src] |= 1 << owner[t as usize]);
     dest
-}
-
-/// The in-synapse counts of a blueprint's neurons, for [`Partition::new`].
-pub fn blueprint_in_degrees(bp: &Blueprint) -> Vec<u32> {
-    let mut offsets = Vec::with_capacity(bp.populations.len());
-    let mut acc = 0u32;
-    for p in &bp.populations {
-        offsets.push(acc);
-        acc += p.len() as u32;
-    }
-    in_degrees(&bp.csr, &offsets, acc as usize)
 }

@@ -304,27 +304,21 @@ impl<D: ExactDynamics> ExactPopulation<D> {
         }
     }
 
-    /// A visit of neuron `i` alone at `t`, the end of the window it was registered for
-    /// beyond the ring (unless it registered for an earlier one since).
-    fn visit(&mut self, i: usize, t: Time, ctx: &mut Ctx) {
-        let w = t.0 / ctx.window.0.max(1);
+    /// The visit of neuron `i` at `t`, the end of window `w`, if it is still registered for
+    /// `w` (not for an earlier window since).
+    fn visit(&mut self, i: usize, w: u64, t: Time, ctx: &mut Ctx) {
         if self.dynamics.track(i).window == w {
             self.dynamics.track_mut(i).window = u64::MAX;
             self.catch_up(i, t, Kind::Sweep, ctx);
         }
     }
 
-    /// The sweep at `t`, the last tick of a window: visits the neurons registered for it.
-    fn sweep(&mut self, t: Time, ctx: &mut Ctx) {
-        let w = t.0 / ctx.window.0.max(1);
+    /// The sweep at `t`, the last tick of window `w`: visits the neurons registered for it.
+    fn sweep(&mut self, w: u64, t: Time, ctx: &mut Ctx) {
         let slot = w as usize % RING;
         let mut list = std::mem::take(&mut self.ring[slot].list);
         for &i in &list {
-            let i = i as usize;
-            if self.dynamics.track(i).window == w {
-                self.dynamics.track_mut(i).window = u64::MAX;
-                self.catch_up(i, t, Kind::Sweep, ctx);
-            }
+            self.visit(i as usize, w, t, ctx);
         }
         list.clear();
         self.ring[slot].list = list;
@@ -402,8 +396,14 @@ impl<D: ExactDynamics + 'static> Population for ExactPopulation<D> {
                         .push(Entry::new(t + e, Kind::Rebase, ctx.offset, 0));
                 }
             }
-            Kind::Sweep if b == 1 => self.visit(local as usize, t, ctx),
-            Kind::Sweep => self.sweep(t, ctx),
+            Kind::Sweep => {
+                let w = t.0 / ctx.window.0.max(1);
+                if b == 1 {
+                    self.visit(local as usize, w, t, ctx);
+                } else {
+                    self.sweep(w, t, ctx);
+                }
+            }
             _ => {}
         }
     }

@@ -651,19 +651,24 @@ mod tests {
         }
     }
 
-    #[test]
-    fn checks_never_pass_the_crossing() {
-        // Suprathreshold drive: V_∞ = −49 mV above V_th = −50 mV (B4). From every start, the
-        // chain of plans must end in the crossing at the closed-form time, never after it.
-        let p = LifParams {
+    /// B4's neuron: V_∞ = −49 mV above V_th = −50 mV.
+    fn b4(t_ref: f64) -> LifParams {
+        LifParams {
             tau_m: 20.0,
             c_m: 250.0,
             e_l: -49.0,
             v_th: -50.0,
             v_reset: -60.0,
-            t_ref: 5.0,
+            t_ref,
             refractory_input: RefractoryInput::Discard,
-        };
+        }
+    }
+
+    #[test]
+    fn checks_never_pass_the_crossing() {
+        // Suprathreshold drive: V_∞ = −49 mV above V_th = −50 mV (B4). From every start, the
+        // chain of plans must end in the crossing at the closed-form time, never after it.
+        let p = b4(5.0);
         for v0 in [-60.0, -59.0, -55.0, -52.0, -50.5, -50.01, -50.000_001] {
             let mut m = LifDeltaExact::new(p.clone(), vec![v0], vec![0.0]);
             let exact = 20.0 * ((-49.0 - v0) / 1.0_f64).ln();
@@ -692,16 +697,7 @@ mod tests {
         // crossings from just beyond the far limit to far away: every check lies after its
         // base, before the crossing, and its threshold is c·E(at) as `e_rel` computes it.
         for t_ref in [5.0, 2000.0] {
-            let p = LifParams {
-                tau_m: 20.0,
-                c_m: 250.0,
-                e_l: -49.0,
-                v_th: -50.0,
-                v_reset: -60.0,
-                t_ref,
-                refractory_input: RefractoryInput::Discard,
-            };
-            let m = LifDeltaExact::new(p, vec![-60.0], vec![0.0]);
+            let m = LifDeltaExact::new(b4(t_ref), vec![-60.0], vec![0.0]);
             assert!(
                 m.grid_e.len() <= GRID_MAX + 2,
                 "{t_ref}: table of {}",

@@ -68,7 +68,7 @@ pub fn simulate_sharded(
     owner: Option<Vec<u16>>,
 ) -> (Collect, Vec<hebb::engine::shard::ShardStats>) {
     use hebb::engine::partition::{Partition, Placement};
-    use hebb::engine::shard::{ShardedSimulation, blueprint_in_degrees};
+    use hebb::engine::shard::ShardedSimulation;
     let net = build(m, None, scheduler).expect("test model builds");
     let stop = net.warmup + net.duration;
     let sizes: Vec<u32> = net.populations.iter().map(|p| p.size).collect();
@@ -77,7 +77,7 @@ pub fn simulate_sharded(
         None => Partition::new(
             Placement::Balanced,
             &sizes,
-            &blueprint_in_degrees(&net.blueprint),
+            &net.blueprint.in_degrees(),
             shards,
         ),
     };
