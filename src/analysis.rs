@@ -31,6 +31,9 @@ pub struct SpikeData {
     pub t_stop_ms: f64,
     /// The file the data was read from (`None` for data built in memory); used in plot titles.
     pub source: Option<PathBuf>,
+    /// Trials of the run (root attribute `trials`, 1 when absent). The spikes above are the
+    /// first trial's; the per-neuron rates over all trials are in the file's `/rates`.
+    pub trials: u32,
 }
 
 /// Statistics of one population over a time window.
@@ -66,10 +69,32 @@ pub fn read(path: &Path) -> Result<SpikeData> {
         .dataset("spikes/time_ms")
         .and_then(|d| d.read_raw())
         .with_context(|| at("cannot read dataset /spikes/time_ms"))?;
-    let neurons: Vec<i64> = file
+    let mut neurons: Vec<i64> = file
         .dataset("spikes/neuron")
         .and_then(|d| d.read_raw())
         .with_context(|| at("cannot read dataset /spikes/neuron"))?;
+    let mut times_ms = times_ms;
+    let trials: u32 = file
+        .attr("trials")
+        .and_then(|a| a.read_scalar())
+        .unwrap_or(1);
+    if let Ok(d) = file.dataset("spikes/trial") {
+        let trial: Vec<i32> = d
+            .read_raw()
+            .with_context(|| at("cannot read dataset /spikes/trial"))?;
+        if trial.len() != times_ms.len() {
+            bail!(
+                "{}: /spikes/trial has {} values but /spikes/time_ms {}",
+                path.display(),
+                trial.len(),
+                times_ms.len()
+            );
+        }
+        // The first trial (rows are sorted by trial).
+        let n0 = trial.partition_point(|&k| k <= 0);
+        times_ms.truncate(n0);
+        neurons.truncate(n0);
+    }
     let ids: Vec<i64> = file
         .dataset("neurons/id")
         .and_then(|d| d.read_raw())
@@ -104,6 +129,7 @@ pub fn read(path: &Path) -> Result<SpikeData> {
         t_start_ms,
         t_stop_ms,
         source: Some(path.to_owned()),
+        trials,
     };
     data.validate()
         .map_err(|e| anyhow!("{}: {e}", path.display()))?;
@@ -683,6 +709,7 @@ mod tests {
             t_start_ms: 0.0,
             t_stop_ms: 10.0,
             source: None,
+            trials: 1,
         }
     }
 

@@ -102,6 +102,10 @@ struct RunArgs {
     /// How neurons are placed on shards.
     #[arg(long, value_enum, default_value_t = PlacementArg::Balanced)]
     placement: PlacementArg,
+    /// Independent trials of the same network (overrides simulation.trials); per-neuron mean
+    /// and standard deviation of the rates across trials go to the output.
+    #[arg(long, value_name = "N")]
+    trials: Option<u32>,
 }
 
 impl RunArgs {
@@ -119,6 +123,7 @@ impl RunArgs {
             progress,
             threads: self.threads,
             placement: self.placement.into(),
+            trials: self.trials,
         };
         Ok(run(&m, &opts)?)
     }

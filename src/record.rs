@@ -5,15 +5,19 @@
 //! /                      attrs: format = "hebb-output", version, model (the model file's text),
 //!                        model_path, seed, t_start_ms, t_stop_ms, complete (0 until the run ends),
 //!                        wall_time_s, spikes, synaptic_events, ...
-//! /spikes/time_ms        float64[n]  sorted by (time, neuron)
-//! /spikes/neuron         int64[n]    neuron ids
-//! /neurons/id            int64[N]
+//! /spikes/time_ms        float64[n]  sorted by (trial, time, neuron)
+//! /spikes/neuron         int64[n]    neuron ids (as in /neurons/id)
+//! /spikes/trial          int32[n]    trial of each spike (runs with `trials` > 1)
+//! /rates/neuron          int64[N]    (runs with `trials` > 1) neuron ids,
+//! /rates/mean_hz         float64[N]  per-neuron rate in the recorded period, mean over trials,
+//! /rates/std_hz          float64[N]  and standard deviation across trials (n − 1)
+//! /neurons/id            int64[N]    external ids (a connectome's) or global indices
 //! /neurons/population    int16[N]    attr `labels`: JSON list of population names
 //! /state/<k>/time_ms     float64[T]  probe k's sample times
 //! /state/<k>/neuron      int64[K]
 //! /state/<k>/<variable>  float64[T, K]
 //! ```
-//! Spikes are written in chunks while the run goes (and the file flushed), so an interrupted
+//! With several trials, probes record the first trial only. Spikes are written in chunks while the run goes (and the file flushed), so an interrupted
 //! run keeps what it recorded. The engine reports spikes almost in order (none earlier than one
 //! window before the last processed tick); the recorder sorts a buffer and writes only the part
 //! that can no longer receive earlier spikes.
@@ -36,6 +40,10 @@ pub struct H5Recorder {
     file: hdf5::File,
     spike_t: hdf5::Dataset,
     spike_n: hdf5::Dataset,
+    spike_trial: Option<hdf5::Dataset>,
+    trial: i32,
+    /// Neuron id per global index.
+    ids: Vec<i64>,
     written: usize,
     buf: Vec<(Time, u32)>,
     /// Per neuron: recorded or not.
@@ -67,6 +75,8 @@ pub struct RunInfo<'a> {
     pub t_start: Time,
     /// Run end.
     pub t_stop: Time,
+    /// Trials.
+    pub trials: u32,
 }
 
 fn h5err(path: &Path, what: &str, e: hdf5::Error) -> Error {
@@ -79,10 +89,12 @@ fn h5err(path: &Path, what: &str, e: hdf5::Error) -> Error {
 impl H5Recorder {
     /// Creates the output file (overwriting it).
     ///
-    /// `probes` gives, per probe, its neurons and variables; `window` is the engine's window.
+    /// `ids` is every neuron's id (global order); `probes` gives, per probe, its neurons and
+    /// variables; `window` is the engine's window.
     pub fn create(
         path: &Path,
         pops: &[PopInfo],
+        ids: &[i64],
         probes: &[(Vec<NeuronId>, Vec<StateVar>)],
         info: &RunInfo,
         window: Time,
@@ -101,10 +113,10 @@ impl H5Recorder {
                 pop_code[i as usize] = k as i16;
             }
         }
-        let ids: Vec<i64> = (0..n as i64).collect();
+        assert_eq!(ids.len(), n, "one id per neuron");
         let g = file.create_group("neurons").map_err(e("/neurons"))?;
         g.new_dataset_builder()
-            .with_data(&ids)
+            .with_data(ids)
             .create("id")
             .map_err(e("/neurons/id"))?;
         let pd = g
@@ -129,6 +141,7 @@ impl H5Recorder {
         write_attr(&file, "t_start_ms", info.t_start.as_ms()).map_err(e("attributes"))?;
         write_attr(&file, "t_stop_ms", info.t_stop.as_ms()).map_err(e("attributes"))?;
         write_attr(&file, "complete", 0u8).map_err(e("attributes"))?;
+        write_attr(&file, "trials", info.trials).map_err(e("attributes"))?;
 
         let sg = file.create_group("spikes").map_err(e("/spikes"))?;
         let spike_t = sg
@@ -143,13 +156,24 @@ impl H5Recorder {
             .shape(hdf5::SimpleExtents::resizable([0usize]))
             .create("neuron")
             .map_err(e("/spikes/neuron"))?;
+        let spike_trial = if info.trials > 1 {
+            Some(
+                sg.new_dataset::<i32>()
+                    .chunk(SPIKE_CHUNK)
+                    .shape(hdf5::SimpleExtents::resizable([0usize]))
+                    .create("trial")
+                    .map_err(e("/spikes/trial"))?,
+            )
+        } else {
+            None
+        };
 
         let mut outs = Vec::new();
         if !probes.is_empty() {
             let st = file.create_group("state").map_err(e("/state"))?;
             for (k, (neurons, vars)) in probes.iter().enumerate() {
                 let g = st.create_group(&k.to_string()).map_err(e("/state"))?;
-                let ids: Vec<i64> = neurons.iter().map(|n| n.0 as i64).collect();
+                let ids: Vec<i64> = neurons.iter().map(|n| ids[n.index()]).collect();
                 g.new_dataset_builder()
                     .with_data(&ids)
                     .create("neuron")
@@ -185,6 +209,9 @@ impl H5Recorder {
             file,
             spike_t,
             spike_n,
+            spike_trial,
+            trial: 0,
+            ids: ids.to_vec(),
             written: 0,
             buf: Vec::with_capacity(SPIKE_CHUNK * 2),
             mask,
@@ -210,13 +237,20 @@ impl H5Recorder {
             return Ok(());
         }
         let times: Vec<f64> = self.buf[..cut].iter().map(|s| s.0.as_ms()).collect();
-        let ids: Vec<i64> = self.buf[..cut].iter().map(|s| s.1 as i64).collect();
+        let ids: Vec<i64> = self.buf[..cut]
+            .iter()
+            .map(|s| self.ids[s.1 as usize])
+            .collect();
         let (a, b) = (self.written, self.written + cut);
         let e = |err| h5err(&self.path, "writing /spikes", err);
         self.spike_t.resize([b]).map_err(e)?;
         self.spike_n.resize([b]).map_err(e)?;
         self.spike_t.write_slice(&times, a..b).map_err(e)?;
         self.spike_n.write_slice(&ids, a..b).map_err(e)?;
+        if let Some(tr) = &self.spike_trial {
+            tr.resize([b]).map_err(e)?;
+            tr.write_slice(&vec![self.trial; cut], a..b).map_err(e)?;
+        }
         self.written = b;
         self.buf.drain(..cut);
         self.file.flush().map_err(e)?;
@@ -252,6 +286,39 @@ impl H5Recorder {
         Ok(())
     }
 
+    /// Ends the current trial (writes its spikes) and starts trial `k`; probes record the first
+    /// trial only.
+    pub fn begin_trial(&mut self, k: u32) -> Result<()> {
+        if let Some(err) = self.error.take() {
+            return Err(err);
+        }
+        self.write_spikes(None)?;
+        for p in 0..self.probes.len() {
+            self.write_probe(p)?;
+        }
+        self.trial = k as i32;
+        Ok(())
+    }
+
+    /// Writes the per-neuron rates across trials (`/rates`).
+    pub fn write_rates(&mut self, mean_hz: &[f64], std_hz: &[f64]) -> Result<()> {
+        let e = |err| h5err(&self.path, "writing /rates", err);
+        let g = self.file.create_group("rates").map_err(e)?;
+        g.new_dataset_builder()
+            .with_data(&self.ids)
+            .create("neuron")
+            .map_err(e)?;
+        g.new_dataset_builder()
+            .with_data(mean_hz)
+            .create("mean_hz")
+            .map_err(e)?;
+        g.new_dataset_builder()
+            .with_data(std_hz)
+            .create("std_hz")
+            .map_err(e)?;
+        Ok(())
+    }
+
     /// Writes everything buffered and the final attributes, and marks the file complete.
     pub fn finish(mut self, attrs: &[(&str, f64)]) -> Result<()> {
         if let Some(err) = self.error.take() {
@@ -282,6 +349,9 @@ impl Recorder for H5Recorder {
     }
 
     fn sample(&mut self, t: Time, probe: usize, values: &[f64]) {
+        if self.trial > 0 {
+            return;
+        }
         let p = &mut self.probes[probe];
         p.buf_t.push(t.as_ms());
         p.buf_v.extend_from_slice(values);

@@ -3,11 +3,11 @@
 use crate::engine::partition::{Partition, Placement};
 use crate::engine::queue::SchedulerKind;
 use crate::engine::shard::{MAX_SHARDS, ShardStats, ShardedSimulation};
-use crate::engine::{NullRecorder, Recorder, Simulation, Stats};
+use crate::engine::{Blueprint, NullRecorder, Recorder, Simulation, Stats};
 use crate::error::Result;
 use crate::ids::NeuronId;
 use crate::model::Model;
-use crate::model::build::{Network, build};
+use crate::model::build::{Network, build, trial_seed};
 use crate::record::{H5Recorder, RunInfo};
 use crate::time::Time;
 use std::path::PathBuf;
@@ -31,6 +31,8 @@ pub struct RunOptions {
     pub threads: Option<usize>,
     /// Placement of neurons on shards.
     pub placement: Placement,
+    /// Trials override (`simulation.trials`).
+    pub trials: Option<u32>,
 }
 
 /// Per-population results.
@@ -77,15 +79,40 @@ pub struct Summary {
     pub stats: Stats,
     /// Per shard (empty for one thread): counters, compute and waiting time, windows.
     pub shards: Vec<ShardStats>,
-    /// Per population.
+    /// Per population (spikes summed over trials, rates per trial).
     pub populations: Vec<PopSummary>,
+    /// Trials run.
+    pub trials: u32,
+    /// The most active neurons (mean rate over trials), for runs of several trials or of
+    /// connectome populations.
+    pub top: Vec<TopNeuron>,
 }
 
-/// Counts recorded-period spikes per population while forwarding to the real recorder.
+/// One row of the table of most active neurons.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct TopNeuron {
+    /// External id.
+    pub id: i64,
+    /// Population.
+    pub population: String,
+    /// Cell type (or the first type-like annotation of its connectome), if known.
+    pub cell_type: Option<String>,
+    /// Mean rate over trials (Hz).
+    pub mean_hz: f64,
+    /// Standard deviation across trials (Hz).
+    pub std_hz: f64,
+}
+
+/// Rows of the table of most active neurons.
+const TOP: usize = 20;
+
+/// Counts recorded-period spikes per population and per neuron while forwarding to the real
+/// recorder.
 struct Counting<'a> {
     inner: &'a mut dyn Recorder,
     pop_of: Vec<u16>,
     counts: Vec<u64>,
+    per_neuron: Vec<u32>,
     t_start: Time,
 }
 
@@ -93,6 +120,7 @@ impl Recorder for Counting<'_> {
     fn spike(&mut self, t: Time, n: NeuronId) {
         if t >= self.t_start {
             self.counts[self.pop_of[n.index()] as usize] += 1;
+            self.per_neuron[n.index()] += 1;
         }
         self.inner.spike(t, n);
     }
@@ -213,6 +241,15 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
             format!("{what} {threads}: expected 1 to {MAX_SHARDS}"),
         ));
     }
+    let trials = opts
+        .trials
+        .unwrap_or(*model.spec.simulation.trials.get_ref());
+    if trials == 0 {
+        return Err(model.error_at(
+            model.spec.simulation.trials.span(),
+            "trials = 0: expected at least one trial",
+        ));
+    }
     let pops = net.populations.clone();
     let (warmup, duration) = (net.warmup, net.duration);
     let stop = warmup + duration;
@@ -222,19 +259,41 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
         .iter()
         .map(|p| (p.neurons.clone(), p.vars.clone()))
         .collect();
-    let mut engine = if threads == 1 {
-        Engine::Single(Box::new(Simulation::new(net.blueprint)))
-    } else {
-        let sizes: Vec<u32> = pops.iter().map(|p| p.size).collect();
+    let ids = net.external_ids();
+    if ids.is_none() {
+        tracing::warn!("external ids are not unique across populations; recording global indices");
+    }
+    let ids = ids.unwrap_or_else(|| (0..net.n_neurons() as i64).collect());
+    let n = net.n_neurons();
+    // Later trials reuse the network: the synapses and probes of the first.
+    let reuse = (trials > 1).then(|| (net.blueprint.csr.clone(), net.blueprint.probes.clone()));
+    let scheduler = net.blueprint.scheduler;
+    let sizes: Vec<u32> = pops.iter().map(|p| p.size).collect();
+    let part = (threads > 1).then(|| {
         let degrees = net.blueprint.in_degrees();
-        let part = Partition::new(opts.placement, &sizes, &degrees, threads);
-        Engine::Sharded(ShardedSimulation::new(net.blueprint, &part))
+        Partition::new(opts.placement, &sizes, &degrees, threads)
+    });
+    let make_engine = |blueprint: Blueprint| match &part {
+        None => Engine::Single(Box::new(Simulation::new(blueprint))),
+        Some(part) => Engine::Sharded(ShardedSimulation::new(blueprint, part)),
     };
+    let first = std::mem::replace(
+        &mut net.blueprint,
+        Blueprint {
+            populations: Vec::new(),
+            csr: Default::default(),
+            currents: Vec::new(),
+            probes: Vec::new(),
+            scheduler,
+        },
+    );
+    let mut engine = make_engine(first);
     let build_s = t0.elapsed().as_secs_f64();
     tracing::info!(
         neurons = engine.n_neurons(),
         synapses = engine.n_synapses(),
         threads,
+        trials,
         build_s,
         "network built"
     );
@@ -253,10 +312,12 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
                 seed: net.seed,
                 t_start: warmup,
                 t_stop: stop,
+                trials,
             };
             Some(H5Recorder::create(
                 path,
                 &pops,
+                &ids,
                 &probes,
                 &info,
                 engine.window(),
@@ -264,37 +325,91 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
         }
         None => None,
     };
-    let mut null = NullRecorder;
-    let inner: &mut dyn Recorder = match &mut h5 {
-        Some(r) => r,
-        None => &mut null,
-    };
-    let mut pop_of = Vec::with_capacity(engine.n_neurons());
+    let mut pop_of = Vec::with_capacity(n);
     for (k, p) in pops.iter().enumerate() {
         pop_of.extend(std::iter::repeat_n(k as u16, p.size as usize));
     }
-    let mut rec = Counting {
-        inner,
-        pop_of,
-        counts: vec![0; pops.len()],
-        t_start: warmup,
-    };
-
-    let bar = progress_bar(opts.progress, stop);
-    let t1 = Instant::now();
-    let mut progress = Progress {
-        inner: &mut rec,
-        bar,
-        t1,
-        last: t1,
-    };
-    tracing::info_span!("simulate", threads).in_scope(|| engine.run_until(stop, &mut progress));
-    let simulate_s = t1.elapsed().as_secs_f64();
-    if let Some(b) = progress.bar.take() {
-        b.finish_and_clear();
+    let mut counts = vec![0u64; pops.len()];
+    let (mut sum_hz, mut sq_hz) = (vec![0.0f64; n], vec![0.0f64; n]);
+    let rec_s = duration.as_ms() / 1000.0;
+    let mut stats = Stats::default();
+    let mut simulate_s = 0.0;
+    for k in 0..trials {
+        if k > 0 {
+            let (csr, probes) = reuse.as_ref().expect("kept for trials > 1");
+            let (populations, currents) =
+                net.populations_with_seed(model, trial_seed(net.seed, k))?;
+            engine = make_engine(Blueprint {
+                populations,
+                csr: csr.clone(),
+                currents,
+                probes: probes.clone(),
+                scheduler,
+            });
+        }
+        if let Some(r) = &mut h5 {
+            r.begin_trial(k)?;
+        }
+        let mut null = NullRecorder;
+        let inner: &mut dyn Recorder = match &mut h5 {
+            Some(r) => r,
+            None => &mut null,
+        };
+        let mut rec = Counting {
+            inner,
+            pop_of: pop_of.clone(),
+            counts: vec![0; pops.len()],
+            per_neuron: vec![0; n],
+            t_start: warmup,
+        };
+        let bar = progress_bar(opts.progress, stop, k, trials);
+        let t1 = Instant::now();
+        let mut progress = Progress {
+            inner: &mut rec,
+            bar,
+            t1,
+            last: t1,
+        };
+        tracing::info_span!("simulate", threads, trial = k)
+            .in_scope(|| engine.run_until(stop, &mut progress));
+        simulate_s += t1.elapsed().as_secs_f64();
+        if let Some(b) = progress.bar.take() {
+            b.finish_and_clear();
+        }
+        for (c, x) in counts.iter_mut().zip(&rec.counts) {
+            *c += x;
+        }
+        for (i, &c) in rec.per_neuron.iter().enumerate() {
+            let hz = c as f64 / rec_s;
+            sum_hz[i] += hz;
+            sq_hz[i] += hz * hz;
+        }
+        stats.add(&engine.stats());
     }
-    let counts = rec.counts;
-    let stats = engine.stats();
+    let mean_hz: Vec<f64> = sum_hz.iter().map(|s| s / trials as f64).collect();
+    let std_hz: Vec<f64> = sq_hz
+        .iter()
+        .zip(&mean_hz)
+        .map(|(sq, m)| {
+            if trials > 1 {
+                ((sq - trials as f64 * m * m) / (trials as f64 - 1.0))
+                    .max(0.0)
+                    .sqrt()
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    if trials > 1
+        && let Some(r) = &mut h5
+    {
+        r.write_rates(&mean_hz, &std_hz)?;
+    }
+    let top = if trials > 1 || pops.iter().any(|p| p.rows.is_some()) {
+        top_neurons(&net, &ids, &mean_hz, &std_hz)
+    } else {
+        Vec::new()
+    };
     let shards = engine.shard_stats();
     for (k, s) in shards.iter().enumerate() {
         tracing::info!(
@@ -311,7 +426,6 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
             "shard done"
         );
     }
-    let rec_s = duration.as_ms() / 1000.0;
     let populations: Vec<PopSummary> = pops
         .iter()
         .zip(&counts)
@@ -319,7 +433,7 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
             name: p.name.clone(),
             size: p.size,
             spikes: c,
-            rate_hz: c as f64 / (p.size as f64 * rec_s),
+            rate_hz: c as f64 / (p.size as f64 * rec_s * trials as f64),
         })
         .collect();
     let (syn, bytes) = (engine.n_synapses(), engine.synapse_bytes());
@@ -332,17 +446,19 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
         } else {
             0.0
         },
-        simulated_ms: stop.as_ms(),
+        simulated_ms: stop.as_ms() * trials as f64,
         recorded_ms: duration.as_ms(),
         build_s,
         simulate_s,
         events_per_s: stats.synaptic_events as f64 / simulate_s.max(1e-9),
-        real_time_factor: simulate_s / (stop.as_ms() / 1000.0),
+        real_time_factor: simulate_s / (trials as f64 * stop.as_ms() / 1000.0),
         peak_rss_mib: peak_rss_mib(),
         threads,
         stats,
         shards,
         populations,
+        trials,
+        top,
     };
     if let Some(r) = h5 {
         let s = &summary;
@@ -367,7 +483,34 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
     Ok(summary)
 }
 
-fn progress_bar(show: bool, stop: Time) -> Option<indicatif::ProgressBar> {
+/// The most active neurons by mean rate (ties by id), with their cell types.
+fn top_neurons(net: &Network, ids: &[i64], mean_hz: &[f64], std_hz: &[f64]) -> Vec<TopNeuron> {
+    let mut order: Vec<usize> = (0..mean_hz.len()).filter(|&i| mean_hz[i] > 0.0).collect();
+    order.sort_by(|&a, &b| mean_hz[b].total_cmp(&mean_hz[a]).then(ids[a].cmp(&ids[b])));
+    order.truncate(TOP);
+    order
+        .into_iter()
+        .map(|i| {
+            let pop = net
+                .populations
+                .iter()
+                .find(|p| (p.offset..p.offset + p.size).contains(&(i as u32)))
+                .expect("every neuron is in a population");
+            let cell_type = ["cell_type", "primary_type", "type", "class", "cell_class"]
+                .iter()
+                .find_map(|c| net.annotation(i as u32, c));
+            TopNeuron {
+                id: ids[i],
+                population: pop.name.clone(),
+                cell_type,
+                mean_hz: mean_hz[i],
+                std_hz: std_hz[i],
+            }
+        })
+        .collect()
+}
+
+fn progress_bar(show: bool, stop: Time, trial: u32, trials: u32) -> Option<indicatif::ProgressBar> {
     if !show {
         return None;
     }
@@ -375,10 +518,15 @@ fn progress_bar(show: bool, stop: Time) -> Option<indicatif::ProgressBar> {
         Some(stop.as_ms() as u64),
         indicatif::ProgressDrawTarget::hidden(),
     );
+    let trial = if trials > 1 {
+        format!("trial {}/{trials} ", trial + 1)
+    } else {
+        String::new()
+    };
     b.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} ms simulated, {msg}",
-        )
+        indicatif::ProgressStyle::with_template(&format!(
+            "{{spinner}} {trial}[{{elapsed_precise}}] {{wide_bar}} {{pos}}/{{len}} ms simulated, {{msg}}"
+        ))
         .expect("valid template"),
     );
     Some(b)
@@ -495,9 +643,14 @@ impl Summary {
             "neurons {}  synapses {}  ({:.2} B/synapse)",
             self.neurons, self.synapses, self.bytes_per_synapse
         );
+        let trials = if self.trials > 1 {
+            format!(" in {} trials", self.trials)
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             s,
-            "simulated {:.1} ms (recorded {:.1} ms)",
+            "simulated {:.1} ms{trials} (recorded {:.1} ms per trial)",
             self.simulated_ms, self.recorded_ms
         );
         let _ = writeln!(
@@ -529,6 +682,31 @@ impl Summary {
         );
         if !self.shards.is_empty() {
             let _ = writeln!(s, "{}", shard_line(&self.shards));
+        }
+        if !self.top.is_empty() {
+            let _ = writeln!(
+                s,
+                "most active neurons (mean ± std over {} trial{}):",
+                self.trials,
+                if self.trials == 1 { "" } else { "s" }
+            );
+            let _ = writeln!(
+                s,
+                "{:>4} {:>20} {:<12} {:<20} {:>10} {:>9}",
+                "rank", "id", "population", "cell type", "rate (Hz)", "std"
+            );
+            for (k, t) in self.top.iter().enumerate() {
+                let _ = writeln!(
+                    s,
+                    "{:>4} {:>20} {:<12} {:<20} {:>10.2} {:>9.2}",
+                    k + 1,
+                    t.id,
+                    t.population,
+                    t.cell_type.as_deref().unwrap_or("-"),
+                    t.mean_hz,
+                    t.std_hz
+                );
+            }
         }
         s
     }

@@ -31,6 +31,7 @@ fn lif_exp_psp_shape_peak_time_and_height() {
         lif: lif(2.0),
         tau_syn_ex: tau_s,
         tau_syn_in: 0.5,
+        reset_currents: false,
     };
     let mut n = LifExpExact::new(p, vec![-70.0], vec![0.0]);
     let t_in = Time::from_ms(1.0).unwrap();
@@ -93,6 +94,7 @@ fn time_to_first_spike_under_constant_current() {
         lif: lif(2.0),
         tau_syn_ex: 2.0,
         tau_syn_in: 0.5,
+        reset_currents: false,
     };
     let mut e = LifExpExact::new(p, vec![-70.0], vec![i_e]);
     let t = e.plan(0, Time::ZERO).at.as_ms();

@@ -119,6 +119,24 @@ impl SynapseColumns {
         self.weight.push(weight);
         self.delay.push(delay);
     }
+
+    /// Keeps the synapses whose presynaptic neuron passes `keep`, in order.
+    pub fn retain(&mut self, mut keep: impl FnMut(u32) -> bool) {
+        let mut j = 0;
+        for k in 0..self.pre.len() {
+            if keep(self.pre[k]) {
+                self.pre[j] = self.pre[k];
+                self.post[j] = self.post[k];
+                self.weight[j] = self.weight[k];
+                self.delay[j] = self.delay[k];
+                j += 1;
+            }
+        }
+        self.pre.truncate(j);
+        self.post.truncate(j);
+        self.weight.truncate(j);
+        self.delay.truncate(j);
+    }
 }
 
 impl Csr {

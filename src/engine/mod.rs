@@ -77,6 +77,17 @@ pub struct Stats {
     pub queue_peak: u64,
 }
 
+impl Stats {
+    /// Adds the counters of `other` (the peak is the larger one).
+    pub fn add(&mut self, other: &Stats) {
+        self.spikes += other.spikes;
+        self.synaptic_events += other.synaptic_events;
+        self.queue_pushes += other.queue_pushes;
+        self.queue_pops += other.queue_pops;
+        self.queue_peak = self.queue_peak.max(other.queue_peak);
+    }
+}
+
 /// Everything the engine needs to build a simulation.
 pub struct Blueprint {
     /// Populations, in global index order.

@@ -347,12 +347,7 @@ impl ShardedSimulation {
     pub fn stats(&self) -> Stats {
         let mut sum = Stats::default();
         for s in &self.shards {
-            let e = s.sim.stats();
-            sum.spikes += e.spikes;
-            sum.synaptic_events += e.synaptic_events;
-            sum.queue_pushes += e.queue_pushes;
-            sum.queue_pops += e.queue_pops;
-            sum.queue_peak = sum.queue_peak.max(e.queue_peak);
+            sum.add(s.sim.stats());
         }
         sum
     }

@@ -6,7 +6,11 @@
 //! so the network is a function of the model and the seed alone.
 
 use super::Model;
-use super::spec::{Dist, ModelKind, PopulationSpec, Rule, StimulusKind, Update, Value};
+use super::neurons::{ConnectomeRows, Connectomes, Domain, select};
+use super::spec::{
+    Dist, ModelKind, PopulationSpec, ProbeNeurons, Rule, Selection, StimulusKind, TargetVar,
+    Update, Value,
+};
 use crate::engine::queue::SchedulerKind;
 use crate::engine::{Blueprint, Csr, Probe, StepCurrent, SynapseColumns};
 use crate::error::{Error, Result};
@@ -36,6 +40,9 @@ pub struct PopInfo {
     pub size: u32,
     /// Whether its spikes are recorded.
     pub record_spikes: bool,
+    /// The connectome rows its neurons come from, if it was made from a connectome file.
+    #[serde(skip)]
+    pub rows: Option<ConnectomeRows>,
 }
 
 /// A built network, ready to become a [`crate::engine::Simulation`].
@@ -50,12 +57,94 @@ pub struct Network {
     pub warmup: Time,
     /// Recorded duration.
     pub duration: Time,
+    /// The connectome files the populations were made from.
+    pub connectomes: Connectomes,
 }
 
 impl Network {
     /// Total number of neurons.
     pub fn n_neurons(&self) -> usize {
         self.populations.iter().map(|p| p.size as usize).sum()
+    }
+
+    /// The external id of every neuron (global order): the connectome's ids for populations
+    /// made from one, else the global index. `None` if two neurons would share an id (then
+    /// global indices are the ids).
+    pub fn external_ids(&self) -> Option<Vec<i64>> {
+        let mut ids = Vec::with_capacity(self.n_neurons());
+        for p in &self.populations {
+            match &p.rows {
+                Some(r) => {
+                    let c = &self.connectomes.get(r.file).connectome;
+                    ids.extend(r.rows.iter().map(|&row| c.ids[row as usize]));
+                }
+                None => ids.extend((p.offset..p.offset + p.size).map(i64::from)),
+            }
+        }
+        let mut sorted = ids.clone();
+        sorted.sort_unstable();
+        sorted.windows(2).all(|w| w[0] != w[1]).then_some(ids)
+    }
+
+    /// The populations and step currents of a trial with random streams of `seed`: the same
+    /// network (connectivity is drawn once, from the model's seed), new Poisson drives and
+    /// parameter draws.
+    pub fn populations_with_seed(&self, model: &Model, seed: u64) -> Result<Dynamics> {
+        let h_ms = model.spec.simulation.resolution.get_ref().0;
+        make_populations(model, &self.populations, &self.connectomes, seed, h_ms)
+    }
+
+    /// The label of global neuron `i` in annotation `column` of its connectome, if any.
+    pub fn annotation(&self, i: u32, column: &str) -> Option<String> {
+        let p = self
+            .populations
+            .iter()
+            .find(|p| (p.offset..p.offset + p.size).contains(&i))?;
+        let r = p.rows.as_ref()?;
+        let c = &self.connectomes.get(r.file).connectome;
+        Some(
+            c.annotation(column)?
+                .label(r.rows[(i - p.offset) as usize] as usize),
+        )
+    }
+}
+
+/// The populations (state, parameters, Poisson drives) and the step currents of a run.
+pub type Dynamics = (Vec<Box<dyn Population>>, Vec<StepCurrent>);
+
+/// The seed of trial `k` of a run with seed `seed`: `seed` itself for trial 0, a mix of both
+/// for the others (independent streams, reproducible from the pair).
+pub fn trial_seed(seed: u64, k: u32) -> u64 {
+    if k == 0 {
+        return seed;
+    }
+    let mut z = seed ^ (k as u64).wrapping_mul(0xD1B5_4A32_D192_ED03);
+    z = (z ^ (z >> 32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z ^ (z >> 29)
+}
+
+/// The domain a selection of population `info` picks from.
+fn domain<'a>(info: &'a PopInfo, cons: &'a Connectomes) -> Domain<'a> {
+    Domain {
+        name: &info.name,
+        n: info.size as usize,
+        source: info
+            .rows
+            .as_ref()
+            .map(|r| (cons.get(r.file), Some(&r.rows[..]))),
+    }
+}
+
+/// The local neurons `sel` picks of population `info` (all when `None`).
+fn pick_neurons(
+    model: &Model,
+    sel: Option<&Spanned<Selection>>,
+    info: &PopInfo,
+    cons: &Connectomes,
+) -> Result<Vec<u32>> {
+    match sel {
+        Some(sel) => select(model, sel, &domain(info, cons)),
+        None => Ok((0..info.size).collect()),
     }
 }
 
@@ -81,6 +170,7 @@ pub fn build(
 
     // Populations: names, offsets.
     let mut infos = Vec::new();
+    let mut cons = Connectomes::default();
     let mut offset = 0u32;
     for p in &spec.populations {
         let name = p.name.get_ref();
@@ -90,10 +180,31 @@ pub fn build(
                 format!("population name `{name}` is used twice"),
             ));
         }
-        let size = *p.size.get_ref();
+        let rows = population_rows(model, p, &mut cons)?;
+        let size = match (&p.size, &rows) {
+            (Some(s), Some(r)) if *s.get_ref() as usize != r.rows.len() => {
+                return Err(model.error_at(
+                    s.span(),
+                    format!(
+                        "population `{name}`: size = {} but its connectome selection has {} \
+                         neurons; drop `size`",
+                        s.get_ref(),
+                        r.rows.len()
+                    ),
+                ));
+            }
+            (_, Some(r)) => r.rows.len() as u32,
+            (Some(s), None) => *s.get_ref(),
+            (None, None) => {
+                return Err(model.error_at(
+                    p.name.span(),
+                    format!("population `{name}` needs `size` or `connectome`"),
+                ));
+            }
+        };
         if size == 0 {
             return Err(model.error_at(
-                p.size.span(),
+                p.size.as_ref().map_or(p.name.span(), |s| s.span()),
                 format!("population `{name}` is empty (size = 0); give it at least one neuron"),
             ));
         }
@@ -108,28 +219,14 @@ pub fn build(
             offset,
             size,
             record_spikes: true,
+            rows,
         });
         offset = offset
             .checked_add(size)
-            .ok_or_else(|| model.error_at(p.size.span(), "more than 4 billion neurons"))?;
+            .ok_or_else(|| model.error_at(p.name.span(), "more than 4 billion neurons"))?;
     }
     let n_total = offset as usize;
-    let find = |name: &Spanned<String>| -> Result<usize> {
-        infos
-            .iter()
-            .position(|i| &i.name == name.get_ref())
-            .ok_or_else(|| {
-                let known: Vec<&str> = infos.iter().map(|i| i.name.as_str()).collect();
-                model.error_at(
-                    name.span(),
-                    format!(
-                        "unknown population `{}`; known: {}",
-                        name.get_ref(),
-                        known.join(", ")
-                    ),
-                )
-            })
-    };
+    let find = |name: &Spanned<String>| find_population(model, &infos, name);
 
     // Connectivity.
     let mut syn = SynapseColumns::default();
@@ -143,6 +240,12 @@ pub fn build(
             ));
         }
         let grid = spec.populations[t].update == Update::Grid;
+        if let Rule::Connectome = proj.rule.get_ref() {
+            super::wire::connect_connectome(
+                model, proj, &infos[s], &infos[t], grid, h, &cons, &mut syn,
+            )?;
+            continue;
+        }
         connect(
             model,
             k,
@@ -157,77 +260,18 @@ pub fn build(
         )?;
     }
 
-    // Stimuli.
-    let mut drives: Vec<Vec<Vec<Source>>> = infos
-        .iter()
-        .map(|i| vec![Vec::new(); i.size as usize])
-        .collect();
-    let mut currents = Vec::new();
-    for st in &spec.stimuli {
-        let target = &st.target;
-        let p = find(target)?;
-        if spec.populations[p].model == ModelKind::SpikeSource {
-            return Err(model.error_at(target.span(), "a spike_source takes no stimulus"));
-        }
-        let missing = |key: &str| {
-            model.error_at(
-                st.kind.span(),
-                format!("this {:?} stimulus needs `{key}`", st.kind.get_ref()),
-            )
-        };
-        match st.kind.get_ref() {
-            StimulusKind::Poisson => {
-                let rate = st.rate.ok_or_else(|| missing("rate"))?;
-                let weight = st.weight.ok_or_else(|| missing("weight"))?;
-                for list in &mut drives[p] {
-                    list.push(Source {
-                        rate_hz: rate.0,
-                        weight: weight.0,
-                    });
-                }
-            }
-            StimulusKind::StepCurrent => {
-                let times = st.times.as_ref().ok_or_else(|| missing("times"))?;
-                let amplitudes = st
-                    .amplitudes
-                    .as_ref()
-                    .ok_or_else(|| missing("amplitudes"))?;
-                if times.get_ref().len() != amplitudes.get_ref().len() || times.get_ref().is_empty()
-                {
-                    return Err(model.error_at(
-                        amplitudes.span(),
-                        "step_current needs as many amplitudes as times (at least one)",
-                    ));
-                }
-                let ts: Vec<Time> = times
-                    .get_ref()
-                    .iter()
-                    .map(|x| Time::from_ms(x.0).expect("checked >= 0"))
-                    .collect();
-                if ts.windows(2).any(|w| w[0] >= w[1]) {
-                    return Err(model.error_at(
-                        times.span(),
-                        "step_current times must be strictly increasing",
-                    ));
-                }
-                let info = &infos[p];
-                currents.push(StepCurrent {
-                    targets: (info.offset..info.offset + info.size)
-                        .map(NeuronId)
-                        .collect(),
-                    times: ts,
-                    amplitudes: amplitudes.get_ref().iter().map(|a| a.0).collect(),
-                });
-            }
-        }
-    }
+    let (pops, currents) = make_populations(model, &infos, &cons, seed, h_ms)?;
 
-    // Populations with parameters.
-    let mut pops: Vec<Box<dyn Population>> = Vec::new();
-    for (k, (p, info)) in spec.populations.iter().zip(&infos).enumerate() {
-        let driven = drives[k].iter().any(|l| !l.is_empty());
-        let drive = driven.then(|| Drive::new(seed, info.offset, &drives[k]));
-        pops.push(make_population(model, p, info, k, seed, h_ms, drive)?);
+    // Silenced neurons lose their outgoing synapses.
+    if !spec.silence.is_empty() {
+        let mut silent = vec![false; n_total];
+        for si in &spec.silence {
+            let p = find(&si.population)?;
+            for l in pick_neurons(model, si.neurons.as_ref(), &infos[p], &cons)? {
+                silent[(infos[p].offset + l) as usize] = true;
+            }
+        }
+        syn.retain(|pre| !silent[pre as usize]);
     }
 
     // Recording.
@@ -242,18 +286,25 @@ pub fn build(
         let p = find(&pr.population)?;
         let info = &infos[p];
         let locals: Vec<u32> = match &pr.neurons {
-            Some(list) => {
-                if let Some(bad) = list.get_ref().iter().find(|&&i| i >= info.size) {
-                    return Err(model.error_at(
-                        list.span(),
-                        format!(
-                            "neuron index {bad} is outside population `{}` (size {})",
-                            info.name, info.size
-                        ),
-                    ));
+            Some(list) => match list.get_ref() {
+                ProbeNeurons::Indices(ix) => {
+                    if let Some(bad) = ix.iter().find(|&&i| i >= info.size) {
+                        return Err(model.error_at(
+                            list.span(),
+                            format!(
+                                "neuron index {bad} is outside population `{}` (size {})",
+                                info.name, info.size
+                            ),
+                        ));
+                    }
+                    ix.clone()
                 }
-                list.get_ref().clone()
-            }
+                ProbeNeurons::Select(sel) => select(
+                    model,
+                    &Spanned::new(list.span(), sel.clone()),
+                    &domain(info, &cons),
+                )?,
+            },
             None => (0..pr.count.unwrap_or(1).min(info.size)).collect(),
         };
         let kind = spec.populations[p].model;
@@ -316,9 +367,158 @@ pub fn build(
         seed,
         warmup,
         duration,
+        connectomes: cons,
     })
 }
 
+/// The index of the population called `name`.
+fn find_population(model: &Model, infos: &[PopInfo], name: &Spanned<String>) -> Result<usize> {
+    infos
+        .iter()
+        .position(|i| &i.name == name.get_ref())
+        .ok_or_else(|| {
+            let known: Vec<&str> = infos.iter().map(|i| i.name.as_str()).collect();
+            model.error_at(
+                name.span(),
+                format!(
+                    "unknown population `{}`; known: {}",
+                    name.get_ref(),
+                    known.join(", ")
+                ),
+            )
+        })
+}
+
+/// The populations with their parameters, Poisson drives and `[[set]]` changes, and the step
+/// currents: everything a run's random streams (seed `seed`) touch apart from connectivity.
+fn make_populations(
+    model: &Model,
+    infos: &[PopInfo],
+    cons: &Connectomes,
+    seed: u64,
+    h_ms: f64,
+) -> Result<Dynamics> {
+    let spec = &model.spec;
+    let find = |name: &Spanned<String>| find_population(model, infos, name);
+    // Stimuli.
+    let mut drives: Vec<Vec<Vec<Source>>> = infos
+        .iter()
+        .map(|i| vec![Vec::new(); i.size as usize])
+        .collect();
+    let mut currents = Vec::new();
+    for st in &spec.stimuli {
+        let target = &st.target;
+        let p = find(target)?;
+        if spec.populations[p].model == ModelKind::SpikeSource {
+            return Err(model.error_at(target.span(), "a spike_source takes no stimulus"));
+        }
+        let missing = |key: &str| {
+            model.error_at(
+                st.kind.span(),
+                format!("this {:?} stimulus needs `{key}`", st.kind.get_ref()),
+            )
+        };
+        let chosen = pick_neurons(model, st.neurons.as_ref(), &infos[p], cons)?;
+        match st.kind.get_ref() {
+            StimulusKind::Poisson => {
+                let rate = st.rate.ok_or_else(|| missing("rate"))?;
+                let weight = st.weight.ok_or_else(|| missing("weight"))?;
+                for &l in &chosen {
+                    drives[p][l as usize].push(Source {
+                        rate_hz: rate.0,
+                        weight: weight.0,
+                        to_v: st.target_var == TargetVar::Vm,
+                    });
+                }
+            }
+            StimulusKind::StepCurrent => {
+                let times = st.times.as_ref().ok_or_else(|| missing("times"))?;
+                let amplitudes = st
+                    .amplitudes
+                    .as_ref()
+                    .ok_or_else(|| missing("amplitudes"))?;
+                if times.get_ref().len() != amplitudes.get_ref().len() || times.get_ref().is_empty()
+                {
+                    return Err(model.error_at(
+                        amplitudes.span(),
+                        "step_current needs as many amplitudes as times (at least one)",
+                    ));
+                }
+                let ts: Vec<Time> = times
+                    .get_ref()
+                    .iter()
+                    .map(|x| Time::from_ms(x.0).expect("checked >= 0"))
+                    .collect();
+                if ts.windows(2).any(|w| w[0] >= w[1]) {
+                    return Err(model.error_at(
+                        times.span(),
+                        "step_current times must be strictly increasing",
+                    ));
+                }
+                let info = &infos[p];
+                currents.push(StepCurrent {
+                    targets: chosen.iter().map(|&l| NeuronId(info.offset + l)).collect(),
+                    times: ts,
+                    amplitudes: amplitudes.get_ref().iter().map(|a| a.0).collect(),
+                });
+            }
+        }
+    }
+
+    // Per-neuron settings of [[set]].
+    let mut sets: Vec<Vec<(u32, &super::spec::SetSpec)>> = vec![Vec::new(); infos.len()];
+    for st in &spec.sets {
+        let p = find(&st.population)?;
+        for l in pick_neurons(model, st.neurons.as_ref(), &infos[p], cons)? {
+            sets[p].push((l, st));
+        }
+    }
+
+    // Populations with parameters.
+    let mut pops: Vec<Box<dyn Population>> = Vec::new();
+    for (k, (p, info)) in spec.populations.iter().zip(infos).enumerate() {
+        let driven = drives[k].iter().any(|l| !l.is_empty());
+        let drive = driven.then(|| Drive::new(seed, info.offset, &drives[k]));
+        pops.push(make_population(
+            model, p, info, k, seed, h_ms, drive, &sets[k],
+        )?);
+    }
+    Ok((pops, currents))
+}
+
+/// The connectome rows of a population made from a connectome file.
+fn population_rows(
+    model: &Model,
+    p: &PopulationSpec,
+    cons: &mut Connectomes,
+) -> Result<Option<ConnectomeRows>> {
+    let Some(file) = &p.connectome else {
+        if let Some(sel) = &p.select {
+            return Err(model.error_at(
+                sel.span(),
+                "`select` picks neurons of a `connectome`; this population has none",
+            ));
+        }
+        return Ok(None);
+    };
+    let k = cons.load(model, file.get_ref())?;
+    let n = cons.get(k).connectome.n_neurons();
+    let rows = match &p.select {
+        Some(sel) => select(
+            model,
+            sel,
+            &Domain {
+                name: p.name.get_ref(),
+                n,
+                source: Some((cons.get(k), None)),
+            },
+        )?,
+        None => (0..n as u32).collect(),
+    };
+    Ok(Some(ConnectomeRows { file: k, rows }))
+}
+
+#[allow(clippy::too_many_arguments)]
 fn make_population(
     model: &Model,
     p: &PopulationSpec,
@@ -327,6 +527,7 @@ fn make_population(
     seed: u64,
     h_ms: f64,
     drive: Option<Drive>,
+    sets: &[(u32, &super::spec::SetSpec)],
 ) -> Result<Box<dyn Population>> {
     let n = info.size as usize;
     let name = &info.name;
@@ -364,10 +565,37 @@ fn make_population(
         Some(v) => realize(model, v, n, &mut rng, "I_e")?,
         None => vec![0.0; n],
     };
-    let v0 = match &p.v_m {
+    let mut i_e = i_e;
+    let mut v0 = match &p.v_m {
         Some(v) => realize(model, v, n, &mut rng, "V_m")?,
         None => vec![lif.e_l; n],
     };
+    let mut t_ref = None;
+    for &(l, st) in sets {
+        let l = l as usize;
+        if let Some(x) = st.i_e {
+            i_e[l] = x.0;
+        }
+        if let Some(x) = st.v_m {
+            v0[l] = x.0;
+        }
+        if let Some(x) = st.t_ref {
+            if p.model != ModelKind::LifExp || p.update != Update::Exact {
+                return Err(model.error_at(
+                    st.population.span(),
+                    format!(
+                        "[[set]] t_ref: a per-neuron refractory period needs an exact lif_exp \
+                         population; `{name}` is {:?} ({:?})",
+                        p.model, p.update
+                    ),
+                ));
+            }
+            t_ref.get_or_insert_with(|| vec![lif.t_ref; n])[l] = x.0;
+        }
+    }
+    if p.reset_currents && p.model != ModelKind::LifExp {
+        return Err(at("reset_currents applies to lif_exp populations".into()));
+    }
     match (p.model, p.update) {
         (ModelKind::LifDelta, Update::Exact) => Ok(Box::new(ExactPopulation::new(
             LifDeltaExact::new(lif, v0, i_e),
@@ -398,11 +626,13 @@ fn make_population(
                 lif,
                 tau_syn_ex,
                 tau_syn_in,
+                reset_currents: p.reset_currents,
             };
-            Ok(Box::new(ExactPopulation::new(
-                LifExpExact::new(params, v0, i_e),
-                drive,
-            )))
+            let mut dynamics = LifExpExact::new(params, v0, i_e);
+            if let Some(t) = &t_ref {
+                dynamics = dynamics.with_t_ref(t);
+            }
+            Ok(Box::new(ExactPopulation::new(dynamics, drive)))
         }
         (ModelKind::LifExp, Update::Grid) => Err(at(
             "lif_exp has no grid update yet; use update = \"exact\"".into(),
@@ -856,6 +1086,7 @@ fn connect(
                 }
             }
         }
+        Rule::Connectome => unreachable!("wired by wire::connect_connectome"),
         Rule::File { path } => {
             let path = model.resolve(path);
             let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {

@@ -2,7 +2,9 @@
 //! ([`build`]). A model is read once; everything after works on the validated [`Model`].
 
 pub mod build;
+pub mod neurons;
 pub mod spec;
+pub mod wire;
 
 use crate::error::{Error, Result};
 use spec::Spec;

@@ -23,6 +23,12 @@ pub struct Spec {
     /// Inputs.
     #[serde(default, rename = "stimulus")]
     pub stimuli: Vec<StimulusSpec>,
+    /// Per-neuron parameter changes for selected neurons.
+    #[serde(default, rename = "set")]
+    pub sets: Vec<SetSpec>,
+    /// Neurons whose outgoing synapses are removed.
+    #[serde(default, rename = "silence")]
+    pub silence: Vec<SilenceSpec>,
     /// What to record.
     #[serde(default)]
     pub record: RecordSpec,
@@ -50,6 +56,15 @@ pub struct Simulation {
     /// depend on it; `--threads` overrides it.
     #[serde(default, alias = "shards")]
     pub threads: Option<Spanned<usize>>,
+    /// Independent trials (default 1): the same network, trial `k` with the random streams of
+    /// seed `trial_seed(seed, k)`; per-neuron mean and standard deviation of the rates across
+    /// trials are written to the output.
+    #[serde(default = "one")]
+    pub trials: Spanned<u32>,
+}
+
+fn one() -> Spanned<u32> {
+    Spanned::new(0..0, 1)
 }
 
 fn default_seed() -> u64 {
@@ -88,8 +103,13 @@ pub enum Update {
 pub struct PopulationSpec {
     /// Unique name.
     pub name: Spanned<String>,
-    /// Number of neurons (> 0).
-    pub size: Spanned<u32>,
+    /// Number of neurons (> 0). Not needed with `connectome`.
+    pub size: Option<Spanned<u32>>,
+    /// The neurons of a connectome file (path relative to the model file): one neuron per row
+    /// of `/neurons/id`, or per row that `select` picks.
+    pub connectome: Option<Spanned<String>>,
+    /// With `connectome`: the neurons to take (default all).
+    pub select: Option<Spanned<Selection>>,
     /// The neuron model.
     pub model: ModelKind,
     /// Exact or grid.
@@ -97,6 +117,10 @@ pub struct PopulationSpec {
     pub update: Update,
     /// Input during refractoriness: "discard" or "accumulate" (default per model).
     pub refractory_input: Option<crate::neuron::RefractoryInput>,
+    /// `lif_exp`: set the synaptic currents to zero at a spike (Brian2 models that reset
+    /// `g`, e.g. Shiu et al. 2024). Default false (NEST).
+    #[serde(default)]
+    pub reset_currents: bool,
     /// Membrane time constant (ms).
     pub tau_m: Option<Positive>,
     /// Capacitance (pF).
@@ -159,6 +183,75 @@ pub struct ColumnRef {
     pub column: String,
 }
 
+/// A set of neurons of one population. Keys combine by intersection:
+///
+/// ```toml
+/// neurons = { ids = [720575940624963786, 720575940630233916] }   # external ids
+/// neurons = { file = "sugar_grn.txt" }                              # one external id per line
+/// neurons = { indices = [0, 5, 9] }                                 # positions in the population
+/// neurons = { where = { cell_type = "KC" } }                        # annotation equals
+/// neurons = { where = { super_class = ["sensory", "ascending"] } }  # any of
+/// ```
+/// External ids and annotations belong to populations made from a connectome; a population
+/// without one has ids `0..size` and no annotations.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Selection {
+    /// External neuron ids.
+    pub ids: Option<Vec<i64>>,
+    /// A text file (relative to the model file) of external ids, one per line; `#` starts a
+    /// comment; a header line that is not a number is skipped.
+    pub file: Option<String>,
+    /// Indices within the population.
+    pub indices: Option<Vec<u32>>,
+    /// Annotation column → accepted label(s).
+    #[serde(rename = "where")]
+    pub where_: Option<std::collections::BTreeMap<String, OneOrMany>>,
+}
+
+/// One label or a list of labels.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged, expecting = "a label (string or number) or a list of labels")]
+pub enum OneOrMany {
+    /// One label.
+    One(Label),
+    /// Any of these labels.
+    Many(Vec<Label>),
+}
+
+/// An annotation label written as a string or a number.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Label {
+    /// Text.
+    Text(String),
+    /// An integer code or number.
+    Int(i64),
+    /// A number.
+    Float(f64),
+}
+
+impl Label {
+    /// The label as text, as [`crate::connectome::Column::label`] prints it.
+    pub fn text(&self) -> String {
+        match self {
+            Label::Text(s) => s.clone(),
+            Label::Int(i) => i.to_string(),
+            Label::Float(x) => x.to_string(),
+        }
+    }
+}
+
+impl OneOrMany {
+    /// The accepted labels.
+    pub fn labels(&self) -> Vec<String> {
+        match self {
+            OneOrMany::One(l) => vec![l.text()],
+            OneOrMany::Many(l) => l.iter().map(Label::text).collect(),
+        }
+    }
+}
+
 /// Distributions.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
@@ -198,7 +291,26 @@ pub struct ProjectionSpec {
     /// Synaptic weight: mV (`lif_delta`) or pA (`lif_exp`); number or distribution.
     pub weight: Option<Spanned<Value>>,
     /// Delay (ms): number or distribution; rounded to the tick (grid targets: to the step).
+    /// With `rule = "connectome"`: absent = the file's `/synapses/delay`.
     pub delay: Option<Spanned<Value>>,
+    /// `rule = "connectome"`: sign of a connection's weight per transmitter label (e.g.
+    /// `{ gaba = -1.0, glutamate = -1.0, histamine = -1.0 }`); transmitters not listed have
+    /// sign +1. Default: the fly table, GABA, glutamate and histamine inhibitory.
+    pub signs: Option<Spanned<std::collections::BTreeMap<String, Finite>>>,
+    /// `rule = "connectome"`: whose transmitter gives the sign, "connection" (the file's
+    /// `/synapses/nt`) or "presynaptic" (the presynaptic neuron's `/neurons/nt`). Default:
+    /// "connection" when the file has one per connection, else "presynaptic".
+    pub transmitter: Option<TransmitterOf>,
+}
+
+/// Where a connection's transmitter comes from.
+#[derive(Copy, Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum TransmitterOf {
+    /// `/synapses/nt` of the connection.
+    Connection,
+    /// `/neurons/nt` of the presynaptic neuron.
+    Presynaptic,
 }
 
 fn yes() -> bool {
@@ -233,6 +345,10 @@ pub enum Rule {
     },
     /// Source i to target i (equal sizes).
     OneToOne,
+    /// The connections of a connectome file between the two populations (both made from the
+    /// same file with `connectome`): weight = sign(transmitter) × synapse count × `weight`
+    /// (or the file's `/synapses/weight` when `weight` is absent).
+    Connectome,
     /// Every source to every target.
     AllToAll,
     /// An explicit edge list: CSV with header `source,target[,weight][,delay]` (indices within
@@ -241,6 +357,18 @@ pub enum Rule {
         /// Path, relative to the model file.
         path: String,
     },
+}
+
+/// The variable a Poisson stimulus acts on.
+#[derive(Copy, Clone, Debug, Deserialize, PartialEq, Eq, Default)]
+pub enum TargetVar {
+    /// The synaptic input, like a spike through a synapse (default).
+    #[default]
+    #[serde(rename = "I_syn")]
+    Syn,
+    /// The membrane potential, a jump of `weight` mV (Brian2 `PoissonInput(target_var="v")`).
+    #[serde(rename = "V_m")]
+    Vm,
 }
 
 /// Kinds of stimulus.
@@ -263,6 +391,11 @@ pub struct StimulusSpec {
     pub kind: Spanned<StimulusKind>,
     /// Target population.
     pub target: Spanned<String>,
+    /// The target's neurons that receive it (default all).
+    pub neurons: Option<Spanned<Selection>>,
+    /// Poisson: the variable each arrival changes, "I_syn" (default) or "V_m".
+    #[serde(default)]
+    pub target_var: TargetVar,
     /// Poisson rate per target neuron (Hz).
     pub rate: Option<NonNegative>,
     /// Poisson weight per input.
@@ -271,6 +404,48 @@ pub struct StimulusSpec {
     pub times: Option<Spanned<Vec<NonNegative>>>,
     /// Step-current amplitudes (pA).
     pub amplitudes: Option<Spanned<Vec<Finite>>>,
+}
+
+/// The neurons of a probe.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(
+    untagged,
+    expecting = "a list of indices within the population or a selection such as { ids = [...] }"
+)]
+pub enum ProbeNeurons {
+    /// Indices within the population.
+    Indices(Vec<u32>),
+    /// A selection.
+    Select(Selection),
+}
+
+/// `[[set]]`: parameters of selected neurons of a population, after the population's own.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetSpec {
+    /// Population.
+    pub population: Spanned<String>,
+    /// Its neurons (default all).
+    pub neurons: Option<Spanned<Selection>>,
+    /// Refractory period (ms), `lif_exp`.
+    pub t_ref: Option<NonNegative>,
+    /// Constant current (pA).
+    #[serde(rename = "I_e")]
+    pub i_e: Option<Finite>,
+    /// Initial membrane potential (mV).
+    #[serde(rename = "V_m")]
+    pub v_m: Option<Finite>,
+}
+
+/// `[[silence]]`: the selected neurons' outgoing synapses are removed (their spikes reach no
+/// one; they are still simulated and recorded).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SilenceSpec {
+    /// Population.
+    pub population: Spanned<String>,
+    /// Its neurons (default all).
+    pub neurons: Option<Spanned<Selection>>,
 }
 
 /// `[record]`.
@@ -290,8 +465,9 @@ pub struct RecordSpec {
 pub struct ProbeSpec {
     /// Population.
     pub population: Spanned<String>,
-    /// Indices within the population (default: the first `count`).
-    pub neurons: Option<Spanned<Vec<u32>>>,
+    /// Indices within the population, or a selection such as `{ ids = [...] }` or
+    /// `{ where = { cell_type = "MBON01" } }` (default: the first `count`).
+    pub neurons: Option<Spanned<ProbeNeurons>>,
     /// How many neurons from the start when `neurons` is absent (default 1).
     pub count: Option<u32>,
     /// Variables, e.g. ["V_m"].

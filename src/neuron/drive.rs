@@ -17,8 +17,12 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 pub struct Source {
     /// Rate in Hz.
     pub rate_hz: f64,
-    /// Weight of each arrival (model units: mV for `lif_delta`, pA for `lif_exp`).
+    /// Weight of each arrival (model units: mV for `lif_delta`, pA for `lif_exp`; mV when
+    /// `to_v`).
     pub weight: f64,
+    /// Each arrival is a jump of the membrane potential rather than synaptic input (the same
+    /// thing for `lif_delta`).
+    pub to_v: bool,
 }
 
 /// A random stream for model object `stream` of a run with seed `seed`.
@@ -135,26 +139,32 @@ impl Drive {
         }
     }
 
-    /// Takes neuron `i`'s pending arrival: returns its weight and draws the next one.
-    pub fn take(&mut self, i: usize) -> f64 {
-        let w = self.pick_weight(i);
+    /// Takes neuron `i`'s pending arrival: returns its weight and whether it is a jump of the
+    /// membrane potential, and draws the next one.
+    pub fn take(&mut self, i: usize) -> (f64, bool) {
+        let s = self.pick_source(i);
         self.advance(i);
-        w
+        (s.weight, s.to_v)
     }
 
-    fn pick_weight(&mut self, i: usize) -> f64 {
+    fn pick_source(&mut self, i: usize) -> Source {
         let (a, b) = (self.start[i] as usize, self.start[i + 1] as usize);
         if b - a == 1 {
-            return self.sources[a].weight;
+            return self.sources[a];
         }
         let mut u = self.rng[i].random::<f64>() * self.total[i] * 1000.0;
         for s in &self.sources[a..b] {
             if u < s.rate_hz {
-                return s.weight;
+                return *s;
             }
             u -= s.rate_hz;
         }
-        self.sources[b - 1].weight
+        self.sources[b - 1]
+    }
+
+    /// True if some arrival of some neuron jumps the membrane potential.
+    pub fn has_jumps(&self) -> bool {
+        self.sources.iter().any(|s| s.to_v)
     }
 
     fn advance(&mut self, i: usize) {

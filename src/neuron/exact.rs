@@ -61,6 +61,12 @@ pub trait ExactDynamics: Send {
     /// neuron may need end-of-tick work (it may be at threshold, or its plan may no longer
     /// hold); false only when neither is possible.
     fn input(&mut self, i: usize, t: Time, w: f64) -> bool;
+    /// Adds `w` (mV) to the membrane potential at `t` (a Poisson stimulus with
+    /// `target_var = "V_m"`); same contract as [`ExactDynamics::input`]. The default is
+    /// `input`, right for models whose synaptic input is a jump of the potential.
+    fn jump(&mut self, i: usize, t: Time, w: f64) -> bool {
+        self.input(i, t, w)
+    }
     /// The time of neuron `i`'s earliest own event, as last given to
     /// [`ExactDynamics::set_due`]. Kept by the model so that the input path reads it from the
     /// cache line it touches anyway.
@@ -227,12 +233,16 @@ impl<D: ExactDynamics> ExactPopulation<D> {
             if !arrival_due {
                 return;
             }
-            let w = self
+            let (w, to_v) = self
                 .drive
                 .as_mut()
                 .expect("an arrival implies a drive")
                 .take(i);
-            let needs = self.dynamics.input(i, arrival, w);
+            let needs = if to_v {
+                self.dynamics.jump(i, arrival, w)
+            } else {
+                self.dynamics.input(i, arrival, w)
+            };
             if arrival == t {
                 if needs {
                     self.touch(i);

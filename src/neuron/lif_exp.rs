@@ -18,7 +18,13 @@
 //! Refractoriness: `V` is held at `V_reset` for `t_ref` while the currents keep decaying and —
 //! with the default `refractory_input = "accumulate"` — keep receiving input (NEST semantics);
 //! `"discard"` drops input arriving during the period. `τ_ex` and `τ_in` must differ from
-//! `τ_m` (the propagator above is singular there).
+//! `τ_m` (the propagator above is singular there). With `reset_currents` a spike also sets
+//! both currents to zero (Brian2 models that reset `g`, such as the whole-fly-brain model of
+//! Shiu et al. 2024: with `"discard"` the currents then stay zero through the period, which
+//! is the same as freezing them). The refractory period may differ per neuron.
+//!
+//! A Poisson stimulus may act on `V` directly (`target_var = "V_m"`): `V ← V + w`, and the
+//! neuron fires at that tick if `V ≥ V_th`.
 //!
 //! Reference: Hanuschkin et al. (2010) Front Neuroinform 4:113 (NEST precise models).
 
@@ -37,6 +43,8 @@ pub struct LifExpParams {
     pub tau_syn_ex: f64,
     /// Inhibitory synaptic time constant τ_syn_in (ms).
     pub tau_syn_in: f64,
+    /// Set the currents to zero at a spike.
+    pub reset_currents: bool,
 }
 
 /// The exact `lif_exp` model.
@@ -49,7 +57,9 @@ pub struct LifExpExact {
     kappa_i: f64,
     /// Largest PSP (mV) per pA of excitatory current: the certified bound's constant.
     kmax_e: f64,
-    t_ref: Time,
+    reset_currents: bool,
+    /// Refractory period per neuron.
+    t_ref: Vec<Time>,
     v: Vec<f64>,
     i_ex: Vec<f64>,
     i_in: Vec<f64>,
@@ -81,7 +91,8 @@ impl LifExpExact {
             kmax_e: psp_peak(l.tau_m, p.tau_syn_ex, l.c_m).1,
             tau_e: p.tau_syn_ex,
             tau_i: p.tau_syn_in,
-            t_ref: Time::from_ms(l.t_ref).expect("t_ref validated"),
+            t_ref: vec![Time::from_ms(l.t_ref).expect("t_ref validated"); n],
+            reset_currents: p.reset_currents,
             p: p.lif,
             v: v0,
             i_ex: vec![0.0; n],
@@ -92,6 +103,20 @@ impl LifExpExact {
             due: vec![Time::NEVER; n],
             track: vec![Track::default(); n],
         }
+    }
+
+    /// Sets the refractory period (ms, ≥ 0) of each neuron.
+    pub fn with_t_ref(mut self, t_ref_ms: &[f64]) -> Self {
+        assert_eq!(
+            t_ref_ms.len(),
+            self.v.len(),
+            "one refractory period per neuron"
+        );
+        self.t_ref = t_ref_ms
+            .iter()
+            .map(|&x| Time::from_ms(x).expect("t_ref validated >= 0"))
+            .collect();
+        self
     }
 
     /// The state `(V, I_ex, I_in)` propagated from `(v, ie, ii)` over `dt` ms (not refractory).
@@ -162,6 +187,17 @@ impl ExactDynamics for LifExpExact {
         true
     }
 
+    #[inline]
+    fn jump(&mut self, i: usize, t: Time, w: f64) -> bool {
+        if t < self.refr_end[i] {
+            // V is clamped at V_reset while refractory.
+            return false;
+        }
+        self.advance(i, t);
+        self.v[i] += w;
+        true
+    }
+
     fn due(&self, i: usize) -> Time {
         self.due[i]
     }
@@ -180,6 +216,7 @@ impl ExactDynamics for LifExpExact {
             v_inf: pick(&self.v_inf, idx),
             t_last: pick(&self.t_last, idx),
             refr_end: pick(&self.refr_end, idx),
+            t_ref: pick(&self.t_ref, idx),
             due: pick(&self.due, idx),
             track: pick(&self.track, idx),
             ..*self
@@ -194,15 +231,20 @@ impl ExactDynamics for LifExpExact {
         &mut self.track[i]
     }
 
-    fn above_threshold(&mut self, _i: usize, _t: Time) -> bool {
-        // V is continuous: crossings are found by `plan`.
-        false
+    fn above_threshold(&mut self, i: usize, t: Time) -> bool {
+        // Between inputs V is continuous and crossings are found by `plan`; only a jump
+        // (which leaves the state at `t`) can put V above threshold at an input.
+        self.t_last[i] == t && t >= self.refr_end[i] && self.v[i] >= self.p.v_th
     }
 
     fn fire(&mut self, i: usize, t: Time) {
         self.advance(i, t);
         self.v[i] = self.p.v_reset;
-        self.refr_end[i] = t + self.t_ref;
+        if self.reset_currents {
+            self.i_ex[i] = 0.0;
+            self.i_in[i] = 0.0;
+        }
+        self.refr_end[i] = t + self.t_ref[i];
     }
 
     fn plan(&mut self, i: usize, t: Time) -> Plan {

@@ -1,0 +1,353 @@
+//! Connectome models: populations from a connectome file, `rule = "connectome"` with fly-style
+//! weights, neuron selections, `[[set]]`, `[[silence]]`, voltage-jump Poisson input, the
+//! Shiu et al. 2024 neuron (currents reset at a spike, input lost while refractory), trials.
+
+mod common;
+
+use common::{Collect, model, simulate};
+use hebb::engine::Simulation;
+use hebb::model::build::build;
+use hebb::run::{RunOptions, run};
+use hebb::time::Time;
+
+fn mb() -> String {
+    format!(
+        "{}/connectomes/flywire_v783_mushroom_body_R.h5",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+/// The fly model on the mushroom body, with extra TOML appended.
+fn fly(extra: &str) -> String {
+    format!(
+        r#"
+[simulation]
+duration = 500.0
+seed = 7
+
+[[population]]
+name = "mb"
+connectome = "{}"
+model = "lif_exp"
+tau_m = 20.0
+C_m = 20.0
+E_L = -52.0
+V_reset = -52.0
+V_th = -45.0
+t_ref = 2.2
+tau_syn_ex = 5.0
+tau_syn_in = 5.0
+refractory_input = "discard"
+reset_currents = true
+
+[[projection]]
+source = "mb"
+target = "mb"
+rule = "connectome"
+weight = 0.275
+delay = 1.8
+{extra}
+"#,
+        mb()
+    )
+}
+
+const DA1: &str = r#"neurons = { where = { glomerulus = "DA1", group = "PN" } }"#;
+
+fn stimulus(rate: f64) -> String {
+    format!(
+        "[[stimulus]]\ntype = \"poisson\"\ntarget = \"mb\"\n{DA1}\nrate = {rate}\nweight = 68.75\n\
+         target_var = \"V_m\"\n[[set]]\npopulation = \"mb\"\n{DA1}\nt_ref = 0.0\n"
+    )
+}
+
+#[test]
+fn connectome_weights_are_sign_times_count_times_w_syn() {
+    let net = build(&model(&fly("")), None, None).unwrap();
+    assert_eq!(net.n_neurons(), 2935);
+    let csr = &net.blueprint.csr;
+    assert_eq!(csr.n_synapses(), 25_080);
+    let (mut total, mut negative) = (0.0f64, 0usize);
+    for g in 0..csr.group_delay.len() {
+        assert_eq!(csr.group_delay[g], Time::from_ms(1.8).unwrap());
+        let (targets, w) = csr.group(g);
+        for k in 0..targets.len() {
+            let x = w.get(k) as f64;
+            total += x.abs();
+            negative += (x < 0.0) as usize;
+        }
+    }
+    // 319,706 synapses × 0.275 mV; GABA (2,797) and glutamate (89) connections inhibitory
+    // (counts from `hebb inspect` of the file, asserted in tests/connectome.rs).
+    assert!((total - 319_706.0 * 0.275).abs() < 1e-3 * total, "{total}");
+    assert_eq!(negative, 2797 + 89);
+
+    // A sign table that makes acetylcholine inhibitory and GABA excitatory.
+    let flipped = fly("signs = { acetylcholine = -1.0 }");
+    let net = build(&model(&flipped), None, None).unwrap();
+    let csr = &net.blueprint.csr;
+    let negative: usize = (0..csr.group_delay.len())
+        .map(|g| {
+            let (t, w) = csr.group(g);
+            (0..t.len()).filter(|&k| w.get(k) < 0.0).count()
+        })
+        .sum();
+    assert_eq!(negative, 21_891);
+}
+
+#[test]
+fn selections_pick_by_annotation_id_index_and_file() {
+    let net = build(&model(&fly("")), None, None).unwrap();
+    let ids = net.external_ids().expect("FlyWire ids are unique");
+    // DA1 projection neurons by annotation: 7 (README of the data).
+    let m = model(&fly(&format!(
+        "[[record.state]]\npopulation = \"mb\"\n{DA1}\nvariables = [\"V_m\"]\n"
+    )));
+    let net = build(&m, None, None).unwrap();
+    let picked: Vec<u32> = net.blueprint.probes[0]
+        .neurons
+        .iter()
+        .map(|n| n.0)
+        .collect();
+    assert_eq!(picked.len(), 7);
+    for &i in &picked {
+        assert_eq!(net.annotation(i, "glomerulus").as_deref(), Some("DA1"));
+    }
+    // The same neurons by id, by index and from a file of ids.
+    let id_list: Vec<String> = picked
+        .iter()
+        .map(|&i| ids[i as usize].to_string())
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("da1.txt");
+    std::fs::write(&file, format!("root_id\n{}\n", id_list.join("\n"))).unwrap();
+    let idx: Vec<String> = picked.iter().map(|i| i.to_string()).collect();
+    for sel in [
+        format!("neurons = {{ ids = [{}] }}", id_list.join(", ")),
+        format!("neurons = {{ indices = [{}] }}", idx.join(", ")),
+        format!("neurons = {{ file = \"{}\" }}", file.display()),
+        format!(
+            "neurons = {{ file = \"{}\", where = {{ group = [\"PN\", \"KC\"] }} }}",
+            file.display()
+        ),
+    ] {
+        let m = model(&fly(&format!(
+            "[[record.state]]\npopulation = \"mb\"\n{sel}\nvariables = [\"V_m\"]\n"
+        )));
+        let net = build(&m, None, None).unwrap();
+        let got: Vec<u32> = net.blueprint.probes[0]
+            .neurons
+            .iter()
+            .map(|n| n.0)
+            .collect();
+        assert_eq!(got, picked, "{sel}");
+    }
+    // A population made of a subset: the Kenyon cells only, with the connections among them.
+    let kc = fly("").replace(
+        "model = \"lif_exp\"",
+        "select = { where = { group = \"KC\" } }\nmodel = \"lif_exp\"",
+    );
+    let net = build(&model(&kc), None, None).unwrap();
+    assert_eq!(net.n_neurons(), 2597);
+    assert!(net.blueprint.csr.n_synapses() < 25_080);
+}
+
+#[test]
+fn bad_selections_name_the_problem() {
+    let cases = [
+        (
+            "neurons = { ids = [42] }",
+            "neuron id 42 (`ids`) is not a neuron of population `mb`",
+        ),
+        (
+            "neurons = { where = { colour = \"red\" } }",
+            "has no annotation `colour`; its columns:",
+        ),
+        ("neurons = { where = { group = \"XX\" } }", "no neuron of"),
+        ("neurons = { indices = [5000] }", "index 5000 is outside"),
+        (
+            "neurons = { where = { group = \"KC\" }, indices = [0] }",
+            "picks no neuron",
+        ),
+    ];
+    for (sel, want) in cases {
+        let m = model(&fly(&format!(
+            "[[record.state]]\npopulation = \"mb\"\n{sel}\nvariables = [\"V_m\"]\n"
+        )));
+        let err = build(&m, None, None).err().expect(sel).to_string();
+        assert!(err.contains(want), "{sel}: {err}");
+        assert!(err.contains("line "), "{sel}: {err}");
+    }
+    let signs = fly("signs = { gabba = -1.0 }");
+    let err = build(&model(&signs), None, None).err().unwrap().to_string();
+    assert!(err.contains("transmitter `gabba`"), "{err}");
+}
+
+#[test]
+fn voltage_jumps_without_refractoriness_fire_at_every_arrival() {
+    // DA1 PNs get no recurrent input in the mushroom body, so each fires exactly at its
+    // Poisson arrivals: a count per neuron close to rate × duration.
+    let m = model(&fly(&stimulus(100.0)));
+    let net = build(&m, None, None).unwrap();
+    let stop = net.warmup + net.duration;
+    let ids: Vec<u32> = (0..net.n_neurons() as u32)
+        .filter(|&i| net.annotation(i, "glomerulus").as_deref() == Some("DA1"))
+        .filter(|&i| net.annotation(i, "group").as_deref() == Some("PN"))
+        .collect();
+    let mut sim = Simulation::new(net.blueprint);
+    let mut c = Collect::default();
+    sim.run_until(stop, &mut c);
+    let total: usize = c.spikes.iter().filter(|s| ids.contains(&s.1)).count();
+    // 7 neurons × 100 Hz × 0.5 s = 350 expected; ±4σ.
+    assert!(
+        (total as f64 - 350.0).abs() < 4.0 * 350f64.sqrt(),
+        "{total}"
+    );
+    // Some Kenyon cells are driven to fire by them.
+    assert!(c.spikes.iter().any(|s| !ids.contains(&s.1)));
+}
+
+#[test]
+fn currents_are_reset_at_a_spike_and_input_is_lost_while_refractory() {
+    // One neuron, a strong input at 1 ms: it crosses, and with reset_currents the current is
+    // zero right after the spike; without, it keeps decaying from its value.
+    let one = |reset: bool| {
+        format!(
+            r#"
+[simulation]
+duration = 20.0
+[[population]]
+name = "src"
+size = 1
+model = "spike_source"
+spike_times = [[1.0, 6.0]]
+[[population]]
+name = "n"
+size = 1
+model = "lif_exp"
+tau_m = 20.0
+C_m = 20.0
+E_L = -52.0
+V_reset = -52.0
+V_th = -45.0
+t_ref = 2.2
+tau_syn_ex = 5.0
+tau_syn_in = 5.0
+refractory_input = "discard"
+reset_currents = {reset}
+[[projection]]
+source = "src"
+target = "n"
+rule = "all_to_all"
+weight = 100.0
+delay = 1.0
+[[record.state]]
+population = "n"
+variables = ["V_m", "I_syn_ex"]
+interval = 0.1
+"#
+        )
+    };
+    let with = simulate(&model(&one(true)), None, None);
+    let without = simulate(&model(&one(false)), None, None);
+    let spikes = |c: &Collect| c.spikes.iter().filter(|s| s.1 == 1).count();
+    let after = |c: &Collect, ms: f64| {
+        c.samples
+            .iter()
+            .find(|(t, _)| (t.as_ms() - ms).abs() < 1e-9)
+            .map(|(_, v)| (v[0], v[1]))
+            .unwrap()
+    };
+    // Input at 2 ms fires the neuron within 2 ms; the second, at 7 ms, comes after the period.
+    assert_eq!(spikes(&with), 2);
+    let (v, i) = after(&with, 4.0);
+    assert_eq!(i, 0.0);
+    assert!(v > -52.0 - 1e-12 && v <= -52.0 + 1e-12, "{v}");
+    let (_, i) = after(&without, 4.0);
+    assert!(i > 10.0, "{i}");
+    // Without the reset, the leftover current makes it fire again right after the period.
+    assert!(spikes(&without) > spikes(&with));
+}
+
+#[test]
+fn silenced_neurons_reach_no_one() {
+    let base = build(&model(&fly("")), None, None).unwrap();
+    let silent = fly(&format!(
+        "{}[[silence]]\npopulation = \"mb\"\n{DA1}\n",
+        stimulus(100.0)
+    ));
+    let net = build(&model(&silent), None, None).unwrap();
+    assert!(net.blueprint.csr.n_synapses() < base.blueprint.csr.n_synapses());
+    let c = simulate(&model(&silent), None, None);
+    // Only the stimulated DA1 PNs fire: nothing else receives input.
+    let fired: std::collections::BTreeSet<u32> = c.spikes.iter().map(|s| s.1).collect();
+    assert_eq!(fired.len(), 7);
+}
+
+#[test]
+fn trials_write_rates_and_the_first_trial_is_the_single_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = fly(&stimulus(80.0));
+    let m = model(&text);
+    let out = |name: &str, trials: u32, threads: usize| {
+        let path = dir.path().join(name);
+        let s = run(
+            &m,
+            &RunOptions {
+                output: Some(path.clone()),
+                trials: Some(trials),
+                threads: Some(threads),
+                ..RunOptions::default()
+            },
+        )
+        .unwrap();
+        (path, s)
+    };
+    let (one, s1) = out("one.h5", 1, 1);
+    let (many, s4) = out("many.h5", 4, 1);
+    let (many2, _) = out("many2.h5", 4, 2);
+    assert_eq!(s4.trials, 4);
+    assert!(!s4.top.is_empty());
+    assert_eq!(s4.top[0].cell_type.as_deref(), Some("DA1_lPN"));
+    let f = |p: &std::path::Path| hdf5::File::open(p).unwrap();
+    let read_i =
+        |p: &std::path::Path, d: &str| -> Vec<i64> { f(p).dataset(d).unwrap().read_raw().unwrap() };
+    let read_f =
+        |p: &std::path::Path, d: &str| -> Vec<f64> { f(p).dataset(d).unwrap().read_raw().unwrap() };
+    // External ids in the output.
+    let ids = read_i(&one, "neurons/id");
+    assert!(ids.iter().all(|&i| i > 720_575_940_000_000_000));
+    // Trial 0 of the 4-trial run is the single run, spike for spike.
+    let trial: Vec<i32> = f(&many)
+        .dataset("spikes/trial")
+        .unwrap()
+        .read_raw()
+        .unwrap();
+    let n0 = trial.iter().filter(|&&k| k == 0).count();
+    assert_eq!(n0 as u64, s1.stats.spikes);
+    assert_eq!(
+        read_f(&many, "spikes/time_ms")[..n0],
+        read_f(&one, "spikes/time_ms")[..]
+    );
+    assert_eq!(
+        read_i(&many, "spikes/neuron")[..n0],
+        read_i(&one, "spikes/neuron")[..]
+    );
+    assert!(trial.windows(2).all(|w| w[0] <= w[1]));
+    assert_eq!(*trial.last().unwrap(), 3);
+    // Trials differ, and the rates do not depend on the thread count.
+    assert!(
+        trial.iter().filter(|&&k| k == 1).count() != n0 || s4.stats.spikes != 4 * s1.stats.spikes
+    );
+    let mean = read_f(&many, "rates/mean_hz");
+    let std = read_f(&many, "rates/std_hz");
+    assert_eq!(mean, read_f(&many2, "rates/mean_hz"));
+    assert_eq!(std, read_f(&many2, "rates/std_hz"));
+    // Mean over trials of a DA1 PN's rate ≈ 80 Hz (4 trials × 0.5 s: ±4σ of 160 arrivals).
+    let top = mean.iter().cloned().fold(0.0, f64::max);
+    assert!((top - 80.0).abs() < 4.0 * (160f64).sqrt() / 2.0, "{top}");
+    // Analysis reads the first trial.
+    let data = hebb::analysis::read(&many).unwrap();
+    assert_eq!(data.trials, 4);
+    assert_eq!(data.times_ms.len(), n0);
+}
