@@ -15,10 +15,11 @@ use crate::engine::queue::SchedulerKind;
 use crate::engine::{Blueprint, Csr, Probe, StepCurrent, SynapseColumns};
 use crate::error::{Error, Result};
 use crate::ids::{NeuronId, PopId};
-use crate::neuron::drive::{Drive, Source, stream_rng, streams};
+use crate::neuron::drive::{Drive, Listed, Source, stream_rng, streams};
 use crate::neuron::exact::ExactPopulation;
 use crate::neuron::lif_delta::{LifDeltaExact, LifDeltaGrid, LifParams};
 use crate::neuron::lif_exp::{LifExpExact, LifExpParams};
+use crate::neuron::lif_exp_grid::LifExpGrid;
 use crate::neuron::source::SpikeSource;
 use crate::neuron::{Population, RefractoryInput, StateVar};
 use crate::time::Time;
@@ -121,6 +122,27 @@ pub fn trial_seed(seed: u64, k: u32) -> u64 {
     let mut z = seed ^ (k as u64).wrapping_mul(0xD1B5_4A32_D192_ED03);
     z = (z ^ (z >> 32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     z ^ (z >> 29)
+}
+
+/// Maps an id of a `spike_times` file to a neuron of `info`: external ids for populations made
+/// from a connectome, else indices.
+fn local_of_ids<'a>(
+    info: &'a PopInfo,
+    cons: &'a Connectomes,
+) -> impl Fn(i64) -> Option<usize> + 'a {
+    let map: Option<std::collections::HashMap<i64, usize>> = info.rows.as_ref().map(|r| {
+        let c = &cons.get(r.file).connectome;
+        r.rows
+            .iter()
+            .enumerate()
+            .map(|(l, &row)| (c.ids[row as usize], l))
+            .collect()
+    });
+    let n = info.size as usize;
+    move |id| match &map {
+        Some(m) => m.get(&id).copied(),
+        None => usize::try_from(id).ok().filter(|&i| i < n),
+    }
 }
 
 /// The domain a selection of population `info` picks from.
@@ -405,6 +427,7 @@ fn make_populations(
         .iter()
         .map(|i| vec![Vec::new(); i.size as usize])
         .collect();
+    let mut lists: Vec<Vec<Listed>> = infos.iter().map(|_| Vec::new()).collect();
     let mut currents = Vec::new();
     for st in &spec.stimuli {
         let target = &st.target;
@@ -424,11 +447,76 @@ fn make_populations(
                 let rate = st.rate.ok_or_else(|| missing("rate"))?;
                 let weight = st.weight.ok_or_else(|| missing("weight"))?;
                 for &l in &chosen {
+                    if lists[p].get(l as usize).is_some_and(|x| x.source.is_some()) {
+                        return Err(model.error_at(
+                            st.kind.span(),
+                            format!(
+                                "neuron {l} of `{}` has listed input (spike_times) and a Poisson \
+                                 stimulus; give it one",
+                                infos[p].name
+                            ),
+                        ));
+                    }
                     drives[p][l as usize].push(Source {
                         rate_hz: rate.0,
                         weight: weight.0,
                         to_v: st.target_var == TargetVar::Vm,
                     });
+                }
+            }
+            StimulusKind::SpikeTimes => {
+                let file = st.file.as_ref().ok_or_else(|| missing("file"))?;
+                let weight = st.weight.ok_or_else(|| missing("weight"))?;
+                if st.neurons.is_some() {
+                    return Err(model.error_at(
+                        file.span(),
+                        "a spike_times stimulus takes its neurons from its file; drop `neurons`",
+                    ));
+                }
+                let info = &infos[p];
+                let path = model.resolve(file.get_ref());
+                let rows = csv_spikes(&path)?;
+                let local = local_of_ids(info, cons);
+                let l = &mut lists[p];
+                if l.is_empty() {
+                    l.resize(info.size as usize, Listed::default());
+                }
+                let mut times: Vec<Vec<Time>> = vec![Vec::new(); info.size as usize];
+                for (row, (id, ms)) in rows.into_iter().enumerate() {
+                    let bad = |m: String| Error::Data {
+                        path: path.clone(),
+                        message: format!("row {}: {m}", row + 1),
+                    };
+                    let i = local(id).ok_or_else(|| {
+                        bad(format!(
+                            "neuron {id} is not a neuron of population `{}` ({})",
+                            info.name,
+                            if info.rows.is_some() {
+                                "external ids of its connectome"
+                            } else {
+                                "indices 0..size"
+                            }
+                        ))
+                    })?;
+                    let t = Time::from_ms(ms)
+                        .ok_or_else(|| bad(format!("time {ms} ms is negative or not finite")))?;
+                    times[i].push(t);
+                }
+                for (i, ts) in times.into_iter().enumerate() {
+                    if ts.is_empty() {
+                        continue;
+                    }
+                    if !drives[p][i].is_empty() || l[i].source.is_some() {
+                        return Err(model.error_at(
+                            file.span(),
+                            format!(
+                                "neuron {i} of `{}` has listed input and another Poisson or \
+                                 spike_times stimulus; give it one",
+                                info.name
+                            ),
+                        ));
+                    }
+                    l[i] = Listed::new(ts, weight.0, st.target_var == TargetVar::Vm);
                 }
             }
             StimulusKind::StepCurrent => {
@@ -477,8 +565,15 @@ fn make_populations(
     // Populations with parameters.
     let mut pops: Vec<Box<dyn Population>> = Vec::new();
     for (k, (p, info)) in spec.populations.iter().zip(infos).enumerate() {
-        let driven = drives[k].iter().any(|l| !l.is_empty());
-        let drive = driven.then(|| Drive::new(seed, info.offset, &drives[k]));
+        let driven = drives[k].iter().any(|l| !l.is_empty()) || !lists[k].is_empty();
+        let drive = driven.then(|| {
+            let d = Drive::new(seed, info.offset, &drives[k]);
+            if lists[k].is_empty() {
+                d
+            } else {
+                d.with_lists(std::mem::take(&mut lists[k]))
+            }
+        });
         pops.push(make_population(
             model, p, info, k, seed, h_ms, drive, &sets[k],
         )?);
@@ -580,13 +675,13 @@ fn make_population(
             v0[l] = x.0;
         }
         if let Some(x) = st.t_ref {
-            if p.model != ModelKind::LifExp || p.update != Update::Exact {
+            if p.model != ModelKind::LifExp {
                 return Err(model.error_at(
                     st.population.span(),
                     format!(
-                        "[[set]] t_ref: a per-neuron refractory period needs an exact lif_exp \
-                         population; `{name}` is {:?} ({:?})",
-                        p.model, p.update
+                        "[[set]] t_ref: a per-neuron refractory period needs a lif_exp \
+                         population; `{name}` is {:?}",
+                        p.model
                     ),
                 ));
             }
@@ -634,9 +729,38 @@ fn make_population(
             }
             Ok(Box::new(ExactPopulation::new(dynamics, drive)))
         }
-        (ModelKind::LifExp, Update::Grid) => Err(at(
-            "lif_exp has no grid update yet; use update = \"exact\"".into(),
-        )),
+        (ModelKind::LifExp, Update::Grid) => {
+            let tau_syn_ex = need(p.tau_syn_ex.map(|x| x.0), "tau_syn_ex")?;
+            let tau_syn_in = need(p.tau_syn_in.map(|x| x.0), "tau_syn_in")?;
+            for (key, ts) in [("tau_syn_ex", tau_syn_ex), ("tau_syn_in", tau_syn_in)] {
+                if (ts - lif.tau_m).abs() <= 1e-12 * lif.tau_m {
+                    return Err(at(format!(
+                        "{key} ({ts} ms) must differ from tau_m: the propagator is singular there"
+                    )));
+                }
+            }
+            let steps = |t: f64| t / h_ms;
+            let refr = t_ref.clone().unwrap_or_else(|| vec![lif.t_ref; n]);
+            if let Some(bad) = refr
+                .iter()
+                .find(|&&t| (steps(t) - steps(t).round()).abs() > 1e-9)
+            {
+                return Err(at(format!(
+                    "t_ref {bad} ms is not a multiple of the resolution {h_ms} ms (grid update)"
+                )));
+            }
+            let params = LifExpParams {
+                lif,
+                tau_syn_ex,
+                tau_syn_in,
+                reset_currents: p.reset_currents,
+            };
+            let mut pop = LifExpGrid::new(params, h_ms, v0, i_e, drive);
+            if let Some(t) = &t_ref {
+                pop = pop.with_t_ref(t);
+            }
+            Ok(Box::new(pop))
+        }
         (ModelKind::SpikeSource, _) => unreachable!("handled above"),
     }
 }

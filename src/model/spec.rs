@@ -380,6 +380,11 @@ pub enum StimulusKind {
     Poisson,
     /// A piecewise-constant current `I_e` (pA): keys `times` (ms, increasing) and `amplitudes`.
     StepCurrent,
+    /// Input at listed times, per neuron, from a CSV file (`file`, rows `neuron,time_ms`;
+    /// `neuron` is the external id for populations made from a connectome, else the index),
+    /// with `weight` and `target_var` as for `poisson`: replays the same input in hebb and
+    /// other simulators. A neuron with listed input takes no Poisson stimulus.
+    SpikeTimes,
 }
 
 /// `[[stimulus]]`.
@@ -404,6 +409,8 @@ pub struct StimulusSpec {
     pub times: Option<Spanned<Vec<NonNegative>>>,
     /// Step-current amplitudes (pA).
     pub amplitudes: Option<Spanned<Vec<Finite>>>,
+    /// `spike_times`: the CSV file of `neuron,time_ms` rows (relative to the model file).
+    pub file: Option<Spanned<String>>,
 }
 
 /// The neurons of a probe.

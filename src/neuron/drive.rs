@@ -1,4 +1,6 @@
-//! Poisson drive: independent Poisson input per target neuron, generated lazily.
+//! Poisson drive: independent Poisson input per target neuron, generated lazily — or, for
+//! neurons given one, a list of arrival times (a `spike_times` stimulus: input replayed from a
+//! file, e.g. to give another simulator the same input).
 //!
 //! Each driven neuron owns one random stream (seeded from the run seed and the neuron's global
 //! index, so it does not depend on shards or threads) and the time of its next arrival. The
@@ -60,6 +62,41 @@ pub struct Drive {
     /// cache, 190 ns per draw on Brunel's network).
     dists: Vec<Option<Counts>>,
     dist_of: Vec<u32>,
+    /// Per neuron (empty when no neuron has one): listed arrivals, consumed in order.
+    lists: Vec<Listed>,
+    /// Grid mode: the end of the current step (arrivals up to it belong to it).
+    step_end: Time,
+}
+
+/// Listed arrivals of one neuron.
+#[derive(Clone, Debug, Default)]
+pub struct Listed {
+    /// Arrival times, ascending.
+    pub times: Vec<Time>,
+    /// Weight and target of each arrival.
+    pub source: Option<Source>,
+    /// Arrivals consumed.
+    pos: usize,
+}
+
+impl Listed {
+    /// Arrivals at `times` of weight `weight` (onto the membrane potential if `to_v`).
+    pub fn new(mut times: Vec<Time>, weight: f64, to_v: bool) -> Listed {
+        times.sort_unstable();
+        Listed {
+            times,
+            source: Some(Source {
+                rate_hz: 0.0,
+                weight,
+                to_v,
+            }),
+            pos: 0,
+        }
+    }
+
+    fn peek(&self) -> Time {
+        self.times.get(self.pos).copied().unwrap_or(Time::NEVER)
+    }
 }
 
 impl Drive {
@@ -86,7 +123,22 @@ impl Drive {
             rng,
             dists: Vec::new(),
             dist_of: Vec::new(),
+            lists: Vec::new(),
+            step_end: Time::ZERO,
         }
+    }
+
+    /// Adds listed arrivals, one [`Listed`] per neuron (`Listed::default()` for none). A neuron
+    /// with listed arrivals has no Poisson sources.
+    pub fn with_lists(mut self, lists: Vec<Listed>) -> Drive {
+        assert_eq!(lists.len(), self.total.len(), "one list per neuron");
+        self.lists = lists;
+        self
+    }
+
+    #[inline]
+    fn listed(&self, i: usize) -> Option<&Listed> {
+        self.lists.get(i).filter(|l| l.source.is_some())
     }
 
     /// The drive of neurons `idx` (ascending local indices), with their streams as they are.
@@ -114,13 +166,19 @@ impl Drive {
             rng: super::pick(&self.rng, idx),
             dists: self.dists.clone(),
             dist_of,
+            lists: if self.lists.is_empty() {
+                Vec::new()
+            } else {
+                super::pick(&self.lists, idx)
+            },
+            step_end: self.step_end,
         }
     }
 
-    /// True if neuron `i` receives Poisson input.
+    /// True if neuron `i` receives Poisson or listed input.
     #[inline]
     pub fn is_driven(&self, i: usize) -> bool {
-        self.total[i] > 0.0
+        self.total[i] > 0.0 || self.listed(i).is_some()
     }
 
     /// Next arrival of neuron `i` (exact mode).
@@ -132,7 +190,10 @@ impl Drive {
     /// Draws the first arrival after `t` for every driven neuron (exact mode).
     pub fn start_exact(&mut self, t: Time) {
         for i in 0..self.total.len() {
-            if self.is_driven(i) {
+            if let Some(l) = self.lists.get_mut(i).filter(|l| l.source.is_some()) {
+                l.pos = l.times.partition_point(|&x| x < t);
+                self.next[i] = l.peek();
+            } else if self.is_driven(i) {
                 self.next[i] = t;
                 self.advance(i);
             }
@@ -142,6 +203,12 @@ impl Drive {
     /// Takes neuron `i`'s pending arrival: returns its weight and whether it is a jump of the
     /// membrane potential, and draws the next one.
     pub fn take(&mut self, i: usize) -> (f64, bool) {
+        if let Some(l) = self.lists.get_mut(i).filter(|l| l.source.is_some()) {
+            let s = l.source.expect("filtered");
+            l.pos += 1;
+            self.next[i] = l.peek();
+            return (s.weight, s.to_v);
+        }
         let s = self.pick_source(i);
         self.advance(i);
         (s.weight, s.to_v)
@@ -173,6 +240,27 @@ impl Drive {
         self.next[i] = self.next[i].saturating_add(dt);
     }
 
+    /// Grid mode: the step ending at `t` begins (listed arrivals up to `t` belong to it).
+    #[inline]
+    pub fn begin_step(&mut self, t: Time) {
+        self.step_end = t;
+    }
+
+    /// Grid mode: the listed arrivals of neuron `i` in the current step, `(synaptic, jump)`.
+    #[inline]
+    fn listed_step(&mut self, i: usize) -> Option<(f64, f64)> {
+        let end = self.step_end;
+        let l = self.lists.get_mut(i).filter(|l| l.source.is_some())?;
+        let s = l.source.expect("filtered");
+        let mut count = 0.0;
+        while l.peek() <= end {
+            l.pos += 1;
+            count += 1.0;
+        }
+        let x = count * s.weight;
+        Some(if s.to_v { (0.0, x) } else { (x, 0.0) })
+    }
+
     /// Prepares per-step count distributions for grid mode with step `h_ms`.
     pub fn start_grid(&mut self, h_ms: f64) {
         let mut rates: Vec<u64> = Vec::new();
@@ -194,9 +282,33 @@ impl Drive {
             .collect();
     }
 
+    /// Grid mode: the summed weight of neuron `i`'s arrivals during one step, synaptic input
+    /// and jumps of the membrane potential apart.
+    pub fn step_inputs(&mut self, i: usize) -> (f64, f64) {
+        if let Some(x) = self.listed_step(i) {
+            return x;
+        }
+        let (a, b) = (self.start[i] as usize, self.start[i + 1] as usize);
+        let (mut syn, mut jump) = (0.0, 0.0);
+        for k in a..b {
+            if let Some(p) = &self.dists[self.dist_of[k] as usize] {
+                let x = p.sample(&mut self.rng[i]) * self.sources[k].weight;
+                if self.sources[k].to_v {
+                    jump += x;
+                } else {
+                    syn += x;
+                }
+            }
+        }
+        (syn, jump)
+    }
+
     /// Grid mode: the summed weight of neuron `i`'s arrivals during one step.
     #[inline]
     pub fn step_input(&mut self, i: usize) -> f64 {
+        if let Some((syn, jump)) = self.listed_step(i) {
+            return syn + jump;
+        }
         let (a, b) = (self.start[i] as usize, self.start[i + 1] as usize);
         let mut sum = 0.0;
         for k in a..b {

@@ -548,6 +548,7 @@ impl LifDeltaGrid {
     fn step(&mut self, t: Time, ctx: &mut Ctx) {
         // Pass 1: this step's Poisson input joins the spike input.
         if let Some(d) = &mut self.drive {
+            d.begin_step(t);
             for (i, inp) in self.input.iter_mut().enumerate() {
                 *inp += d.step_input(i);
             }

@@ -9,7 +9,8 @@
 //! Models:
 //! - [`lif_delta`]: LIF with voltage-jump synapses (NEST `iaf_psc_delta_ps` exact, or
 //!   `iaf_psc_delta` on a grid);
-//! - [`lif_exp`]: LIF with exponential synaptic currents (NEST `iaf_psc_exp_ps`);
+//! - [`lif_exp`]: LIF with exponential synaptic currents (NEST `iaf_psc_exp_ps`), and
+//!   [`lif_exp_grid`], the same on a step in Brian2's order (the whole-fly-brain model);
 //! - [`source`]: spike-list sources (NEST `spike_generator` + `parrot_neuron`).
 
 pub mod drive;
@@ -17,6 +18,7 @@ pub mod exact;
 pub mod expsum;
 pub mod lif_delta;
 pub mod lif_exp;
+pub mod lif_exp_grid;
 pub mod source;
 
 use crate::engine::Weights;

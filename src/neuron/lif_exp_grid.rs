@@ -1,0 +1,328 @@
+//! `lif_exp` on a fixed step, in the order of Brian2's clock-driven schedule — the reference
+//! semantics of the whole-fly-brain model (Shiu et al. 2024, `specs/fly_whole_brain.md`).
+//!
+//! Units as in [`super::lif_exp`]; with `κ = τ_m / C_m` a current `I` (pA) moves `V` like a
+//! conductance-free input `g = κ I` (mV) in `dV/dt = (V_∞ − V + g)/τ_m`. Per step `h`, at step
+//! `n` (time `n h`):
+//!
+//! 1. neurons that are not refractory integrate exactly over the step,
+//!    `V ← V0T + (C_s·g_s + A·V)` (one term per current, excitatory first), then every current
+//!    decays, `g_s ← B_s·g_s`, with `A = e^{−h/τ_m}`, `B_s = e^{−h/τ_s}`, `V0T = V_∞ − V_∞·A`
+//!    and `C_s = κ τ_s (e^{h/τ_s} − e^{h/τ_m}) e^{−h/τ_m − h/τ_s} / (τ_m − τ_s)` — the values
+//!    and association order of Brian2's `linear` integrator, so borderline spikes agree bit
+//!    for bit (A, B, V0T and C are asserted against the spec's values in the tests);
+//! 2. threshold `V > V_th` (strict) on neurons that are not refractory; spikers are refractory
+//!    at once;
+//! 3. spikes and Poisson input of this step (inputs delivered at times in `((n−1)h, nh]`) are
+//!    added to the currents — to `V` for jumps — of neurons that are not refractory; with
+//!    `refractory_input = "accumulate"` refractory neurons keep current input. Spike inputs
+//!    are added one by one in delivery order (by source id), `g ← g + w`, as Brian2 adds
+//!    them; a per-step sum added at once would round differently;
+//! 4. spikers are reset (`V ← V_reset`, and the currents to zero with `reset_currents`).
+//!
+//! A neuron that spiked at step `k` is refractory while `n − k < round(t_ref / h)` (Brian2's
+//! `timestep(t − lastspike) < timestep(refractory)`); `V` and, with `"discard"`, the input are
+//! frozen meanwhile, while the currents keep decaying (with `reset_currents` and `"discard"`
+//! they are zero, which is the same as Brian2's `(unless refractory)`). When both synaptic
+//! time constants are equal the two currents are one (`I_syn_ex` holds it): the reference
+//! model has a single `g`.
+
+use super::drive::Drive;
+use super::{Ctx, Population, RefractoryInput, StateVar, pick};
+use crate::engine::Weights;
+use crate::engine::queue::{Entry, Kind};
+use crate::neuron::lif_exp::LifExpParams;
+use crate::time::Time;
+
+/// Per-step propagator constants.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct Propagators {
+    /// `e^{−h/τ_m}`.
+    pub a: f64,
+    /// `e^{−h/τ_ex}`.
+    pub b_ex: f64,
+    /// `e^{−h/τ_in}`.
+    pub b_in: f64,
+    /// Weight of the excitatory current in the `V` update.
+    pub c_ex: f64,
+    /// Weight of the inhibitory current in the `V` update.
+    pub c_in: f64,
+}
+
+impl Propagators {
+    /// The constants for step `h_ms`.
+    pub fn new(p: &LifExpParams, h_ms: f64) -> Propagators {
+        let (h, tm) = (h_ms, p.lif.tau_m);
+        let kappa = tm / p.lif.c_m;
+        let c = |ts: f64| {
+            kappa * (ts * ((h / ts).exp() - (h / tm).exp()) * (-h / tm - h / ts).exp() / (tm - ts))
+        };
+        Propagators {
+            a: (-h / tm).exp(),
+            b_ex: (-h / p.tau_syn_ex).exp(),
+            b_in: (-h / p.tau_syn_in).exp(),
+            c_ex: c(p.tau_syn_ex),
+            c_in: c(p.tau_syn_in),
+        }
+    }
+
+    /// `V0T = V_∞ − V_∞·A`.
+    pub fn v0t(&self, v_inf: f64) -> f64 {
+        v_inf - v_inf * self.a
+    }
+}
+
+/// A `lif_exp` population on a grid, Brian2 order.
+pub struct LifExpGrid {
+    p: LifExpParams,
+    k: Propagators,
+    h: Time,
+    /// One current when the time constants are equal.
+    single: bool,
+    refr_steps: i64,
+    /// Per neuron: V_∞ (mV), V0T, V, currents, last spike step, pending input.
+    v_inf: Vec<f64>,
+    v0t: Vec<f64>,
+    v: Vec<f64>,
+    g_ex: Vec<f64>,
+    g_in: Vec<f64>,
+    last: Vec<i64>,
+    /// Spike inputs of the coming step, in delivery order.
+    pending: Vec<(u32, f32)>,
+    /// Per-neuron refractory steps, when they differ.
+    refr_each: Option<Vec<i64>>,
+    drive: Option<Drive>,
+    spiked: Vec<u32>,
+}
+
+/// "Never spiked": far enough back for any refractory period.
+const LONG_AGO: i64 = i64::MIN / 4;
+
+impl LifExpGrid {
+    /// A population updated on the grid of step `h_ms`, with initial `V` and current `I_e`.
+    pub fn new(
+        p: LifExpParams,
+        h_ms: f64,
+        v0: Vec<f64>,
+        i_e: Vec<f64>,
+        mut drive: Option<Drive>,
+    ) -> Self {
+        let n = v0.len();
+        let k = Propagators::new(&p, h_ms);
+        if let Some(d) = &mut drive {
+            d.start_grid(h_ms);
+        }
+        let v_inf: Vec<f64> = i_e
+            .iter()
+            .map(|&i| p.lif.e_l + p.lif.tau_m / p.lif.c_m * i)
+            .collect();
+        LifExpGrid {
+            single: p.tau_syn_ex == p.tau_syn_in,
+            refr_steps: (p.lif.t_ref / h_ms).round() as i64,
+            h: Time::from_ms(h_ms).expect("resolution validated"),
+            v0t: v_inf.iter().map(|&x| k.v0t(x)).collect(),
+            v_inf,
+            k,
+            p,
+            v: v0,
+            g_ex: vec![0.0; n],
+            g_in: vec![0.0; n],
+            last: vec![LONG_AGO; n],
+            pending: Vec::new(),
+            refr_each: None,
+            drive,
+            spiked: Vec::new(),
+        }
+    }
+
+    /// Sets the refractory period (ms, a multiple of the step) of each neuron.
+    pub fn with_t_ref(mut self, t_ref_ms: &[f64]) -> Self {
+        let h = self.h.as_ms();
+        self.refr_each = Some(t_ref_ms.iter().map(|&t| (t / h).round() as i64).collect());
+        self
+    }
+
+    /// The propagator constants.
+    pub fn propagators(&self) -> Propagators {
+        self.k
+    }
+
+    #[inline]
+    fn refr(&self, i: usize) -> i64 {
+        match &self.refr_each {
+            Some(r) => r[i],
+            None => self.refr_steps,
+        }
+    }
+
+    fn step(&mut self, t: Time, ctx: &mut Ctx) {
+        let n = (t.0 / self.h.0) as i64;
+        let k = self.k;
+        let th = self.p.lif.v_th;
+        // 1. Integrate (not refractory), currents decay.
+        for i in 0..self.v.len() {
+            if n - self.last[i] >= self.refr(i) {
+                self.v[i] = if self.single {
+                    self.v0t[i] + (k.c_ex * self.g_ex[i] + k.a * self.v[i])
+                } else {
+                    self.v0t[i] + (k.c_ex * self.g_ex[i] + k.c_in * self.g_in[i] + k.a * self.v[i])
+                };
+            }
+            self.g_ex[i] *= k.b_ex;
+            if !self.single {
+                self.g_in[i] *= k.b_in;
+            }
+        }
+        // 2. Threshold.
+        self.spiked.clear();
+        for i in 0..self.v.len() {
+            if n - self.last[i] >= self.refr(i) && self.v[i] > th {
+                self.last[i] = n;
+                self.spiked.push(i as u32);
+                ctx.spikes.push((t, i as u32));
+            }
+        }
+        // 3. This step's input: Poisson (onto V or the currents), then spikes in order.
+        let discard = self.p.lif.refractory_input == RefractoryInput::Discard;
+        let kappa = self.p.lif.tau_m / self.p.lif.c_m;
+        let blocked = |last: i64, r: i64| discard && (n - last < r || last == n);
+        if let Some(d) = &mut self.drive {
+            d.begin_step(t);
+            for i in 0..self.v.len() {
+                let (syn, jump) = d.step_inputs(i);
+                let r = self.refr_each.as_ref().map_or(self.refr_steps, |x| x[i]);
+                if (syn == 0.0 && jump == 0.0) || blocked(self.last[i], r) {
+                    continue;
+                }
+                if jump != 0.0 && n - self.last[i] >= r && self.last[i] != n {
+                    self.v[i] += jump;
+                }
+                if syn > 0.0 || self.single {
+                    self.g_ex[i] += kappa * syn;
+                } else {
+                    self.g_in[i] += kappa * syn;
+                }
+            }
+        }
+        for &(i, w) in &self.pending {
+            let i = i as usize;
+            let r = self.refr_each.as_ref().map_or(self.refr_steps, |x| x[i]);
+            if blocked(self.last[i], r) {
+                continue;
+            }
+            let w = kappa * w as f64;
+            if w >= 0.0 || self.single {
+                self.g_ex[i] += w;
+            } else {
+                self.g_in[i] += w;
+            }
+        }
+        self.pending.clear();
+        // 4. Reset.
+        for &i in &self.spiked {
+            let i = i as usize;
+            self.v[i] = self.p.lif.v_reset;
+            if self.p.reset_currents {
+                self.g_ex[i] = 0.0;
+                self.g_in[i] = 0.0;
+            }
+        }
+    }
+}
+
+impl Population for LifExpGrid {
+    fn len(&self) -> usize {
+        self.v.len()
+    }
+    fn start(&mut self, t: Time, ctx: &mut Ctx) {
+        if !self.v.is_empty() {
+            ctx.queue
+                .push(Entry::new(t + self.h, Kind::GridStep, ctx.offset, 0));
+        }
+    }
+    fn deliver(&mut self, _t: Time, targets: &[u32], weights: Weights, _ctx: &mut Ctx) {
+        weights.apply(targets, |i, w| {
+            self.pending.push((i, w));
+            true
+        });
+    }
+    fn end_tick(&mut self, _t: Time, _ctx: &mut Ctx) {}
+    fn wake(&mut self, t: Time, kind: Kind, _local: u32, _b: u32, ctx: &mut Ctx) {
+        if kind == Kind::GridStep {
+            self.step(t, ctx);
+            ctx.queue
+                .push(Entry::new(t + self.h, Kind::GridStep, ctx.offset, 0));
+        }
+    }
+    fn set_current(&mut self, _t: Time, local: u32, i_e: f64, _ctx: &mut Ctx) {
+        let i = local as usize;
+        self.v_inf[i] = self.p.lif.e_l + self.p.lif.tau_m / self.p.lif.c_m * i_e;
+        self.v0t[i] = self.k.v0t(self.v_inf[i]);
+    }
+    fn sample(&mut self, _t: Time, local: u32, var: StateVar, _ctx: &mut Ctx) -> Option<f64> {
+        let i = local as usize;
+        let kappa = self.p.lif.tau_m / self.p.lif.c_m;
+        Some(match var {
+            StateVar::Vm => self.v[i],
+            StateVar::ISynEx => self.g_ex[i] / kappa,
+            StateVar::ISynIn => self.g_in[i] / kappa,
+        })
+    }
+    fn needs_end_tick(&self) -> bool {
+        false
+    }
+    fn split(self: Box<Self>, parts: &[Vec<u32>]) -> Vec<Box<dyn Population>> {
+        parts
+            .iter()
+            .map(|idx| {
+                Box::new(LifExpGrid {
+                    p: self.p.clone(),
+                    v_inf: pick(&self.v_inf, idx),
+                    v0t: pick(&self.v0t, idx),
+                    v: pick(&self.v, idx),
+                    g_ex: pick(&self.g_ex, idx),
+                    g_in: pick(&self.g_in, idx),
+                    last: pick(&self.last, idx),
+                    pending: Vec::new(),
+                    refr_each: self.refr_each.as_ref().map(|r| pick(r, idx)),
+                    drive: self.drive.as_ref().map(|d| d.subset(idx)),
+                    spiked: Vec::new(),
+                    ..*self
+                }) as Box<dyn Population>
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::neuron::lif_delta::LifParams;
+
+    /// The fly model's neuron (spec `fly_whole_brain.md`).
+    pub fn fly() -> LifExpParams {
+        LifExpParams {
+            lif: LifParams {
+                tau_m: 20.0,
+                c_m: 20.0,
+                e_l: -52.0,
+                v_th: -45.0,
+                v_reset: -52.0,
+                t_ref: 2.2,
+                refractory_input: RefractoryInput::Discard,
+            },
+            tau_syn_ex: 5.0,
+            tau_syn_in: 5.0,
+            reset_currents: true,
+        }
+    }
+
+    #[test]
+    fn constants_are_the_references_bit_for_bit() {
+        let k = Propagators::new(&fly(), 0.1);
+        assert_eq!(k.a, 0.9950124791926823);
+        assert_eq!(k.b_ex, 0.9801986733067553);
+        assert_eq!(k.v0t(-52.0), -0.2593510819805189);
+        assert_eq!(k.c_ex, 0.004937935295309026);
+    }
+}
