@@ -75,6 +75,12 @@ enum Command {
         #[arg(short = 'o', long = "out")]
         figure: PathBuf,
     },
+    /// Convert a published connectome format (FlyWire Codex, neuPrint, SONATA) into a hebb
+    /// connectome file (HDF5, connectomes/SCHEMA.md) and report what was read and dropped.
+    Import {
+        #[command(subcommand)]
+        format: ImportCommand,
+    },
 }
 
 /// What `run` and `bench` share: the model and how to run it.
@@ -237,6 +243,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Inspect { file } => crate_inspect(&file),
+        Command::Import { format } => format.run(cli.quiet),
         Command::Plot {
             output,
             from,
@@ -294,4 +301,210 @@ fn crate_inspect(file: &std::path::Path) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The formats of `hebb import`.
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// FlyWire Codex exports (codex.flywire.ai/api/download): connections.csv.gz with
+    /// neurons.csv.gz, optionally classification.csv.gz and consolidated_cell_types.csv.gz.
+    /// Files may be plain or gzip-compressed CSV.
+    Codex {
+        /// The connection table: pre_root_id,post_root_id,neuropil,syn_count,nt_type (one row
+        /// per pre/post/neuropil; syn_count in synapses).
+        #[arg(long, value_name = "CSV")]
+        connections: PathBuf,
+        /// The neuron table (one row per neuron): root_id,group,nt_type,nt_type_score,
+        /// da_avg,ser_avg,gaba_avg,glut_avg,ach_avg,oct_avg.
+        #[arg(long, value_name = "CSV")]
+        neurons: PathBuf,
+        /// Classification table: root_id,flow,super_class,class,sub_class,hemilineage,side,
+        /// nerve (columns super_class, cell_class, cell_sub_class, …).
+        #[arg(long, value_name = "CSV")]
+        classification: Option<PathBuf>,
+        /// Cell-type table: root_id,primary_type,additional_type(s) (columns cell_type,
+        /// additional_types).
+        #[arg(long, value_name = "CSV")]
+        cell_types: Option<PathBuf>,
+        /// Keep one connection per (pre, post, neuropil) with a /synapses/neuropil column,
+        /// instead of summing a pair's synapses over neuropils.
+        #[arg(long)]
+        per_neuropil: bool,
+        #[command(flatten)]
+        filter: FilterArgs,
+        #[command(flatten)]
+        out: ImportOut,
+    },
+    /// neuPrint flat exports (e.g. hemibrain exported-traced-adjacencies-v1.2):
+    /// traced-neurons.csv with traced-total-connections.csv (or traced-roi-connections.csv
+    /// with --per-roi). No transmitters.
+    Neuprint {
+        /// The neuron table: bodyId,type,instance.
+        #[arg(long, value_name = "CSV")]
+        neurons: PathBuf,
+        /// The connection table: bodyId_pre,bodyId_post,weight (weight in synapses); with
+        /// --per-roi bodyId_pre,bodyId_post,roi,weight.
+        #[arg(long, value_name = "CSV")]
+        connections: PathBuf,
+        /// The connection table has a roi column: keep one connection per (pre, post, ROI)
+        /// with a /synapses/roi column.
+        #[arg(long)]
+        per_roi: bool,
+        /// Licence note written to the file (root attribute license).
+        #[arg(long, default_value = hebb::connectome::import::neuprint::LICENSE)]
+        license: String,
+        #[command(flatten)]
+        filter: FilterArgs,
+        #[command(flatten)]
+        out: ImportOut,
+    },
+    /// SONATA networks: a nodes file, its node types table, an edges file and its edge
+    /// types table. Node and node-type attributes become annotations; syn_weight → weight,
+    /// delay → delay (ms), nsyns → synapse count.
+    Sonata {
+        /// Nodes file (HDF5): /nodes/<population>/{node_id,node_type_id,node_group_id,
+        /// node_group_index} and group datasets.
+        #[arg(long, value_name = "H5")]
+        nodes: PathBuf,
+        /// Node types table (space-separated CSV with node_type_id).
+        #[arg(long, value_name = "CSV")]
+        node_types: PathBuf,
+        /// Edges file (HDF5): /edges/<population>/{source_node_id,target_node_id,
+        /// edge_type_id,edge_group_id,edge_group_index} and group datasets.
+        #[arg(long, value_name = "H5")]
+        edges: PathBuf,
+        /// Edge types table (space-separated CSV with edge_type_id; syn_weight and delay
+        /// columns give defaults for edges whose group lacks them).
+        #[arg(long, value_name = "CSV")]
+        edge_types: PathBuf,
+        /// The edge population to import (needed when the edges file has several).
+        #[arg(long, value_name = "NAME")]
+        edge_population: Option<String>,
+        /// Licence note written to the file (root attribute license).
+        #[arg(long, default_value = "unknown: see the network's source")]
+        license: String,
+        #[command(flatten)]
+        out: ImportOut,
+    },
+}
+
+/// Filters of the table importers.
+#[derive(clap::Args)]
+struct FilterArgs {
+    /// Drop connections with fewer synapses, counted after summing a pair's rows (Shiu et
+    /// al. 2024 keep every pair, 1; FlyWire's own releases use 5).
+    #[arg(long, default_value_t = 1, value_name = "SYNAPSES",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    min_synapses: u32,
+    /// Drop neurons that have no connection left after the threshold.
+    #[arg(long)]
+    connected_only: bool,
+    /// Drop and count connection rows whose ids are not in the neuron table, instead of
+    /// stopping with an error.
+    #[arg(long)]
+    drop_unknown: bool,
+}
+
+impl From<FilterArgs> for hebb::connectome::import::Filter {
+    fn from(f: FilterArgs) -> Self {
+        hebb::connectome::import::Filter {
+            min_synapses: f.min_synapses,
+            connected_only: f.connected_only,
+            drop_unknown: f.drop_unknown,
+        }
+    }
+}
+
+/// Where an import goes.
+#[derive(clap::Args)]
+struct ImportOut {
+    /// The connectome file to write (HDF5).
+    #[arg(short, long, value_name = "OUT.h5")]
+    output: PathBuf,
+    /// The connectome's name (root attribute name). Default: the output file's stem.
+    #[arg(long)]
+    name: Option<String>,
+}
+
+impl ImportOut {
+    fn name(&self) -> String {
+        self.name.clone().unwrap_or_else(|| {
+            self.output
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        })
+    }
+}
+
+impl ImportCommand {
+    fn run(self, quiet: bool) -> anyhow::Result<()> {
+        use hebb::connectome::import::{codex, neuprint, sonata, write};
+        let (imported, output) = match self {
+            ImportCommand::Codex {
+                connections,
+                neurons,
+                classification,
+                cell_types,
+                per_neuropil,
+                filter,
+                out,
+            } => {
+                let o = codex::Options {
+                    connections,
+                    neurons,
+                    classification,
+                    cell_types,
+                    per_neuropil,
+                    filter: filter.into(),
+                    name: out.name(),
+                };
+                (codex::import(&o)?, out.output)
+            }
+            ImportCommand::Neuprint {
+                neurons,
+                connections,
+                per_roi,
+                license,
+                filter,
+                out,
+            } => {
+                let o = neuprint::Options {
+                    neurons,
+                    connections,
+                    per_roi,
+                    filter: filter.into(),
+                    name: out.name(),
+                    license,
+                };
+                (neuprint::import(&o)?, out.output)
+            }
+            ImportCommand::Sonata {
+                nodes,
+                node_types,
+                edges,
+                edge_types,
+                edge_population,
+                license,
+                out,
+            } => {
+                let o = sonata::Options {
+                    nodes,
+                    node_types,
+                    edges,
+                    edge_types,
+                    edge_population,
+                    name: out.name(),
+                    license,
+                };
+                (sonata::import(&o)?, out.output)
+            }
+        };
+        write(&output, &imported)?;
+        if !quiet {
+            print!("{}", imported.report.render());
+            println!("wrote {}", output.display());
+        }
+        Ok(())
+    }
 }

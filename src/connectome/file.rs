@@ -175,7 +175,7 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn read_str_attr(a: &hdf5::Attribute) -> Option<String> {
+pub(crate) fn read_str_attr(a: &hdf5::Attribute) -> Option<String> {
     if let Ok(s) = a.read_scalar::<VarLenUnicode>() {
         return Some(s.as_str().to_owned());
     }
@@ -433,6 +433,12 @@ pub fn read_column(path: &Path, name: &str) -> Result<Column> {
 
 /// Writes `c` in the schema (version 1), gzip-compressed in chunks.
 pub fn write(path: &Path, c: &Connectome) -> Result<()> {
+    write_with(path, c, &[])
+}
+
+/// Writes `c` as [`write`] does, plus per-connection annotation columns `/synapses/<name>`
+/// (one entry per connection; [`read`] ignores them).
+pub fn write_with(path: &Path, c: &Connectome, connection_columns: &[Annotation]) -> Result<()> {
     let err = |what: &str, e: hdf5::Error| Error::Hdf5 {
         path: path.to_owned(),
         message: format!("{what}: {e}"),
@@ -457,30 +463,7 @@ pub fn write(path: &Path, c: &Connectome) -> Result<()> {
     put(&file, "neurons/id", &c.ids).map_err(|e| err("/neurons/id", e))?;
     for a in &c.annotations {
         let name = format!("neurons/{}", a.name);
-        let e = |x| err(&name, x);
-        match &a.column {
-            Column::Codes { codes, labels } => {
-                let ds = put(&file, &name, codes).map_err(e)?;
-                if !labels.is_empty() {
-                    let json = serde_json::to_string(labels).expect("strings serialise");
-                    write_str_attr(&ds, "labels", &json).map_err(|x| err(&name, x))?;
-                }
-            }
-            Column::Numbers(x) => {
-                put(&file, &name, x).map_err(e)?;
-            }
-            Column::Text(x) => {
-                let v = x
-                    .iter()
-                    .map(|s| {
-                        VarLenUnicode::from_str(s)
-                            .map_err(|e| hdf5::Error::from(e.to_string().as_str()))
-                    })
-                    .collect::<hdf5::Result<Vec<_>>>()
-                    .map_err(|x| err(&name, x))?;
-                put(&file, &name, &v).map_err(e)?;
-            }
-        }
+        put_column(&file, &name, &a.column).map_err(|e| err(&name, e))?;
     }
     let ed = &c.edges;
     put(&file, "synapses/pre", &ids_of(&ed.pre)).map_err(|e| err("/synapses/pre", e))?;
@@ -499,6 +482,45 @@ pub fn write(path: &Path, c: &Connectome) -> Result<()> {
         let ds = put(&file, "synapses/nt_type", x).map_err(|e| err("/synapses/nt_type", e))?;
         let json = serde_json::to_string(&ed.transmitter_labels).expect("strings serialise");
         write_str_attr(&ds, "labels", &json).map_err(|e| err("/synapses/nt_type", e))?;
+    }
+    for a in connection_columns {
+        let name = format!("synapses/{}", a.name);
+        if a.column.len() != ed.len() {
+            return Err(err(
+                &name,
+                format!("{} rows for {} connections", a.column.len(), ed.len())
+                    .as_str()
+                    .into(),
+            ));
+        }
+        put_column(&file, &name, &a.column).map_err(|e| err(&name, e))?;
+    }
+    Ok(())
+}
+
+/// Writes an annotation column: codes (labels as a JSON attribute), numbers or strings.
+fn put_column(file: &hdf5::File, name: &str, column: &Column) -> hdf5::Result<()> {
+    match column {
+        Column::Codes { codes, labels } => {
+            let ds = put(file, name, codes)?;
+            if !labels.is_empty() {
+                let json = serde_json::to_string(labels).expect("strings serialise");
+                write_str_attr(&ds, "labels", &json)?;
+            }
+        }
+        Column::Numbers(x) => {
+            put(file, name, x)?;
+        }
+        Column::Text(x) => {
+            let v = x
+                .iter()
+                .map(|s| {
+                    VarLenUnicode::from_str(s)
+                        .map_err(|e| hdf5::Error::from(e.to_string().as_str()))
+                })
+                .collect::<hdf5::Result<Vec<_>>>()?;
+            put(file, name, &v)?;
+        }
     }
     Ok(())
 }

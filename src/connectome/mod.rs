@@ -11,6 +11,7 @@
 //! FlyWire, larva and C. elegans exports).
 
 pub mod file;
+pub mod import;
 
 use crate::engine::SynapseColumns;
 use crate::time::Time;
