@@ -81,6 +81,117 @@ enum Command {
         #[command(subcommand)]
         format: ImportCommand,
     },
+    /// Generate synthetic connectomes (random, or FlyWire-scale over a real neuron table) and
+    /// degree-preserving null models of a connectome; writes connectome files (HDF5) that are
+    /// labelled as generated in their `source` and `license` attributes.
+    Generate {
+        #[command(subcommand)]
+        what: GenerateCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum GenerateCommand {
+    /// A random directed connectome with heavy-tailed (lognormal) in- and out-degrees and
+    /// synapse counts, distinct (pre, post) pairs, neuron ids 0..N. Deterministic per seed.
+    Synthetic {
+        /// Number of neurons.
+        #[arg(long, value_name = "N")]
+        neurons: u32,
+        /// Number of connections (distinct (pre, post) pairs).
+        #[arg(long, value_name = "M")]
+        connections: u64,
+        /// Total number of synapses, at least one per connection [default: connections ×
+        /// 50/15, FlyWire's synapses per connection].
+        #[arg(long, value_name = "S")]
+        synapses: Option<u64>,
+        #[command(flatten)]
+        shape: ShapeArgs,
+        /// Seed of the random stream (same seed and options, same file).
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// The connectome file to write (HDF5).
+        #[arg(short, long, value_name = "OUT.h5")]
+        output: PathBuf,
+    },
+    /// A FlyWire-scale random connectome over a real neuron table: its neuron ids and
+    /// transmitters, random connections with the fitted degree and count distributions; each
+    /// connection carries its presynaptic neuron's transmitter.
+    Flywire {
+        /// The neurons: a FlyWire Codex neurons.csv.gz (columns root_id and nt_type) or a
+        /// connectome .h5 (its /neurons/id and /neurons/nt).
+        #[arg(long, value_name = "TABLE")]
+        neuron_table: PathBuf,
+        /// Number of connections (distinct (pre, post) pairs).
+        #[arg(long, value_name = "M", default_value_t = hebb::connectome::generate::FLYWIRE_CONNECTIONS)]
+        connections: u64,
+        /// Total number of synapses (≥ connections).
+        #[arg(long, value_name = "S", default_value_t = hebb::connectome::generate::FLYWIRE_SYNAPSES)]
+        synapses: u64,
+        #[command(flatten)]
+        shape: ShapeArgs,
+        /// Seed of the random stream (same seed and options, same file).
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// The connectome file to write (HDF5).
+        #[arg(short, long, value_name = "OUT.h5")]
+        output: PathBuf,
+    },
+    /// A degree-preserving null model: Maslov–Sneppen double-edge swaps (a→b, c→d) → (a→d,
+    /// c→b). Every neuron keeps its in- and out-degree; each connection keeps its presynaptic
+    /// neuron, synapse count, weight, delay and transmitter, only its target moves.
+    Rewire {
+        /// The connectome to rewire (.h5); its (pre, post) pairs must be distinct.
+        input: PathBuf,
+        /// The connectome file to write (HDF5).
+        #[arg(short, long, value_name = "OUT.h5")]
+        output: PathBuf,
+        /// Seed of the random stream.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Successful swaps per connection (each swap moves two connections); at most 20
+        /// times as many swaps are tried.
+        #[arg(long, value_name = "K", default_value_t = hebb::connectome::generate::SWAPS_PER_EDGE)]
+        swaps_per_edge: f64,
+        /// Allow swaps that make a neuron connect to itself (without it, the input's
+        /// autapses may be swapped away but none are made).
+        #[arg(long)]
+        autapses: bool,
+    },
+}
+
+/// The shape options of `generate synthetic` and `generate flywire` (defaults fitted to the
+/// larval Drosophila brain; see connectomes/README.md).
+#[derive(clap::Args)]
+struct ShapeArgs {
+    /// σ of the lognormal out-degree propensity (dimensionless, ≥ 0; larger = heavier tail).
+    #[arg(long, value_name = "SIGMA", default_value_t = hebb::connectome::generate::OUT_DEGREE_SIGMA)]
+    out_degree_sigma: f64,
+    /// σ of the lognormal in-degree propensity (dimensionless, ≥ 0).
+    #[arg(long, value_name = "SIGMA", default_value_t = hebb::connectome::generate::IN_DEGREE_SIGMA)]
+    in_degree_sigma: f64,
+    /// Correlation of a neuron's log in- and log out-propensity (−1 to 1).
+    #[arg(long, value_name = "RHO", default_value_t = hebb::connectome::generate::DEGREE_CORRELATION, allow_negative_numbers = true)]
+    degree_correlation: f64,
+    /// σ of the lognormal in the synapse-count model count = 1 + round(c · LogNormal(0, σ))
+    /// (dimensionless, ≥ 0; c is set by the total synapses).
+    #[arg(long, value_name = "SIGMA", default_value_t = hebb::connectome::generate::COUNT_SIGMA)]
+    count_sigma: f64,
+    /// Allow connections from a neuron to itself.
+    #[arg(long)]
+    autapses: bool,
+}
+
+impl From<&ShapeArgs> for hebb::connectome::generate::Shape {
+    fn from(a: &ShapeArgs) -> Self {
+        hebb::connectome::generate::Shape {
+            out_degree_sigma: a.out_degree_sigma,
+            in_degree_sigma: a.in_degree_sigma,
+            degree_correlation: a.degree_correlation,
+            count_sigma: a.count_sigma,
+            autapses: a.autapses,
+        }
+    }
 }
 
 /// What `run` and `bench` share: the model and how to run it.
@@ -244,6 +355,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Inspect { file } => crate_inspect(&file),
         Command::Import { format } => format.run(cli.quiet),
+        Command::Generate { what } => generate(what, cli.quiet),
         Command::Plot {
             output,
             from,
@@ -286,6 +398,92 @@ impl std::fmt::Display for InputError {
 }
 
 impl std::error::Error for InputError {}
+
+fn generate(what: GenerateCommand, quiet: bool) -> anyhow::Result<()> {
+    use hebb::connectome::{file, generate as g};
+    let start = std::time::Instant::now();
+    let (c, output) = match what {
+        GenerateCommand::Synthetic {
+            neurons,
+            connections,
+            synapses,
+            shape,
+            seed,
+            output,
+        } => {
+            let p = g::Synthetic {
+                neurons,
+                connections,
+                synapses,
+                shape: (&shape).into(),
+                seed,
+            };
+            (g::synthetic(&p)?, output)
+        }
+        GenerateCommand::Flywire {
+            neuron_table,
+            connections,
+            synapses,
+            shape,
+            seed,
+            output,
+        } => {
+            let table = g::read_neuron_table(&neuron_table)?;
+            let name = neuron_table
+                .file_name()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let p = g::Flywire {
+                connections,
+                synapses,
+                shape: (&shape).into(),
+                seed,
+            };
+            (g::flywire(&table, &name, &p)?, output)
+        }
+        GenerateCommand::Rewire {
+            input,
+            output,
+            seed,
+            swaps_per_edge,
+            autapses,
+        } => {
+            let c = file::read(&input)?;
+            let p = g::Rewire {
+                swaps_per_edge,
+                seed,
+                autapses,
+            };
+            let (r, s) = g::rewire(&c, &p)?;
+            if !quiet {
+                println!(
+                    "{} of {} swaps in {} attempts; {} of {} connections changed ({:.1} %)",
+                    s.swaps,
+                    s.target,
+                    s.attempts,
+                    s.changed,
+                    r.edges.len(),
+                    100.0 * s.changed as f64 / r.edges.len().max(1) as f64
+                );
+            }
+            (r, output)
+        }
+    };
+    let generated = start.elapsed().as_secs_f64();
+    file::write(&output, &c)?;
+    if !quiet {
+        println!(
+            "wrote {}: {} neurons, {} connections, {} synapses (generate {generated:.2} s, \
+             write {:.2} s)",
+            output.display(),
+            c.n_neurons(),
+            c.edges.len(),
+            c.edges.n_synapses(),
+            start.elapsed().as_secs_f64() - generated
+        );
+    }
+    Ok(())
+}
 
 fn crate_inspect(file: &std::path::Path) -> anyhow::Result<()> {
     let is_model = file.extension().is_some_and(|e| e == "toml");

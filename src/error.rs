@@ -38,6 +38,15 @@ pub enum Error {
         /// What is wrong, naming the row.
         message: String,
     },
+    /// A parameter is impossible or an input does not suit the computation asked for. `what`
+    /// names the option (as on the command line) or the input.
+    #[error("{what}: {message}")]
+    Invalid {
+        /// The option (e.g. `--connections`) or the input.
+        what: String,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
 }
 
 impl Error {
@@ -45,7 +54,11 @@ impl Error {
     pub fn is_input_error(&self) -> bool {
         matches!(
             self,
-            Error::Model { .. } | Error::Data { .. } | Error::Io { .. } | Error::Hdf5 { .. }
+            Error::Model { .. }
+                | Error::Data { .. }
+                | Error::Io { .. }
+                | Error::Hdf5 { .. }
+                | Error::Invalid { .. }
         )
     }
 }

@@ -100,20 +100,16 @@ pub fn connectome_report(path: &std::path::Path) -> Result<String> {
         e.n_synapses()
     );
     let (din, dout) = c.degrees();
-    let _ = writeln!(s, "in-degree   {}", stats(din.iter().map(|&x| x as f64)));
-    let _ = writeln!(s, "out-degree  {}", stats(dout.iter().map(|&x| x as f64)));
+    let _ = writeln!(s, "in-degree   {}", distribution(&din));
+    let _ = writeln!(s, "out-degree  {}", distribution(&dout));
     if let Some(x) = &e.count {
-        let _ = writeln!(
-            s,
-            "synapses per connection  {}",
-            stats(x.iter().map(|&x| x as f64))
-        );
+        let _ = writeln!(s, "synapses per connection  {}", distribution(x));
     }
     if let Some(x) = &e.weight {
-        let _ = writeln!(s, "weight      {}", stats(x.iter().map(|&w| w as f64)));
+        let _ = writeln!(s, "weight      {}", distribution(x));
     }
     if let Some(x) = &e.delay_ms {
-        let _ = writeln!(s, "delay (ms)  {}", stats(x.iter().map(|&d| d as f64)));
+        let _ = writeln!(s, "delay (ms)  {}", distribution(x));
     }
     let isolated = (0..c.n_neurons())
         .filter(|&i| din[i] == 0 && dout[i] == 0)
@@ -129,14 +125,16 @@ pub fn connectome_report(path: &std::path::Path) -> Result<String> {
             per[code as usize].0 += 1;
             per[code as usize].1 += e.count(k) as u64;
         }
-        let _ = writeln!(s, "transmitter      connections     synapses");
+        let total = e.n_synapses().max(1) as f64;
+        let _ = writeln!(s, "transmitter      connections     synapses  of synapses");
         for (code, &(n, syn)) in per.iter().enumerate().filter(|(_, x)| x.0 > 0) {
             let label = e
                 .transmitter_labels
                 .get(code)
                 .cloned()
                 .unwrap_or_else(|| code.to_string());
-            let _ = writeln!(s, "  {label:<14} {n:>11} {syn:>12}");
+            let share = 100.0 * syn as f64 / total;
+            let _ = writeln!(s, "  {label:<14} {n:>11} {syn:>12} {share:>10.1} %");
         }
     }
     if !c.annotations.is_empty() {
@@ -174,7 +172,148 @@ pub fn connectome_report(path: &std::path::Path) -> Result<String> {
             "strongly connected components {count} (largest {largest} neurons)"
         );
     }
+    let m = SimMemory::of(&c);
+    let mib = |b: u64| b as f64 / (1u64 << 20) as f64;
+    let _ = writeln!(
+        s,
+        "simulation memory (estimate, lif_exp, one engine synapse per connection) {:.1} MiB:",
+        mib(m.total())
+    );
+    let _ = writeln!(
+        s,
+        "  neurons   {:>10} × {} B = {:.1} MiB",
+        c.n_neurons(),
+        SimMemory::NEURON_BYTES,
+        mib(m.neurons)
+    );
+    let _ = writeln!(
+        s,
+        "  synapses  {:>10} × 4 B targets + {} × 4 B weights (groups whose weights differ) \
+         = {:.1} MiB",
+        e.len(),
+        m.weights_stored,
+        mib(m.synapses)
+    );
+    let _ = writeln!(
+        s,
+        "  groups    {:>10} × {} B ({} with one weight) = {:.1} MiB",
+        m.groups,
+        SimMemory::GROUP_BYTES,
+        m.uniform_groups,
+        mib(m.groups_bytes)
+    );
     Ok(s)
+}
+
+/// An estimate of the memory a simulation of a connectome takes: the neurons' state and the
+/// engine's synapse store ([`crate::engine::Csr`]) when every connection becomes one engine
+/// synapse (weight from its count, sign and weight column; one target population).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct SimMemory {
+    /// Bytes of neuron state (`NEURON_BYTES` per neuron).
+    pub neurons: u64,
+    /// Bytes of the per-synapse columns: a `u32` target each, an `f32` weight each in groups
+    /// whose weights differ.
+    pub synapses: u64,
+    /// Synapses whose weight is stored (in groups whose weights differ).
+    pub weights_stored: u64,
+    /// Delay groups: one per (source, delay) (one per source with outputs without delays).
+    pub groups: u64,
+    /// Groups whose synapses share one weight (stored once).
+    pub uniform_groups: u64,
+    /// Bytes of the groups' bookkeeping.
+    pub groups_bytes: u64,
+}
+
+impl SimMemory {
+    /// Per neuron: `lif_exp`'s state (membrane potential, two currents, v_inf: 4 × f64; last
+    /// update, end of refractoriness, due time: 3 × 8 B; the exact core's sweep track: 24 B)
+    /// is 80 B; with the CSR row index (4 B) and scheduling, about 100 B.
+    pub const NEURON_BYTES: u64 = 100;
+    /// Per delay group: start (4 B), delay (8 B), target population (2 B), shared weight
+    /// (4 B), weight start (4 B).
+    pub const GROUP_BYTES: u64 = 22;
+
+    /// The estimate for `c`. A connection's weight is identified by its weight (when the
+    /// file has weights), synapse count and transmitter; a group stores one weight when all
+    /// of its connections agree.
+    pub fn of(c: &Connectome) -> SimMemory {
+        let e = &c.edges;
+        // Per connection: (group key, weight key).
+        let wkey = |k: usize| -> u64 {
+            let w = e.weight.as_ref().map_or(0, |w| w[k].to_bits());
+            let t = e.transmitter.as_ref().map_or(0, |t| t[k]);
+            (u64::from(w) << 32) ^ u64::from(e.count(k)) ^ (u64::from(t) << 56)
+        };
+        // (group size, weights stored) per group, groups in any order.
+        let mut groups: Vec<(u64, bool)> = Vec::new();
+        match &e.delay_ms {
+            None => {
+                let n = c.n_neurons();
+                let (mut size, mut first, mut same) = (vec![0u64; n], vec![0u64; n], vec![true; n]);
+                for k in 0..e.len() {
+                    let j = e.pre[k] as usize;
+                    let w = wkey(k);
+                    if size[j] == 0 {
+                        first[j] = w;
+                    } else if first[j] != w {
+                        same[j] = false;
+                    }
+                    size[j] += 1;
+                }
+                groups.extend((0..n).filter(|&j| size[j] > 0).map(|j| (size[j], same[j])));
+            }
+            Some(d) => {
+                let mut rows: Vec<(u32, u32, u64)> = (0..e.len())
+                    .map(|k| (e.pre[k], d[k].to_bits(), wkey(k)))
+                    .collect();
+                rows.sort_unstable();
+                for g in rows.chunk_by(|x, y| (x.0, x.1) == (y.0, y.1)) {
+                    groups.push((g.len() as u64, g.iter().all(|x| x.2 == g[0].2)));
+                }
+            }
+        }
+        let weights_stored: u64 = groups.iter().filter(|g| !g.1).map(|g| g.0).sum();
+        let n = c.n_neurons() as u64;
+        SimMemory {
+            neurons: n * Self::NEURON_BYTES,
+            synapses: 4 * e.len() as u64 + 4 * weights_stored,
+            weights_stored,
+            groups: groups.len() as u64,
+            uniform_groups: groups.iter().filter(|g| g.1).count() as u64,
+            groups_bytes: groups.len() as u64 * Self::GROUP_BYTES + 4 * (n + 1),
+        }
+    }
+
+    /// Bytes in all.
+    pub fn total(&self) -> u64 {
+        self.neurons + self.synapses + self.groups_bytes
+    }
+}
+
+/// [`stats`] and the 10th, 50th, 90th and 99th percentiles (nearest rank).
+fn distribution<T: Copy + Into<f64>>(xs: &[T]) -> String {
+    let mut v: Vec<f64> = xs.iter().map(|&x| x.into()).collect();
+    let base = stats(v.iter().copied());
+    if v.is_empty() {
+        return base;
+    }
+    let mut q = String::new();
+    for p in [10, 50, 90, 99] {
+        let k = ((v.len() - 1) as f64 * p as f64 / 100.0).round() as usize;
+        let (_, x, _) = v.select_nth_unstable_by(k, f64::total_cmp);
+        let _ = write!(q, "  p{p} {}", short(*x));
+    }
+    format!("{base} {q}")
+}
+
+/// A number without trailing zeros (integers as integers).
+fn short(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x:.4}")
+    }
 }
 
 /// `min … mean … max … std …` of a sequence, as the reports print it.

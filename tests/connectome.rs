@@ -199,9 +199,29 @@ fn inspect_reports_a_connectome_and_rejects_a_bad_one() {
         "gaba",
         "Kenyon_Cell 2597",
         "strongly connected components",
+        "simulation memory (estimate, lif_exp",
+        "neurons         2935 × 100 B = 0.3 MiB",
     ] {
         assert!(out.contains(want), "missing {want:?} in\n{out}");
     }
+    // Quantiles of the synapse counts, and the transmitter mix as a share of synapses.
+    let c = read(&f).unwrap();
+    let mut counts = c.edges.count.clone().unwrap();
+    counts.sort_unstable();
+    let q = |p: usize| counts[((counts.len() - 1) as f64 * p as f64 / 100.0).round() as usize];
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("synapses per connection"))
+        .unwrap();
+    let want = format!("p10 {}  p50 {}  p90 {}  p99 {}", q(10), q(50), q(90), q(99));
+    assert!(line.ends_with(&want), "{line} vs {want}");
+    let gaba = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("gaba"))
+        .unwrap();
+    let share = format!("{:.1} %", 100.0 * 50_599.0 / 319_706.0);
+    assert!(gaba.ends_with(&share), "{gaba} vs {share}");
+
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad.h5");
     let mut c = sample();
@@ -285,4 +305,34 @@ interval = 1.0
         };
         assert!(err.contains(want), "{col}: {err}");
     }
+}
+
+#[test]
+fn simulation_memory_counts_groups_and_stored_weights() {
+    use hebb::inspect::SimMemory;
+    // With delays: one group per (source, delay), here four of one connection each, every
+    // group with one weight.
+    let c = sample();
+    let m = SimMemory::of(&c);
+    assert_eq!(
+        m,
+        SimMemory {
+            neurons: 300,
+            synapses: 16,
+            weights_stored: 0,
+            groups: 4,
+            uniform_groups: 4,
+            groups_bytes: 4 * 22 + 4 * 4,
+        }
+    );
+    // Without delays: one group per source with outputs; source 2 has counts 12 and 3, so its
+    // two weights are stored.
+    let mut c = sample();
+    c.edges.delay_ms = None;
+    let m = SimMemory::of(&c);
+    assert_eq!(
+        (m.groups, m.uniform_groups, m.weights_stored, m.synapses),
+        (3, 2, 2, 16 + 8)
+    );
+    assert_eq!(m.total(), 300 + 24 + 3 * 22 + 16);
 }

@@ -11,11 +11,52 @@
 //! FlyWire, larva and C. elegans exports).
 
 pub mod file;
+pub mod generate;
 pub mod import;
 
 use crate::engine::SynapseColumns;
 use crate::time::Time;
 use petgraph::graph::{DiGraph, NodeIndex};
+
+/// A fast hasher for integer keys (neuron ids, `(pre, post)` pair keys): one multiply-xorshift
+/// round (the SplitMix64 finaliser) per key. Loading 15 M connections looks up 30 M ids; with
+/// std's SipHash that is about 1 s more than with this hasher. Not resistant to crafted keys:
+/// a hostile file can only make loading slow.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct IntHasher(u64);
+
+impl std::hash::Hasher for IntHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    #[inline]
+    fn write_u64(&mut self, x: u64) {
+        let mut z = (self.0 ^ x).wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        self.0 = z ^ (z >> 31);
+    }
+
+    #[inline]
+    fn write_i64(&mut self, x: i64) {
+        self.write_u64(x as u64);
+    }
+
+    #[inline]
+    fn write_u32(&mut self, x: u32) {
+        self.write_u64(u64::from(x));
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A `HashMap`/`HashSet` hasher builder for integer keys ([`IntHasher`]).
+pub(crate) type IntHash = std::hash::BuildHasherDefault<IntHasher>;
 
 /// Run metadata of a connectome file (root attributes).
 #[derive(Clone, Debug, Default)]
@@ -321,9 +362,17 @@ impl Connectome {
         (din, dout)
     }
 
-    /// Number of strongly connected components and the size of the largest (petgraph).
+    /// Number of strongly connected components and the size of the largest (petgraph's
+    /// Kosaraju, iterative, on a graph without weights: 16 B per connection instead of the 36 B
+    /// of [`Connectome::graph`]).
     pub fn strong_components(&self) -> (usize, usize) {
-        let sccs = petgraph::algo::kosaraju_scc(&self.graph());
+        let e = &self.edges;
+        let mut g: DiGraph<(), ()> = DiGraph::with_capacity(self.ids.len(), e.len());
+        for _ in 0..self.ids.len() {
+            g.add_node(());
+        }
+        g.extend_with_edges(e.pre.iter().zip(&e.post).map(|(&a, &b)| (a, b)));
+        let sccs = petgraph::algo::kosaraju_scc(&g);
         (sccs.len(), sccs.iter().map(Vec::len).max().unwrap_or(0))
     }
 }
