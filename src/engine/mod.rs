@@ -93,7 +93,8 @@ pub struct Blueprint {
     /// Populations, in global index order.
     pub populations: Vec<Box<dyn Population>>,
     /// The synapses.
-    pub csr: Csr,
+    /// Shared, not copied, by the trials of a run.
+    pub csr: std::sync::Arc<Csr>,
     /// Step currents.
     pub currents: Vec<StepCurrent>,
     /// State probes.
@@ -133,7 +134,7 @@ impl Blueprint {
 pub struct Simulation {
     pops: Vec<Box<dyn Population>>,
     offsets: Vec<u32>,
-    csr: Csr,
+    csr: std::sync::Arc<Csr>,
     queue: Box<dyn Scheduler>,
     window: Time,
     currents: Vec<StepCurrent>,

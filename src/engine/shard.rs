@@ -280,7 +280,7 @@ impl ShardedSimulation {
             };
             let blueprint = Blueprint {
                 populations: pops,
-                csr,
+                csr: csr.into(),
                 currents,
                 probes,
                 scheduler: bp.scheduler,

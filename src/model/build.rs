@@ -282,6 +282,7 @@ pub fn build(
         )?;
     }
 
+    cons.drop_edges();
     let (pops, currents) = make_populations(model, &infos, &cons, seed, h_ms)?;
 
     // Silenced neurons lose their outgoing synapses.
@@ -380,7 +381,7 @@ pub fn build(
     Ok(Network {
         blueprint: Blueprint {
             populations: pops,
-            csr,
+            csr: csr.into(),
             currents,
             probes,
             scheduler: scheduler.unwrap_or(sim.scheduler),

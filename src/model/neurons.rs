@@ -40,6 +40,14 @@ impl Connectomes {
         Ok(self.files.len() - 1)
     }
 
+    /// Frees every file's connections once they are wired (ids and annotations stay, for
+    /// selections and reports).
+    pub fn drop_edges(&mut self) {
+        for l in &mut self.files {
+            l.connectome.edges = Default::default();
+        }
+    }
+
     /// File `k`.
     pub fn get(&self, k: usize) -> &Loaded {
         &self.files[k]
@@ -98,21 +106,26 @@ pub fn select(model: &Model, sel: &Spanned<Selection>, dom: &Domain) -> Result<V
     }
     if s.ids.is_some() || s.file.is_some() {
         let (loaded, _) = dom.source.ok_or_else(|| needs_connectome("ids"))?;
-        let index: HashMap<i64, usize> = (0..dom.n)
-            .map(|l| (loaded.connectome.ids[dom.row(l)], l))
-            .collect();
-        let mut picked = vec![false; dom.n];
+        // One pass over the population with a set of the (few) wanted ids.
+        let mut wanted: HashMap<i64, (&str, bool)> = HashMap::with_capacity(ids.len());
         for (id, whence) in &ids {
-            let l = index.get(id).ok_or_else(|| {
-                err(format!(
-                    "neuron id {id} ({whence}) is not a neuron of population `{}` ({} neurons \
-                     from {}); check the id against the file's /neurons/id",
-                    dom.name,
-                    dom.n,
-                    loaded.path.display()
-                ))
-            })?;
-            picked[*l] = true;
+            wanted.insert(*id, (whence.as_str(), false));
+        }
+        let mut picked = vec![false; dom.n];
+        for (l, p) in picked.iter_mut().enumerate() {
+            if let Some(w) = wanted.get_mut(&loaded.connectome.ids[dom.row(l)]) {
+                w.1 = true;
+                *p = true;
+            }
+        }
+        if let Some((id, whence)) = ids.iter().find(|(id, _)| !wanted[id].1) {
+            return Err(err(format!(
+                "neuron id {id} ({whence}) is not a neuron of population `{}` ({} neurons \
+                 from {}); check the id against the file's /neurons/id",
+                dom.name,
+                dom.n,
+                loaded.path.display()
+            )));
         }
         and(&mut keep, &picked);
     }
