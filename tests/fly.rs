@@ -465,3 +465,64 @@ fn exact_and_grid_rates_agree() {
         "exact {exact} grid {grid}"
     );
 }
+
+#[test]
+fn bad_connectome_models_name_the_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("in.csv");
+    std::fs::write(&csv, "neuron,time_ms\n42,1.0\n").unwrap();
+    let plain = "[simulation]\nduration = 10.0\n[[population]]\nname = \"A\"\nsize = 3\n\
+                 model = \"lif_exp\"\ntau_m = 20.0\nE_L = 0.0\nV_th = 10.0\nV_reset = 0.0\n\
+                 tau_syn_ex = 5.0\ntau_syn_in = 5.0\n[[projection]]\nsource = \"A\"\n\
+                 target = \"A\"\nrule = \"connectome\"\nweight = 1.0\ndelay = 1.0\n"
+        .to_owned();
+    let cases = [
+        (plain.clone(), "needs both `A` and `A` made from the same connectome file"),
+        (
+            fly("").replace("weight = 0.275", "weight = { uniform = [0.1, 0.2] }"),
+            "`weight` is the weight of one synapse: a single number",
+        ),
+        (
+            fly("").replace("weight = 0.275\n", ""),
+            "has no /synapses/weight; give the projection a `weight` per synapse",
+        ),
+        (
+            fly(&format!(
+                "[[stimulus]]\ntype = \"spike_times\"\ntarget = \"mb\"\nfile = \"{}\"\nweight = 1.0\n",
+                csv.display()
+            )),
+            "row 1: neuron 42 is not a neuron of population `mb`",
+        ),
+        (
+            fly(&format!(
+                "{}[[stimulus]]\ntype = \"spike_times\"\ntarget = \"mb\"\nfile = \"{}\"\nweight = 1.0\n",
+                stimulus(10.0),
+                dir.path().join("da1.csv").display()
+            )),
+            "has listed input and another Poisson",
+        ),
+        (
+            plain.replace("rule = \"connectome\"", "rule = \"all_to_all\"")
+                + "[[stimulus]]\ntype = \"poisson\"\ntarget = \"A\"\nneurons = { where = { x = \"y\" } }\nrate = 1.0\nweight = 1.0\n",
+            "was not made from a connectome file",
+        ),
+    ];
+    // The DA1 neurons' ids as listed input, for the clash with their Poisson stimulus.
+    let net = build(&model(&fly("")), None, None).unwrap();
+    let ids = net.external_ids().unwrap();
+    let da1 = (0..net.n_neurons())
+        .find(|&i| net.annotation(i as u32, "glomerulus").as_deref() == Some("DA1"))
+        .unwrap();
+    std::fs::write(
+        dir.path().join("da1.csv"),
+        format!("neuron,time_ms\n{},1.0\n", ids[da1]),
+    )
+    .unwrap();
+    for (text, want) in cases {
+        let err = build(&model(&text), None, None)
+            .err()
+            .expect(want)
+            .to_string();
+        assert!(err.contains(want), "{want}: {err}");
+    }
+}
