@@ -477,7 +477,10 @@ fn bad_connectome_models_name_the_problem() {
                  target = \"A\"\nrule = \"connectome\"\nweight = 1.0\ndelay = 1.0\n"
         .to_owned();
     let cases = [
-        (plain.clone(), "needs both `A` and `A` made from the same connectome file"),
+        (
+            plain.clone(),
+            "needs both `A` and `A` made from the same connectome file",
+        ),
         (
             fly("").replace("weight = 0.275", "weight = { uniform = [0.1, 0.2] }"),
             "`weight` is the weight of one synapse: a single number",

@@ -79,7 +79,6 @@ pub struct LifExpGrid {
     h: Time,
     /// One current when the time constants are equal.
     single: bool,
-    refr_steps: i64,
     /// Per neuron: V_∞ (mV), V0T, V, currents, last spike step, pending input.
     v_inf: Vec<f64>,
     v0t: Vec<f64>,
@@ -89,8 +88,10 @@ pub struct LifExpGrid {
     last: Vec<i64>,
     /// Spike inputs of the coming step, in delivery order.
     pending: Vec<(u32, f32)>,
-    /// Per-neuron refractory steps, when they differ.
-    refr_each: Option<Vec<i64>>,
+    /// Refractory steps per neuron.
+    refr: Vec<i64>,
+    /// Neurons with Poisson or listed input.
+    driven: Vec<u32>,
     drive: Option<Drive>,
     spiked: Vec<u32>,
 }
@@ -118,7 +119,11 @@ impl LifExpGrid {
             .collect();
         LifExpGrid {
             single: p.tau_syn_ex == p.tau_syn_in,
-            refr_steps: (p.lif.t_ref / h_ms).round() as i64,
+            refr: vec![(p.lif.t_ref / h_ms).round() as i64; n],
+            driven: drive
+                .as_ref()
+                .map(|d| (0..n as u32).filter(|&i| d.is_driven(i as usize)).collect())
+                .unwrap_or_default(),
             h: Time::from_ms(h_ms).expect("resolution validated"),
             v0t: v_inf.iter().map(|&x| k.v0t(x)).collect(),
             v_inf,
@@ -129,7 +134,6 @@ impl LifExpGrid {
             g_in: vec![0.0; n],
             last: vec![LONG_AGO; n],
             pending: Vec::new(),
-            refr_each: None,
             drive,
             spiked: Vec::new(),
         }
@@ -138,7 +142,7 @@ impl LifExpGrid {
     /// Sets the refractory period (ms, a multiple of the step) of each neuron.
     pub fn with_t_ref(mut self, t_ref_ms: &[f64]) -> Self {
         let h = self.h.as_ms();
-        self.refr_each = Some(t_ref_ms.iter().map(|&t| (t / h).round() as i64).collect());
+        self.refr = t_ref_ms.iter().map(|&t| (t / h).round() as i64).collect();
         self
     }
 
@@ -147,39 +151,40 @@ impl LifExpGrid {
         self.k
     }
 
-    #[inline]
-    fn refr(&self, i: usize) -> i64 {
-        match &self.refr_each {
-            Some(r) => r[i],
-            None => self.refr_steps,
-        }
-    }
-
     fn step(&mut self, t: Time, ctx: &mut Ctx) {
         let n = (t.0 / self.h.0) as i64;
         let k = self.k;
         let th = self.p.lif.v_th;
-        // 1. Integrate (not refractory), currents decay.
-        for i in 0..self.v.len() {
-            if n - self.last[i] >= self.refr(i) {
-                self.v[i] = if self.single {
-                    self.v0t[i] + (k.c_ex * self.g_ex[i] + k.a * self.v[i])
-                } else {
-                    self.v0t[i] + (k.c_ex * self.g_ex[i] + k.c_in * self.g_in[i] + k.a * self.v[i])
-                };
-            }
-            self.g_ex[i] *= k.b_ex;
-            if !self.single {
-                self.g_in[i] *= k.b_in;
-            }
-        }
-        // 2. Threshold.
+        // 1. Integrate (not refractory), currents decay; 2. threshold (in the same pass: each
+        // neuron's test reads only its own state).
         self.spiked.clear();
-        for i in 0..self.v.len() {
-            if n - self.last[i] >= self.refr(i) && self.v[i] > th {
-                self.last[i] = n;
-                self.spiked.push(i as u32);
-                ctx.spikes.push((t, i as u32));
+        let (v, ge, gi, v0t, last, refr) = (
+            &mut self.v,
+            &mut self.g_ex,
+            &mut self.g_in,
+            &self.v0t,
+            &mut self.last,
+            &self.refr,
+        );
+        for i in 0..v.len() {
+            let free = n - last[i] >= refr[i];
+            if free {
+                v[i] = if self.single {
+                    v0t[i] + (k.c_ex * ge[i] + k.a * v[i])
+                } else {
+                    v0t[i] + (k.c_ex * ge[i] + k.c_in * gi[i] + k.a * v[i])
+                };
+                if v[i] > th {
+                    last[i] = n;
+                    self.spiked.push(i as u32);
+                    ctx.spikes.push((t, i as u32));
+                }
+            }
+            ge[i] *= k.b_ex;
+        }
+        if !self.single {
+            for g in gi.iter_mut() {
+                *g *= k.b_in;
             }
         }
         // 3. This step's input: Poisson (onto V or the currents), then spikes in order.
@@ -188,9 +193,10 @@ impl LifExpGrid {
         let blocked = |last: i64, r: i64| discard && (n - last < r || last == n);
         if let Some(d) = &mut self.drive {
             d.begin_step(t);
-            for i in 0..self.v.len() {
+            for &i in &self.driven {
+                let i = i as usize;
                 let (syn, jump) = d.step_inputs(i);
-                let r = self.refr_each.as_ref().map_or(self.refr_steps, |x| x[i]);
+                let r = self.refr[i];
                 if (syn == 0.0 && jump == 0.0) || blocked(self.last[i], r) {
                     continue;
                 }
@@ -206,7 +212,7 @@ impl LifExpGrid {
         }
         for &(i, w) in &self.pending {
             let i = i as usize;
-            let r = self.refr_each.as_ref().map_or(self.refr_steps, |x| x[i]);
+            let r = self.refr[i];
             if blocked(self.last[i], r) {
                 continue;
             }
@@ -284,7 +290,16 @@ impl Population for LifExpGrid {
                     g_in: pick(&self.g_in, idx),
                     last: pick(&self.last, idx),
                     pending: Vec::new(),
-                    refr_each: self.refr_each.as_ref().map(|r| pick(r, idx)),
+                    refr: pick(&self.refr, idx),
+                    driven: {
+                        let d = self.drive.as_ref().map(|d| d.subset(idx));
+                        d.map(|d| {
+                            (0..idx.len() as u32)
+                                .filter(|&i| d.is_driven(i as usize))
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                    },
                     drive: self.drive.as_ref().map(|d| d.subset(idx)),
                     spiked: Vec::new(),
                     ..*self
