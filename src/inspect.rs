@@ -345,6 +345,13 @@ pub fn output_report(path: &std::path::Path) -> anyhow::Result<String> {
         data.times_ms.len(),
         data.ids.len()
     );
+    if data.trials > 1 {
+        let _ = writeln!(
+            s,
+            "{} trials: the first is shown; /rates holds every neuron's mean and std over all",
+            data.trials
+        );
+    }
     let _ = writeln!(
         s,
         "{:<14} {:>8} {:>10} {:>10} {:>8} {:>8}",

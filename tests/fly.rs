@@ -350,6 +350,8 @@ fn trials_write_rates_and_the_first_trial_is_the_single_run() {
     let data = hebb::analysis::read(&many).unwrap();
     assert_eq!(data.trials, 4);
     assert_eq!(data.times_ms.len(), n0);
+    let report = hebb::inspect::output_report(&many).unwrap();
+    assert!(report.contains("4 trials: the first is shown"), "{report}");
 }
 
 /// Runs a model and returns its spikes `(time, global index)`, sorted.
