@@ -223,6 +223,10 @@ struct RunArgs {
     /// and standard deviation of the rates across trials go to the output.
     #[arg(long, value_name = "N")]
     trials: Option<u32>,
+    /// With several trials and threads: shard each trial over the threads instead of running
+    /// trials side by side, one per thread. Results are the same either way.
+    #[arg(long)]
+    shard_trials: bool,
 }
 
 impl RunArgs {
@@ -241,6 +245,7 @@ impl RunArgs {
             threads: self.threads,
             placement: self.placement.into(),
             trials: self.trials,
+            shard_trials: self.shard_trials,
         };
         Ok(run(&m, &opts)?)
     }

@@ -7,7 +7,8 @@ use crate::engine::{Blueprint, NullRecorder, Recorder, Simulation, Stats};
 use crate::error::Result;
 use crate::ids::NeuronId;
 use crate::model::Model;
-use crate::model::build::{Network, build, trial_seed};
+use crate::model::build::{Network, PopInfo, build, trial_dynamics, trial_seed};
+use crate::model::neurons::Connectomes;
 use crate::record::{H5Recorder, RunInfo};
 use crate::time::Time;
 use std::path::PathBuf;
@@ -33,6 +34,9 @@ pub struct RunOptions {
     pub placement: Placement,
     /// Trials override (`simulation.trials`).
     pub trials: Option<u32>,
+    /// With several trials and threads: shard every trial over the threads instead of running
+    /// trials side by side, one per thread (the default).
+    pub shard_trials: bool,
 }
 
 /// Per-population results.
@@ -269,7 +273,9 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
     let reuse = (trials > 1).then(|| (net.blueprint.csr.clone(), net.blueprint.probes.clone()));
     let scheduler = net.blueprint.scheduler;
     let sizes: Vec<u32> = pops.iter().map(|p| p.size).collect();
-    let part = (threads > 1).then(|| {
+    // Independent trials run side by side, one per thread, unless asked to shard each.
+    let parallel = trials > 1 && threads > 1 && !opts.shard_trials;
+    let part = (threads > 1 && !parallel).then(|| {
         let degrees = net.blueprint.in_degrees();
         Partition::new(opts.placement, &sizes, &degrees, threads)
     });
@@ -288,6 +294,7 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
         },
     );
     let mut engine = make_engine(first);
+    let (n_synapses, synapse_bytes) = (engine.n_synapses(), engine.synapse_bytes());
     let build_s = t0.elapsed().as_secs_f64();
     tracing::info!(
         neurons = engine.n_neurons(),
@@ -334,57 +341,115 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
     let rec_s = duration.as_ms() / 1000.0;
     let mut stats = Stats::default();
     let mut simulate_s = 0.0;
-    for k in 0..trials {
-        if k > 0 {
-            let (csr, probes) = reuse.as_ref().expect("kept for trials > 1");
-            let (populations, currents) =
-                net.populations_with_seed(model, trial_seed(net.seed, k))?;
-            engine = make_engine(Blueprint {
-                populations,
-                csr: csr.clone(),
-                currents,
-                probes: probes.clone(),
-                scheduler,
-            });
-        }
-        if let Some(r) = &mut h5 {
-            r.begin_trial(k)?;
-        }
-        let mut null = NullRecorder;
-        let inner: &mut dyn Recorder = match &mut h5 {
-            Some(r) => r,
-            None => &mut null,
-        };
-        let mut rec = Counting {
-            inner,
-            pop_of: pop_of.clone(),
-            counts: vec![0; pops.len()],
-            per_neuron: vec![0; n],
-            t_start: warmup,
-        };
-        let bar = progress_bar(opts.progress, stop, k, trials);
-        let t1 = Instant::now();
-        let mut progress = Progress {
-            inner: &mut rec,
-            bar,
-            t1,
-            last: t1,
-        };
-        tracing::info_span!("simulate", threads, trial = k)
-            .in_scope(|| engine.run_until(stop, &mut progress));
-        simulate_s += t1.elapsed().as_secs_f64();
-        if let Some(b) = progress.bar.take() {
-            b.finish_and_clear();
-        }
-        for (c, x) in counts.iter_mut().zip(&rec.counts) {
+    let mut accumulate = |pop_counts: &[u64], per_neuron: &[u32]| {
+        for (c, x) in counts.iter_mut().zip(pop_counts) {
             *c += x;
         }
-        for (i, &c) in rec.per_neuron.iter().enumerate() {
+        for (i, &c) in per_neuron.iter().enumerate() {
             let hz = c as f64 / rec_s;
             sum_hz[i] += hz;
             sq_hz[i] += hz * hz;
         }
-        stats.add(&engine.stats());
+    };
+    let mut shards = Vec::new();
+    if parallel {
+        let Engine::Single(sim0) = engine else {
+            unreachable!("trials side by side run unsharded")
+        };
+        let (csr, probes) = reuse.as_ref().expect("kept for trials > 1");
+        let job = TrialJob {
+            model,
+            infos: &net.populations,
+            cons: &net.connectomes,
+            seed: net.seed,
+            csr,
+            probes,
+            scheduler,
+            stop,
+        };
+        let t1 = Instant::now();
+        let bar = opts.progress.then(|| trials_bar(trials));
+        run_side_by_side(&job, *sim0, threads, trials, |k, out| {
+            if let Some(r) = &mut h5 {
+                r.begin_trial(k)?;
+            }
+            let mut null = NullRecorder;
+            let inner: &mut dyn Recorder = match &mut h5 {
+                Some(r) => r,
+                None => &mut null,
+            };
+            let mut rec = Counting {
+                inner,
+                pop_of: pop_of.clone(),
+                counts: vec![0; pops.len()],
+                per_neuron: vec![0; n],
+                t_start: warmup,
+            };
+            for &(t, i) in &out.spikes {
+                rec.spike(t, i);
+            }
+            for (t, p, v) in &out.samples {
+                rec.sample(*t, *p, v);
+            }
+            rec.progress(stop);
+            accumulate(&rec.counts, &rec.per_neuron);
+            stats.add(&out.stats);
+            if let Some(b) = &bar {
+                b.inc(1);
+            }
+            Ok(())
+        })?;
+        if let Some(b) = bar {
+            b.finish_and_clear();
+        }
+        simulate_s = t1.elapsed().as_secs_f64();
+    } else {
+        for k in 0..trials {
+            if k > 0 {
+                let (csr, probes) = reuse.as_ref().expect("kept for trials > 1");
+                let (populations, currents) =
+                    net.populations_with_seed(model, trial_seed(net.seed, k))?;
+                engine = make_engine(Blueprint {
+                    populations,
+                    csr: csr.clone(),
+                    currents,
+                    probes: probes.clone(),
+                    scheduler,
+                });
+            }
+            if let Some(r) = &mut h5 {
+                r.begin_trial(k)?;
+            }
+            let mut null = NullRecorder;
+            let inner: &mut dyn Recorder = match &mut h5 {
+                Some(r) => r,
+                None => &mut null,
+            };
+            let mut rec = Counting {
+                inner,
+                pop_of: pop_of.clone(),
+                counts: vec![0; pops.len()],
+                per_neuron: vec![0; n],
+                t_start: warmup,
+            };
+            let bar = progress_bar(opts.progress, stop, k, trials);
+            let t1 = Instant::now();
+            let mut progress = Progress {
+                inner: &mut rec,
+                bar,
+                t1,
+                last: t1,
+            };
+            tracing::info_span!("simulate", threads, trial = k)
+                .in_scope(|| engine.run_until(stop, &mut progress));
+            simulate_s += t1.elapsed().as_secs_f64();
+            if let Some(b) = progress.bar.take() {
+                b.finish_and_clear();
+            }
+            accumulate(&rec.counts, &rec.per_neuron);
+            stats.add(&engine.stats());
+        }
+        shards = engine.shard_stats();
     }
     let mean_hz: Vec<f64> = sum_hz.iter().map(|s| s / trials as f64).collect();
     let std_hz: Vec<f64> = sq_hz
@@ -410,7 +475,6 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
     } else {
         Vec::new()
     };
-    let shards = engine.shard_stats();
     for (k, s) in shards.iter().enumerate() {
         tracing::info!(
             shard = k,
@@ -436,9 +500,9 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
             rate_hz: c as f64 / (p.size as f64 * rec_s * trials as f64),
         })
         .collect();
-    let (syn, bytes) = (engine.n_synapses(), engine.synapse_bytes());
+    let (syn, bytes) = (n_synapses, synapse_bytes);
     let summary = Summary {
-        neurons: engine.n_neurons(),
+        neurons: n,
         synapses: syn,
         synapse_bytes: bytes,
         bytes_per_synapse: if syn > 0 {
@@ -481,6 +545,117 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
         ])?;
     }
     Ok(summary)
+}
+
+/// What a trial run side by side needs: the network (shared, read only) and the run's bounds.
+struct TrialJob<'a> {
+    model: &'a Model,
+    infos: &'a [PopInfo],
+    cons: &'a Connectomes,
+    seed: u64,
+    csr: &'a std::sync::Arc<crate::engine::Csr>,
+    probes: &'a [crate::engine::Probe],
+    scheduler: SchedulerKind,
+    stop: Time,
+}
+
+/// A trial's output, kept in memory until the trials before it are written.
+#[derive(Default)]
+struct TrialOut {
+    spikes: Vec<(Time, NeuronId)>,
+    samples: Vec<(Time, usize, Vec<f64>)>,
+    stats: Stats,
+}
+
+impl Recorder for TrialOut {
+    fn spike(&mut self, t: Time, n: NeuronId) {
+        self.spikes.push((t, n));
+    }
+    fn sample(&mut self, t: Time, probe: usize, values: &[f64]) {
+        self.samples.push((t, probe, values.to_vec()));
+    }
+}
+
+/// Runs trials `0..trials` on `threads` threads, one trial per thread at a time (trial 0 is
+/// `first`), and hands each trial's output to `consume` in trial order, on this thread. A
+/// trial's output does not depend on the thread that ran it.
+fn run_side_by_side(
+    job: &TrialJob,
+    first: Simulation,
+    threads: usize,
+    trials: u32,
+    mut consume: impl FnMut(u32, TrialOut) -> Result<()>,
+) -> Result<()> {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    let first = std::sync::Mutex::new(Some(first));
+    let next = AtomicU32::new(0);
+    let run_one = |k: u32| -> Result<TrialOut> {
+        let mut sim = if k == 0 {
+            first
+                .lock()
+                .expect("no thread panics holding it")
+                .take()
+                .expect("trial 0 runs once")
+        } else {
+            let (populations, currents) =
+                trial_dynamics(job.model, job.infos, job.cons, trial_seed(job.seed, k))?;
+            Simulation::new(Blueprint {
+                populations,
+                csr: job.csr.clone(),
+                currents,
+                probes: job.probes.to_vec(),
+                scheduler: job.scheduler,
+            })
+        };
+        let mut out = TrialOut::default();
+        tracing::info_span!("simulate", trial = k).in_scope(|| sim.run_until(job.stop, &mut out));
+        if k > 0 {
+            out.samples.clear(); // probes record the first trial only
+        }
+        out.stats = sim.stats().clone();
+        Ok(out)
+    };
+    std::thread::scope(|scope| {
+        let (tx, rx) = crossbeam_channel::unbounded::<(u32, Result<TrialOut>)>();
+        for _ in 0..threads.min(trials as usize) {
+            let tx = tx.clone();
+            let (next, run_one) = (&next, &run_one);
+            scope.spawn(move || {
+                loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    if k >= trials || tx.send((k, run_one(k))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut pending = std::collections::BTreeMap::new();
+        let mut want = 0u32;
+        for (k, out) in rx {
+            pending.insert(k, out);
+            while let Some(out) = pending.remove(&want) {
+                if let Err(e) = out.and_then(|o| consume(want, o)) {
+                    // Stop handing out trials; the threads finish the ones they run.
+                    next.store(trials, Ordering::Relaxed);
+                    return Err(e);
+                }
+                want += 1;
+            }
+        }
+        Ok(())
+    })
+}
+
+fn trials_bar(trials: u32) -> indicatif::ProgressBar {
+    let b = indicatif::ProgressBar::new(trials as u64);
+    b.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} trials",
+        )
+        .expect("valid template"),
+    );
+    b
 }
 
 /// The most active neurons by mean rate (ties by id), with their cell types.

@@ -289,7 +289,7 @@ fn trials_write_rates_and_the_first_trial_is_the_single_run() {
     let dir = tempfile::tempdir().unwrap();
     let text = fly(&stimulus(80.0));
     let m = model(&text);
-    let out = |name: &str, trials: u32, threads: usize| {
+    let out_with = |name: &str, trials: u32, threads: usize, shard_trials: bool| {
         let path = dir.path().join(name);
         let s = run(
             &m,
@@ -297,15 +297,19 @@ fn trials_write_rates_and_the_first_trial_is_the_single_run() {
                 output: Some(path.clone()),
                 trials: Some(trials),
                 threads: Some(threads),
+                shard_trials,
                 ..RunOptions::default()
             },
         )
         .unwrap();
         (path, s)
     };
+    let out = |name: &str, trials: u32, threads: usize| out_with(name, trials, threads, false);
     let (one, s1) = out("one.h5", 1, 1);
     let (many, s4) = out("many.h5", 4, 1);
+    // Two threads: trials side by side, or each trial on two shards.
     let (many2, _) = out("many2.h5", 4, 2);
+    let (sharded, _) = out_with("sharded.h5", 4, 2, true);
     assert_eq!(s4.trials, 4);
     assert!(!s4.top.is_empty());
     assert_eq!(s4.top[0].cell_type.as_deref(), Some("DA1_lPN"));
@@ -335,14 +339,24 @@ fn trials_write_rates_and_the_first_trial_is_the_single_run() {
     );
     assert!(trial.windows(2).all(|w| w[0] <= w[1]));
     assert_eq!(*trial.last().unwrap(), 3);
-    // Trials differ, and the rates do not depend on the thread count.
+    // Trials differ, and nothing depends on the thread count or on how trials use threads.
     assert!(
         trial.iter().filter(|&&k| k == 1).count() != n0 || s4.stats.spikes != 4 * s1.stats.spikes
     );
     let mean = read_f(&many, "rates/mean_hz");
     let std = read_f(&many, "rates/std_hz");
-    assert_eq!(mean, read_f(&many2, "rates/mean_hz"));
-    assert_eq!(std, read_f(&many2, "rates/std_hz"));
+    for other in [&many2, &sharded] {
+        assert_eq!(mean, read_f(other, "rates/mean_hz"));
+        assert_eq!(std, read_f(other, "rates/std_hz"));
+        assert_eq!(
+            read_f(&many, "spikes/time_ms"),
+            read_f(other, "spikes/time_ms")
+        );
+        assert_eq!(
+            read_i(&many, "spikes/neuron"),
+            read_i(other, "spikes/neuron")
+        );
+    }
     // Mean over trials of a DA1 PN's rate ≈ 80 Hz (4 trials × 0.5 s: ±4σ of 160 arrivals).
     let top = mean.iter().cloned().fold(0.0, f64::max);
     assert!((top - 80.0).abs() < 4.0 * (160f64).sqrt() / 2.0, "{top}");

@@ -91,8 +91,7 @@ impl Network {
     /// network (connectivity is drawn once, from the model's seed), new Poisson drives and
     /// parameter draws.
     pub fn populations_with_seed(&self, model: &Model, seed: u64) -> Result<Dynamics> {
-        let h_ms = model.spec.simulation.resolution.get_ref().0;
-        make_populations(model, &self.populations, &self.connectomes, seed, h_ms)
+        trial_dynamics(model, &self.populations, &self.connectomes, seed)
     }
 
     /// The label of global neuron `i` in annotation `column` of its connectome, if any.
@@ -112,6 +111,18 @@ impl Network {
 
 /// The populations (state, parameters, Poisson drives) and the step currents of a run.
 pub type Dynamics = (Vec<Box<dyn Population>>, Vec<StepCurrent>);
+
+/// The populations and step currents of populations `infos` (of a built [`Network`]) with the
+/// random streams of `seed`; see [`Network::populations_with_seed`].
+pub fn trial_dynamics(
+    model: &Model,
+    infos: &[PopInfo],
+    cons: &Connectomes,
+    seed: u64,
+) -> Result<Dynamics> {
+    let h_ms = model.spec.simulation.resolution.get_ref().0;
+    make_populations(model, infos, cons, seed, h_ms)
+}
 
 /// The seed of trial `k` of a run with seed `seed`: `seed` itself for trial 0, a mix of both
 /// for the others (independent streams, reproducible from the pair).
