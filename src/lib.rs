@@ -14,6 +14,8 @@ pub mod ids;
 pub mod inspect;
 pub mod model;
 pub mod neuron;
+/// Burst-dependent synaptic plasticity (BDSP): traces, event/burst classification, the rule, STP.
+pub mod plasticity;
 pub mod plot;
 pub mod record;
 pub mod run;
