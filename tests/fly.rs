@@ -545,3 +545,67 @@ fn bad_connectome_models_name_the_problem() {
         assert!(err.contains(want), "{want}: {err}");
     }
 }
+
+#[test]
+fn exact_spikes_precede_their_grid_step_by_less_than_one_step() {
+    // One fly neuron driven through synapses by a source firing at random 0.1 ms steps: the
+    // grid's propagation is exact at step boundaries, so each grid spike is the exact spike
+    // rounded up to its step (the spec: "spike times differ from the 0.1 ms reference by less
+    // than one step").
+    use rand::{RngExt, SeedableRng};
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(3);
+    let mut times: Vec<f64> = (0..400)
+        .map(|_| (rng.random_range(1..20_000u32) as f64) / 10.0)
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times.dedup();
+    let list: Vec<String> = times.iter().map(|t| format!("{t:.1}")).collect();
+    let text = |update: &str| {
+        format!(
+            r#"
+[simulation]
+duration = 2000.0
+[[population]]
+name = "src"
+size = 1
+model = "spike_source"
+spike_times = [[{}]]
+[[population]]
+name = "n"
+size = 1
+model = "lif_exp"
+update = "{update}"
+tau_m = 20.0
+C_m = 20.0
+E_L = -52.0
+V_reset = -52.0
+V_th = -45.0
+t_ref = 2.2
+tau_syn_ex = 5.0
+tau_syn_in = 5.0
+refractory_input = "discard"
+reset_currents = true
+[[projection]]
+source = "src"
+target = "n"
+rule = "all_to_all"
+weight = 30.0
+delay = 1.8
+"#,
+            list.join(", ")
+        )
+    };
+    let fired = |update: &str| -> Vec<f64> {
+        spikes_of(&text(update), 1)
+            .iter()
+            .filter(|s| s.1 == 1)
+            .map(|s| s.0.as_ms())
+            .collect()
+    };
+    let (exact, grid) = (fired("exact"), fired("grid"));
+    assert!(exact.len() > 50, "{}", exact.len());
+    assert_eq!(exact.len(), grid.len(), "{exact:?}\n{grid:?}");
+    for (e, g) in exact.iter().zip(&grid) {
+        assert!(*g >= *e && g - e < 0.1 + 1e-9, "exact {e} grid {g}");
+    }
+}
