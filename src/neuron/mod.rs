@@ -11,8 +11,11 @@
 //!   `iaf_psc_delta` on a grid);
 //! - [`lif_exp`]: LIF with exponential synaptic currents (NEST `iaf_psc_exp_ps`), and
 //!   [`lif_exp_grid`], the same on a step in Brian2's order (the whole-fly-brain model);
-//! - [`source`]: spike-list sources (NEST `spike_generator` + `parrot_neuron`).
+//! - [`source`]: spike-list sources (NEST `spike_generator` + `parrot_neuron`);
+//! - [`burst2c`]: the two-compartment bursting pyramidal neuron of BDSP (Payeur et al. 2021),
+//!   a grid-stepped building block, not yet wired to model files.
 
+pub mod burst2c;
 pub mod drive;
 pub mod exact;
 pub mod expsum;
