@@ -164,6 +164,39 @@ fn bad_connectomes_name_the_dataset_and_row() {
         "{e}"
     );
 
+    // A schema version this hebb does not read.
+    let path = dir.path().join("v2.h5");
+    write(&path, &sample()).unwrap();
+    hdf5::File::open_rw(&path)
+        .unwrap()
+        .attr("version")
+        .unwrap()
+        .write_scalar(&2i64)
+        .unwrap();
+    let e = read(&path).unwrap_err().to_string();
+    assert!(e.contains("schema version 2"), "{e}");
+
+    // A wrong type: neuron ids as text.
+    let path = dir.path().join("text_ids.h5");
+    write(&path, &sample()).unwrap();
+    {
+        let f = hdf5::File::open_rw(&path).unwrap();
+        f.unlink("neurons/id").unwrap();
+        let ids: Vec<hdf5::types::VarLenUnicode> =
+            ["a", "b", "c"].iter().map(|x| x.parse().unwrap()).collect();
+        f.group("neurons")
+            .unwrap()
+            .new_dataset_builder()
+            .with_data(&ids)
+            .create("id")
+            .unwrap();
+    }
+    let e = read(&path).unwrap_err().to_string();
+    assert!(
+        e.contains("/neurons/id") && e.contains("integer neuron ids"),
+        "{e}"
+    );
+
     // Missing /neurons/id.
     let path = dir.path().join("empty.h5");
     hdf5::File::create(&path)

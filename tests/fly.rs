@@ -537,6 +537,28 @@ fn bad_connectome_models_name_the_problem() {
         format!("neuron,time_ms\n{},1.0\n", ids[da1]),
     )
     .unwrap();
+    // File delays below a grid target's step: the file, the dataset and the row.
+    let short = dir.path().join("short.h5");
+    let mut c = hebb::connectome::file::read(std::path::Path::new(&mb())).unwrap();
+    c.edges.delay_ms = Some(vec![1.8; c.edges.len()]);
+    c.edges.delay_ms.as_mut().unwrap()[7] = 0.05;
+    hebb::connectome::file::write(&short, &c).unwrap();
+    let grid_file_delays = fly("")
+        .replace(&mb(), &short.display().to_string())
+        .replace(
+            "model = \"lif_exp\"",
+            "model = \"lif_exp\"\nupdate = \"grid\"",
+        )
+        .replace("delay = 1.8\n", "");
+    let err = build(&model(&grid_file_delays), None, None)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("short.h5 /synapses/delay row 7: delay 0.05")
+            && err.contains("positive multiple of the resolution 0.1 ms"),
+        "{err}"
+    );
     for (text, want) in cases {
         let err = build(&model(&text), None, None)
             .err()

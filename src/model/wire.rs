@@ -108,6 +108,8 @@ pub fn connect_connectome(
         }
     };
 
+    let mut file_delays: std::collections::HashMap<u32, Time, crate::connectome::IntHash> =
+        Default::default();
     for k in 0..e.len() {
         let (a, b) = (s_of[e.pre[k] as usize], t_of[e.post[k] as usize]);
         if a == u32::MAX || b == u32::MAX {
@@ -120,13 +122,23 @@ pub fn connect_connectome(
         let d = match fixed_delay {
             Some(d) => d,
             None => {
-                let ms = e.delay_ms.as_ref().expect("checked above")[k] as f64;
-                delay_ticks(ms, grid_target, h).ok_or_else(|| {
-                    err(format!(
-                        "{file} /synapses/delay row {k}: {}",
-                        delay_message(ms, grid_target, h, &tgt.name)
-                    ))
-                })?
+                let x = e.delay_ms.as_ref().expect("checked above")[k];
+                match file_delays.get(&x.to_bits()) {
+                    Some(&d) => d,
+                    None => {
+                        // The file stores f32: take the decimal it stands for (1.8, not
+                        // 1.7999999523), once per distinct value.
+                        let ms: f64 = x.to_string().parse().expect("a float's own digits");
+                        let d = delay_ticks(ms, grid_target, h).ok_or_else(|| {
+                            err(format!(
+                                "{file} /synapses/delay row {k}: {}",
+                                delay_message(ms, grid_target, h, &tgt.name)
+                            ))
+                        })?;
+                        file_delays.insert(x.to_bits(), d);
+                        d
+                    }
+                }
             }
         };
         syn.push(src.offset + a, tgt.offset + b, w as f32, d);
