@@ -114,7 +114,7 @@ const TOP: usize = 20;
 /// recorder.
 struct Counting<'a> {
     inner: &'a mut dyn Recorder,
-    pop_of: Vec<u16>,
+    pop_of: &'a [u16],
     counts: Vec<u64>,
     per_neuron: Vec<u32>,
     t_start: Time,
@@ -270,7 +270,7 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
     let ids = ids.unwrap_or_else(|| (0..net.n_neurons() as i64).collect());
     let n = net.n_neurons();
     // Later trials reuse the network: the synapses and probes of the first.
-    let reuse = (trials > 1).then(|| (net.blueprint.csr.clone(), net.blueprint.probes.clone()));
+    let (csr, trial_probes) = (net.blueprint.csr.clone(), net.blueprint.probes.clone());
     let scheduler = net.blueprint.scheduler;
     let sizes: Vec<u32> = pops.iter().map(|p| p.size).collect();
     // Independent trials run side by side, one per thread, unless asked to shard each.
@@ -352,47 +352,34 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
         }
     };
     let mut shards = Vec::new();
+    let job = TrialJob {
+        model,
+        infos: &net.populations,
+        cons: &net.connectomes,
+        seed: net.seed,
+        csr: &csr,
+        probes: &trial_probes,
+        scheduler,
+        stop,
+    };
     if parallel {
         let Engine::Single(sim0) = engine else {
             unreachable!("trials side by side run unsharded")
         };
-        let (csr, probes) = reuse.as_ref().expect("kept for trials > 1");
-        let job = TrialJob {
-            model,
-            infos: &net.populations,
-            cons: &net.connectomes,
-            seed: net.seed,
-            csr,
-            probes,
-            scheduler,
-            stop,
-        };
         let t1 = Instant::now();
         let bar = opts.progress.then(|| trials_bar(trials));
         run_side_by_side(&job, *sim0, threads, trials, |k, out| {
-            if let Some(r) = &mut h5 {
-                r.begin_trial(k)?;
-            }
-            let mut null = NullRecorder;
-            let inner: &mut dyn Recorder = match &mut h5 {
-                Some(r) => r,
-                None => &mut null,
-            };
-            let mut rec = Counting {
-                inner,
-                pop_of: pop_of.clone(),
-                counts: vec![0; pops.len()],
-                per_neuron: vec![0; n],
-                t_start: warmup,
-            };
-            for &(t, i) in &out.spikes {
-                rec.spike(t, i);
-            }
-            for (t, p, v) in &out.samples {
-                rec.sample(*t, *p, v);
-            }
-            rec.progress(stop);
-            accumulate(&rec.counts, &rec.per_neuron);
+            let (pop_counts, per_neuron) =
+                record_trial(&mut h5, k, &pop_of, pops.len(), warmup, |rec| {
+                    for &(t, i) in &out.spikes {
+                        rec.spike(t, i);
+                    }
+                    for (t, p, v) in &out.samples {
+                        rec.sample(*t, *p, v);
+                    }
+                    rec.progress(stop);
+                })?;
+            accumulate(&pop_counts, &per_neuron);
             stats.add(&out.stats);
             if let Some(b) = &bar {
                 b.inc(1);
@@ -406,47 +393,26 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
     } else {
         for k in 0..trials {
             if k > 0 {
-                let (csr, probes) = reuse.as_ref().expect("kept for trials > 1");
-                let (populations, currents) =
-                    net.populations_with_seed(model, trial_seed(net.seed, k))?;
-                engine = make_engine(Blueprint {
-                    populations,
-                    csr: csr.clone(),
-                    currents,
-                    probes: probes.clone(),
-                    scheduler,
-                });
+                engine = make_engine(job.blueprint(k)?);
             }
-            if let Some(r) = &mut h5 {
-                r.begin_trial(k)?;
-            }
-            let mut null = NullRecorder;
-            let inner: &mut dyn Recorder = match &mut h5 {
-                Some(r) => r,
-                None => &mut null,
-            };
-            let mut rec = Counting {
-                inner,
-                pop_of: pop_of.clone(),
-                counts: vec![0; pops.len()],
-                per_neuron: vec![0; n],
-                t_start: warmup,
-            };
-            let bar = progress_bar(opts.progress, stop, k, trials);
-            let t1 = Instant::now();
-            let mut progress = Progress {
-                inner: &mut rec,
-                bar,
-                t1,
-                last: t1,
-            };
-            tracing::info_span!("simulate", threads, trial = k)
-                .in_scope(|| engine.run_until(stop, &mut progress));
-            simulate_s += t1.elapsed().as_secs_f64();
-            if let Some(b) = progress.bar.take() {
-                b.finish_and_clear();
-            }
-            accumulate(&rec.counts, &rec.per_neuron);
+            let (pop_counts, per_neuron) =
+                record_trial(&mut h5, k, &pop_of, pops.len(), warmup, |rec| {
+                    let bar = progress_bar(opts.progress, stop, k, trials);
+                    let t1 = Instant::now();
+                    let mut progress = Progress {
+                        inner: rec,
+                        bar,
+                        t1,
+                        last: t1,
+                    };
+                    tracing::info_span!("simulate", threads, trial = k)
+                        .in_scope(|| engine.run_until(stop, &mut progress));
+                    simulate_s += t1.elapsed().as_secs_f64();
+                    if let Some(b) = progress.bar.take() {
+                        b.finish_and_clear();
+                    }
+                })?;
+            accumulate(&pop_counts, &per_neuron);
             stats.add(&engine.stats());
         }
         shards = engine.shard_stats();
@@ -559,6 +525,51 @@ struct TrialJob<'a> {
     stop: Time,
 }
 
+impl TrialJob<'_> {
+    /// The network of trial `k` > 0: the first trial's synapses and probes, populations and
+    /// currents with the trial's random streams.
+    fn blueprint(&self, k: u32) -> Result<Blueprint> {
+        let (populations, currents) =
+            trial_dynamics(self.model, self.infos, self.cons, trial_seed(self.seed, k))?;
+        Ok(Blueprint {
+            populations,
+            csr: self.csr.clone(),
+            currents,
+            probes: self.probes.to_vec(),
+            scheduler: self.scheduler,
+        })
+    }
+}
+
+/// Records trial `k` through `h5` (if any), counting its recorded-period spikes per population
+/// and per neuron; `feed` drives the recorder (a live run or a replay).
+fn record_trial(
+    h5: &mut Option<H5Recorder>,
+    k: u32,
+    pop_of: &[u16],
+    n_pops: usize,
+    t_start: Time,
+    feed: impl FnOnce(&mut dyn Recorder),
+) -> Result<(Vec<u64>, Vec<u32>)> {
+    if let Some(r) = h5 {
+        r.begin_trial(k)?;
+    }
+    let mut null = NullRecorder;
+    let inner: &mut dyn Recorder = match h5 {
+        Some(r) => r,
+        None => &mut null,
+    };
+    let mut rec = Counting {
+        inner,
+        pop_of,
+        counts: vec![0; n_pops],
+        per_neuron: vec![0; pop_of.len()],
+        t_start,
+    };
+    feed(&mut rec);
+    Ok((rec.counts, rec.per_neuron))
+}
+
 /// A trial's output, kept in memory until the trials before it are written.
 #[derive(Default)]
 struct TrialOut {
@@ -597,15 +608,7 @@ fn run_side_by_side(
                 .take()
                 .expect("trial 0 runs once")
         } else {
-            let (populations, currents) =
-                trial_dynamics(job.model, job.infos, job.cons, trial_seed(job.seed, k))?;
-            Simulation::new(Blueprint {
-                populations,
-                csr: job.csr.clone(),
-                currents,
-                probes: job.probes.to_vec(),
-                scheduler: job.scheduler,
-            })
+            Simulation::new(job.blueprint(k)?)
         };
         let mut out = TrialOut::default();
         tracing::info_span!("simulate", trial = k).in_scope(|| sim.run_until(job.stop, &mut out));

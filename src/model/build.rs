@@ -87,13 +87,6 @@ impl Network {
         sorted.windows(2).all(|w| w[0] != w[1]).then_some(ids)
     }
 
-    /// The populations and step currents of a trial with random streams of `seed`: the same
-    /// network (connectivity is drawn once, from the model's seed), new Poisson drives and
-    /// parameter draws.
-    pub fn populations_with_seed(&self, model: &Model, seed: u64) -> Result<Dynamics> {
-        trial_dynamics(model, &self.populations, &self.connectomes, seed)
-    }
-
     /// The label of global neuron `i` in annotation `column` of its connectome, if any.
     pub fn annotation(&self, i: u32, column: &str) -> Option<String> {
         let p = self
@@ -112,8 +105,9 @@ impl Network {
 /// The populations (state, parameters, Poisson drives) and the step currents of a run.
 pub type Dynamics = (Vec<Box<dyn Population>>, Vec<StepCurrent>);
 
-/// The populations and step currents of populations `infos` (of a built [`Network`]) with the
-/// random streams of `seed`; see [`Network::populations_with_seed`].
+/// The populations and step currents of a built [`Network`] (its `populations` and
+/// `connectomes`) with the random streams of `seed`, for a trial: the same network
+/// (connectivity is drawn once, from the model's seed), new Poisson drives and parameter draws.
 pub fn trial_dynamics(
     model: &Model,
     infos: &[PopInfo],

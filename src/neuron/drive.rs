@@ -306,17 +306,8 @@ impl Drive {
     /// Grid mode: the summed weight of neuron `i`'s arrivals during one step.
     #[inline]
     pub fn step_input(&mut self, i: usize) -> f64 {
-        if let Some((syn, jump)) = self.listed_step(i) {
-            return syn + jump;
-        }
-        let (a, b) = (self.start[i] as usize, self.start[i + 1] as usize);
-        let mut sum = 0.0;
-        for k in a..b {
-            if let Some(p) = &self.dists[self.dist_of[k] as usize] {
-                sum += p.sample(&mut self.rng[i]) * self.sources[k].weight;
-            }
-        }
-        sum
+        let (syn, jump) = self.step_inputs(i);
+        syn + jump
     }
 }
 

@@ -72,6 +72,16 @@ impl Propagators {
     }
 }
 
+/// Adds input `x` to the excitatory current (x ≥ 0, or the single current) or the inhibitory one.
+#[inline]
+fn add_current(g_ex: &mut f64, g_in: &mut f64, x: f64, single: bool) {
+    if x >= 0.0 || single {
+        *g_ex += x;
+    } else {
+        *g_in += x;
+    }
+}
+
 /// A `lif_exp` population on a grid, Brian2 order.
 pub struct LifExpGrid {
     p: LifExpParams,
@@ -190,38 +200,39 @@ impl LifExpGrid {
         // 3. This step's input: Poisson (onto V or the currents), then spikes in order.
         let discard = self.p.lif.refractory_input == RefractoryInput::Discard;
         let kappa = self.p.lif.tau_m / self.p.lif.c_m;
-        let blocked = |last: i64, r: i64| discard && (n - last < r || last == n);
+        // Refractory at this step's input: within the period, or spiked in this very step.
+        let (last, refr) = (&self.last, &self.refr);
+        let refractory = |i: usize| n - last[i] < refr[i] || last[i] == n;
         if let Some(d) = &mut self.drive {
             d.begin_step(t);
             for &i in &self.driven {
                 let i = i as usize;
                 let (syn, jump) = d.step_inputs(i);
-                let r = self.refr[i];
-                if (syn == 0.0 && jump == 0.0) || blocked(self.last[i], r) {
+                if (syn == 0.0 && jump == 0.0) || (discard && refractory(i)) {
                     continue;
                 }
-                if jump != 0.0 && n - self.last[i] >= r && self.last[i] != n {
+                if jump != 0.0 && !refractory(i) {
                     self.v[i] += jump;
                 }
-                if syn > 0.0 || self.single {
-                    self.g_ex[i] += kappa * syn;
-                } else {
-                    self.g_in[i] += kappa * syn;
-                }
+                add_current(
+                    &mut self.g_ex[i],
+                    &mut self.g_in[i],
+                    kappa * syn,
+                    self.single,
+                );
             }
         }
         for &(i, w) in &self.pending {
             let i = i as usize;
-            let r = self.refr[i];
-            if blocked(self.last[i], r) {
+            if discard && refractory(i) {
                 continue;
             }
-            let w = kappa * w as f64;
-            if w >= 0.0 || self.single {
-                self.g_ex[i] += w;
-            } else {
-                self.g_in[i] += w;
-            }
+            add_current(
+                &mut self.g_ex[i],
+                &mut self.g_in[i],
+                kappa * w as f64,
+                self.single,
+            );
         }
         self.pending.clear();
         // 4. Reset.
