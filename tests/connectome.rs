@@ -4,17 +4,11 @@
 
 mod common;
 
+use common::{hebb, shipped};
+
 use hebb::connectome::file::{read, read_column, write};
 use hebb::connectome::{Annotation, Column, Connectome, Edges, Provenance, TRANSMITTERS};
 use hebb::model::Model;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn shipped(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("connectomes")
-        .join(name)
-}
 
 #[test]
 fn shipped_connectomes_have_their_published_sizes() {
@@ -205,20 +199,6 @@ fn bad_connectomes_name_the_dataset_and_row() {
         .unwrap();
     let e = read(&path).unwrap_err().to_string();
     assert!(e.contains("/neurons/id"), "{e}");
-}
-
-fn hebb(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_hebb"))
-        .args(args)
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(!err.contains("panicked"), "no panic: {err}");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        err,
-    )
 }
 
 #[test]

@@ -11,11 +11,23 @@ use hebb::run::{RunOptions, run};
 use hebb::time::Time;
 
 fn mb() -> String {
-    format!(
-        "{}/connectomes/flywire_v783_mushroom_body_R.h5",
-        env!("CARGO_MANIFEST_DIR")
-    )
+    common::shipped("flywire_v783_mushroom_body_R.h5")
+        .display()
+        .to_string()
 }
+
+/// The neuron of the fly model (specs/fly_whole_brain.md) as `lif_exp` keys; `reset_currents`
+/// is left to each model.
+const FLY_NEURON: &str = r#"tau_m = 20.0
+C_m = 20.0
+E_L = -52.0
+V_reset = -52.0
+V_th = -45.0
+t_ref = 2.2
+tau_syn_ex = 5.0
+tau_syn_in = 5.0
+refractory_input = "discard"
+"#;
 
 /// The fly model on the mushroom body, with extra TOML appended.
 fn fly(extra: &str) -> String {
@@ -29,16 +41,7 @@ seed = 7
 name = "mb"
 connectome = "{}"
 model = "lif_exp"
-tau_m = 20.0
-C_m = 20.0
-E_L = -52.0
-V_reset = -52.0
-V_th = -45.0
-t_ref = 2.2
-tau_syn_ex = 5.0
-tau_syn_in = 5.0
-refractory_input = "discard"
-reset_currents = true
+{FLY_NEURON}reset_currents = true
 
 [[projection]]
 source = "mb"
@@ -225,16 +228,7 @@ spike_times = [[1.0, 6.0]]
 name = "n"
 size = 1
 model = "lif_exp"
-tau_m = 20.0
-C_m = 20.0
-E_L = -52.0
-V_reset = -52.0
-V_th = -45.0
-t_ref = 2.2
-tau_syn_ex = 5.0
-tau_syn_in = 5.0
-refractory_input = "discard"
-reset_currents = {reset}
+{FLY_NEURON}reset_currents = {reset}
 [[projection]]
 source = "src"
 target = "n"
@@ -597,16 +591,7 @@ name = "n"
 size = 1
 model = "lif_exp"
 update = "{update}"
-tau_m = 20.0
-C_m = 20.0
-E_L = -52.0
-V_reset = -52.0
-V_th = -45.0
-t_ref = 2.2
-tau_syn_ex = 5.0
-tau_syn_in = 5.0
-refractory_input = "discard"
-reset_currents = true
+{FLY_NEURON}reset_currents = true
 [[projection]]
 source = "src"
 target = "n"

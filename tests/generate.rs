@@ -3,6 +3,10 @@
 //! transmitters; rewiring keeps every degree and moves connections; bad options and tables are
 //! refused with the option or row named.
 
+mod common;
+
+use common::{hebb, shipped};
+
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use hebb::connectome::Connectome;
@@ -12,8 +16,7 @@ use hebb::connectome::generate::{
 };
 use proptest::prelude::*;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 fn params(neurons: u32, connections: u64, seed: u64) -> Synthetic {
     Synthetic {
@@ -289,26 +292,6 @@ fn bad_tables_name_the_line() {
         let e = read_neuron_table(&path).unwrap_err().to_string();
         assert!(e.contains(want) && e.contains("t.csv"), "{want}: {e}");
     }
-}
-
-fn shipped(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("connectomes")
-        .join(name)
-}
-
-fn hebb(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_hebb"))
-        .args(args)
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(!err.contains("panicked"), "no panic: {err}");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        err,
-    )
 }
 
 #[test]

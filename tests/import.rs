@@ -3,6 +3,10 @@
 //! input rejected with file, line and column named; the whole-brain scale measured on a
 //! synthetic table (`--ignored`).
 
+mod common;
+
+use common::hebb;
+
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use hebb::connectome::file::{read, write_with};
@@ -11,7 +15,6 @@ use hebb::connectome::{Column, Connectome};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn repo(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
@@ -678,20 +681,6 @@ fn malformed_sonata_files_name_the_dataset() {
         e.contains("no column `node_type_id`; the header is `type model_type`"),
         "{e}"
     );
-}
-
-fn hebb(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_hebb"))
-        .args(args)
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(!err.contains("panicked"), "no panic: {err}");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        err,
-    )
 }
 
 #[test]

@@ -6,7 +6,7 @@ use hebb::ids::NeuronId;
 use hebb::model::Model;
 use hebb::model::build::build;
 use hebb::time::Time;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Collects spikes and samples in memory.
 #[derive(Default)]
@@ -96,4 +96,26 @@ pub fn sample_bits(c: &Collect) -> Vec<u64> {
         .iter()
         .flat_map(|(t, v)| std::iter::once(t.0).chain(v.iter().map(|f| f.to_bits())))
         .collect()
+}
+
+/// A file of the repository's `connectomes/` folder.
+pub fn shipped(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("connectomes")
+        .join(name)
+}
+
+/// Runs the `hebb` binary; returns the exit code, stdout and stderr (and fails on a panic).
+pub fn hebb(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hebb"))
+        .args(args)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!err.contains("panicked"), "no panic: {err}");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        err,
+    )
 }
