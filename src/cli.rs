@@ -107,12 +107,8 @@ enum GenerateCommand {
         synapses: Option<u64>,
         #[command(flatten)]
         shape: ShapeArgs,
-        /// Seed of the random stream (same seed and options, same file).
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
-        /// The connectome file to write (HDF5).
-        #[arg(short, long, value_name = "OUT.h5")]
-        output: PathBuf,
+        #[command(flatten)]
+        out: GenerateOut,
     },
     /// A FlyWire-scale random connectome over a real neuron table: its neuron ids and
     /// transmitters, random connections with the fitted degree and count distributions; each
@@ -130,12 +126,8 @@ enum GenerateCommand {
         synapses: u64,
         #[command(flatten)]
         shape: ShapeArgs,
-        /// Seed of the random stream (same seed and options, same file).
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
-        /// The connectome file to write (HDF5).
-        #[arg(short, long, value_name = "OUT.h5")]
-        output: PathBuf,
+        #[command(flatten)]
+        out: GenerateOut,
     },
     /// A degree-preserving null model: Maslov–Sneppen double-edge swaps (a→b, c→d) → (a→d,
     /// c→b). Every neuron keeps its in- and out-degree; each connection keeps its presynaptic
@@ -143,12 +135,8 @@ enum GenerateCommand {
     Rewire {
         /// The connectome to rewire (.h5); its (pre, post) pairs must be distinct.
         input: PathBuf,
-        /// The connectome file to write (HDF5).
-        #[arg(short, long, value_name = "OUT.h5")]
-        output: PathBuf,
-        /// Seed of the random stream.
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
+        #[command(flatten)]
+        out: GenerateOut,
         /// Successful swaps per connection (each swap moves two connections); at most 20
         /// times as many swaps are tried.
         #[arg(long, value_name = "K", default_value_t = hebb::connectome::generate::SWAPS_PER_EDGE)]
@@ -158,6 +146,17 @@ enum GenerateCommand {
         #[arg(long)]
         autapses: bool,
     },
+}
+
+/// What every `generate` command takes: the seed and the file to write.
+#[derive(clap::Args)]
+struct GenerateOut {
+    /// Seed of the random stream (same seed and options, same file).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// The connectome file to write (HDF5).
+    #[arg(short, long, value_name = "OUT.h5")]
+    output: PathBuf,
 }
 
 /// The shape options of `generate synthetic` and `generate flywire` (defaults fitted to the
@@ -413,25 +412,23 @@ fn generate(what: GenerateCommand, quiet: bool) -> anyhow::Result<()> {
             connections,
             synapses,
             shape,
-            seed,
-            output,
+            out,
         } => {
             let p = g::Synthetic {
                 neurons,
                 connections,
                 synapses,
                 shape: (&shape).into(),
-                seed,
+                seed: out.seed,
             };
-            (g::synthetic(&p)?, output)
+            (g::synthetic(&p)?, out.output)
         }
         GenerateCommand::Flywire {
             neuron_table,
             connections,
             synapses,
             shape,
-            seed,
-            output,
+            out,
         } => {
             let table = g::read_neuron_table(&neuron_table)?;
             let name = neuron_table
@@ -442,21 +439,20 @@ fn generate(what: GenerateCommand, quiet: bool) -> anyhow::Result<()> {
                 connections,
                 synapses,
                 shape: (&shape).into(),
-                seed,
+                seed: out.seed,
             };
-            (g::flywire(&table, &name, &p)?, output)
+            (g::flywire(&table, &name, &p)?, out.output)
         }
         GenerateCommand::Rewire {
             input,
-            output,
-            seed,
+            out,
             swaps_per_edge,
             autapses,
         } => {
             let c = file::read(&input)?;
             let p = g::Rewire {
                 swaps_per_edge,
-                seed,
+                seed: out.seed,
                 autapses,
             };
             let (r, s) = g::rewire(&c, &p)?;
@@ -471,7 +467,7 @@ fn generate(what: GenerateCommand, quiet: bool) -> anyhow::Result<()> {
                     100.0 * s.changed as f64 / r.edges.len().max(1) as f64
                 );
             }
-            (r, output)
+            (r, out.output)
         }
     };
     let generated = start.elapsed().as_secs_f64();
