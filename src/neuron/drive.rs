@@ -181,6 +181,13 @@ impl Drive {
         self.total[i] > 0.0 || self.listed(i).is_some()
     }
 
+    /// The neurons with Poisson or listed input, ascending.
+    pub fn driven(&self) -> Vec<u32> {
+        (0..self.total.len() as u32)
+            .filter(|&i| self.is_driven(i as usize))
+            .collect()
+    }
+
     /// Next arrival of neuron `i` (exact mode).
     #[inline]
     pub fn next(&self, i: usize) -> Time {

@@ -130,10 +130,7 @@ impl LifExpGrid {
         LifExpGrid {
             single: p.tau_syn_ex == p.tau_syn_in,
             refr: vec![(p.lif.t_ref / h_ms).round() as i64; n],
-            driven: drive
-                .as_ref()
-                .map(|d| (0..n as u32).filter(|&i| d.is_driven(i as usize)).collect())
-                .unwrap_or_default(),
+            driven: drive.as_ref().map(Drive::driven).unwrap_or_default(),
             h: Time::from_ms(h_ms).expect("resolution validated"),
             v0t: v_inf.iter().map(|&x| k.v0t(x)).collect(),
             v_inf,
@@ -292,6 +289,7 @@ impl Population for LifExpGrid {
         parts
             .iter()
             .map(|idx| {
+                let drive = self.drive.as_ref().map(|d| d.subset(idx));
                 Box::new(LifExpGrid {
                     p: self.p.clone(),
                     v_inf: pick(&self.v_inf, idx),
@@ -302,16 +300,8 @@ impl Population for LifExpGrid {
                     last: pick(&self.last, idx),
                     pending: Vec::new(),
                     refr: pick(&self.refr, idx),
-                    driven: {
-                        let d = self.drive.as_ref().map(|d| d.subset(idx));
-                        d.map(|d| {
-                            (0..idx.len() as u32)
-                                .filter(|&i| d.is_driven(i as usize))
-                                .collect()
-                        })
-                        .unwrap_or_default()
-                    },
-                    drive: self.drive.as_ref().map(|d| d.subset(idx)),
+                    driven: drive.as_ref().map(Drive::driven).unwrap_or_default(),
+                    drive,
                     spiked: Vec::new(),
                     ..*self
                 }) as Box<dyn Population>
