@@ -20,3 +20,4 @@ pub mod plot;
 pub mod record;
 pub mod run;
 pub mod time;
+pub mod weights;

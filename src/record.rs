@@ -319,6 +319,11 @@ impl H5Recorder {
         Ok(())
     }
 
+    /// Writes the weights of plastic projections (`/weights`).
+    pub fn write_weights(&self, log: &crate::weights::WeightLog) -> Result<()> {
+        log.write(&self.file, &self.path, &self.ids)
+    }
+
     /// Writes everything buffered and the final attributes, and marks the file complete.
     pub fn finish(mut self, attrs: &[(&str, f64)]) -> Result<()> {
         if let Some(err) = self.error.take() {

@@ -11,6 +11,7 @@ use crate::model::build::{Network, PopInfo, build, trial_dynamics, trial_seed};
 use crate::model::neurons::Connectomes;
 use crate::record::{H5Recorder, RunInfo};
 use crate::time::Time;
+use crate::weights::WeightLog;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -90,6 +91,9 @@ pub struct Summary {
     /// The most active neurons (mean rate over trials), for runs of several trials or of
     /// connectome populations.
     pub top: Vec<TopNeuron>,
+    /// Per plastic projection (first trial, with `[record.weights]`): name, mean weight at
+    /// the first and the last time taken.
+    pub weights: Vec<(String, f64, f64)>,
 }
 
 /// One row of the table of most active neurons.
@@ -185,6 +189,28 @@ impl Engine {
             Engine::Sharded(sim) => sim.shard_stats(),
         }
     }
+    fn plastic_weights(&self, q: usize) -> Vec<(u32, u32, f32)> {
+        match self {
+            Engine::Single(sim) => sim.plastic_weights(q),
+            Engine::Sharded(sim) => sim.plastic_weights(q),
+        }
+    }
+    /// Runs to `stop`, stopping to take weights where `log` asks.
+    fn run_logging(&mut self, stop: Time, rec: &mut dyn Recorder, log: Option<&mut WeightLog>) {
+        let Some(log) = log else {
+            return self.run_until(stop, rec);
+        };
+        let mut now = Time::ZERO;
+        loop {
+            let next = log.next_after(now).min(stop);
+            self.run_until(next, rec);
+            log.take(next, |q| self.plastic_weights(q));
+            if next >= stop {
+                break;
+            }
+            now = next;
+        }
+    }
 }
 
 /// Passes everything on and moves the progress bar.
@@ -272,9 +298,22 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
     // Later trials reuse the network: the synapses and probes of the first.
     let (csr, trial_probes) = (net.blueprint.csr.clone(), net.blueprint.probes.clone());
     let scheduler = net.blueprint.scheduler;
+    let (plastic, burst_detector) = (net.blueprint.plastic.clone(), net.blueprint.burst_detector);
     let sizes: Vec<u32> = pops.iter().map(|p| p.size).collect();
-    // Independent trials run side by side, one per thread, unless asked to shard each.
-    let parallel = trials > 1 && threads > 1 && !opts.shard_trials;
+    // Weights of plastic projections, first trial.
+    let mut wlog = match &model.spec.record.weights {
+        Some(w) if !plastic.is_empty() => {
+            let ms = |x: f64| Time::from_ms(x).expect("checked ≥ 0");
+            let snaps: Vec<Time> = w.snapshots.iter().map(|x| ms(x.0)).collect();
+            let interval = ms(w.interval.0).max(Time::TICK);
+            let names = plastic.iter().map(|p| p.name.clone()).collect();
+            Some(WeightLog::new(names, warmup, interval, &snaps, stop))
+        }
+        _ => None,
+    };
+    // Independent trials run side by side, one per thread, unless asked to shard each (or
+    // weights are taken, which happens between slices of the first trial).
+    let parallel = trials > 1 && threads > 1 && !opts.shard_trials && wlog.is_none();
     let part = (threads > 1 && !parallel).then(|| {
         let degrees = net.blueprint.in_degrees();
         Partition::new(opts.placement, &sizes, &degrees, threads)
@@ -291,6 +330,8 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
             currents: Vec::new(),
             probes: Vec::new(),
             scheduler,
+            plastic: plastic.clone(),
+            burst_detector,
         },
     );
     let mut engine = make_engine(first);
@@ -360,6 +401,8 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
         csr: &csr,
         probes: &trial_probes,
         scheduler,
+        plastic: &plastic,
+        burst_detector,
         stop,
     };
     if parallel {
@@ -405,8 +448,9 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
                         t1,
                         last: t1,
                     };
+                    let log = if k == 0 { wlog.as_mut() } else { None };
                     tracing::info_span!("simulate", threads, trial = k)
-                        .in_scope(|| engine.run_until(stop, &mut progress));
+                        .in_scope(|| engine.run_logging(stop, &mut progress, log));
                     simulate_s += t1.elapsed().as_secs_f64();
                     if let Some(b) = progress.bar.take() {
                         b.finish_and_clear();
@@ -489,7 +533,23 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
         populations,
         trials,
         top,
+        weights: wlog
+            .as_ref()
+            .map(|log| {
+                (0..log.names().len())
+                    .map(|q| {
+                        let m: Vec<(f64, f64)> = log.means(q).collect();
+                        let first = m.first().map_or(f64::NAN, |x| x.1);
+                        let last = m.last().map_or(f64::NAN, |x| x.1);
+                        (log.names()[q].clone(), first, last)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
     };
+    if let (Some(r), Some(log)) = (&h5, &wlog) {
+        r.write_weights(log)?;
+    }
     if let Some(r) = h5 {
         let s = &summary;
         r.finish(&[
@@ -522,6 +582,8 @@ struct TrialJob<'a> {
     csr: &'a std::sync::Arc<crate::engine::Csr>,
     probes: &'a [crate::engine::Probe],
     scheduler: SchedulerKind,
+    plastic: &'a [crate::engine::plastic::PlasticProjection],
+    burst_detector: crate::plasticity::BurstDetector,
     stop: Time,
 }
 
@@ -537,6 +599,8 @@ impl TrialJob<'_> {
             currents,
             probes: self.probes.to_vec(),
             scheduler: self.scheduler,
+            plastic: self.plastic.to_vec(),
+            burst_detector: self.burst_detector,
         })
     }
 }
@@ -885,6 +949,9 @@ impl Summary {
                     t.std_hz
                 );
             }
+        }
+        for (name, first, last) in &self.weights {
+            let _ = writeln!(s, "mean weight of {name}: {first:.4} → {last:.4}");
         }
         s
     }

@@ -11,6 +11,7 @@
 //! weight: B4, Brunel) stores it once. Plus 24 bytes per delay group and 4 per neuron. Weights
 //! are stored as `f32` (7 significant digits); all arithmetic on them is f64.
 
+use super::plastic::SynapseType;
 use super::prefetch::prefetch;
 use crate::ids::PopId;
 use crate::time::Time;
@@ -26,6 +27,15 @@ pub struct Csr {
     pub group_delay: Vec<Time>,
     /// Per group: the population of its targets.
     pub group_pop: Vec<PopId>,
+    /// Per group: the input port of its targets (a compartment and receptor of a
+    /// multi-compartment model; 0 for single-port models, whose weight's sign picks the
+    /// receptor).
+    pub group_port: Vec<u8>,
+    /// Per group: its synapse type, an index into `types`.
+    pub group_type: Vec<u16>,
+    /// The synapse types: type 0 is the plain synapse (every spike, fixed weight); others
+    /// filter spikes by class or are plastic.
+    pub types: Vec<SynapseType>,
     /// Per synapse: the target's index within its population.
     pub targets: Vec<u32>,
     /// Per group: its weight if all its synapses share it, else NaN (weights are finite).
@@ -101,6 +111,10 @@ pub struct SynapseColumns {
     pub weight: Vec<f32>,
     /// Delay in ticks.
     pub delay: Vec<Time>,
+    /// Input port of the target (empty: all 0).
+    pub port: Vec<u8>,
+    /// Synapse type (empty: all 0, the plain synapse).
+    pub stype: Vec<u16>,
 }
 
 impl SynapseColumns {
@@ -118,6 +132,54 @@ impl SynapseColumns {
         self.post.push(post);
         self.weight.push(weight);
         self.delay.push(delay);
+        if !self.port.is_empty() {
+            self.port.push(0);
+            self.stype.push(0);
+        }
+    }
+
+    /// Appends one synapse onto input `port` of its target, of synapse type `stype`.
+    pub fn push_typed(
+        &mut self,
+        pre: u32,
+        post: u32,
+        weight: f32,
+        delay: Time,
+        port: u8,
+        stype: u16,
+    ) {
+        if self.port.is_empty() && (port != 0 || stype != 0) {
+            self.port = vec![0; self.pre.len()];
+            self.stype = vec![0; self.pre.len()];
+        }
+        self.push(pre, post, weight, delay);
+        if let (Some(p), Some(s)) = (self.port.last_mut(), self.stype.last_mut()) {
+            *p = port;
+            *s = stype;
+        }
+    }
+
+    /// Sets the port and type of synapses `first..` (those of one projection).
+    pub fn set_kind_from(&mut self, first: usize, port: u8, stype: u16) {
+        if port == 0 && stype == 0 && self.port.is_empty() {
+            return;
+        }
+        if self.port.is_empty() {
+            self.port = vec![0; self.pre.len()];
+            self.stype = vec![0; self.pre.len()];
+        }
+        self.port[first..].fill(port);
+        self.stype[first..].fill(stype);
+    }
+
+    /// Port and type of synapse `k`.
+    #[inline]
+    fn kind(&self, k: usize) -> (u8, u16) {
+        if self.port.is_empty() {
+            (0, 0)
+        } else {
+            (self.port[k], self.stype[k])
+        }
     }
 
     /// Keeps the synapses whose presynaptic neuron passes `keep`, in order.
@@ -129,6 +191,10 @@ impl SynapseColumns {
                 self.post[j] = self.post[k];
                 self.weight[j] = self.weight[k];
                 self.delay[j] = self.delay[k];
+                if !self.port.is_empty() {
+                    self.port[j] = self.port[k];
+                    self.stype[j] = self.stype[k];
+                }
                 j += 1;
             }
         }
@@ -136,6 +202,10 @@ impl SynapseColumns {
         self.post.truncate(j);
         self.weight.truncate(j);
         self.delay.truncate(j);
+        if !self.port.is_empty() {
+            self.port.truncate(j);
+            self.stype.truncate(j);
+        }
     }
 }
 
@@ -145,6 +215,19 @@ impl Csr {
     /// Synapses with equal `(pre, delay, population, post)` keep their input order, so the
     /// layout, and with it every sum, is a function of the input alone.
     pub fn compile(n: usize, pop_of: &[PopId], local_of: &[u32], syn: &SynapseColumns) -> Csr {
+        Csr::compile_typed(n, pop_of, local_of, syn, vec![SynapseType::default()])
+    }
+
+    /// [`Csr::compile`] with synapse types: `syn.stype` indexes `types` (type 0 is the plain
+    /// synapse). A row's groups are sorted by `(delay, population, port, type)`; the
+    /// synapses of a plastic type keep one weight each, equal or not.
+    pub fn compile_typed(
+        n: usize,
+        pop_of: &[PopId],
+        local_of: &[u32],
+        syn: &SynapseColumns,
+        types: Vec<SynapseType>,
+    ) -> Csr {
         let m = syn.len();
         assert!(m < u32::MAX as usize, "more than 4 billion synapses");
         // Two stable counting sorts — by target, then by source — scatter the columns so that
@@ -172,26 +255,39 @@ impl Csr {
             group_weight: Vec::new(),
             group_wstart: Vec::new(),
             weights: Vec::new(),
+            group_port: Vec::new(),
+            group_type: Vec::new(),
+            types,
         };
         for j in 0..n {
             csr.row_groups.push(csr.group_delay.len() as u32);
             let (a, b) = (row_ptr[j] as usize, row_ptr[j + 1] as usize);
             idx.clear();
             idx.extend(a as u32..b as u32);
-            if sorted.delay[a..b].iter().any(|&d| d != sorted.delay[a]) {
+            let typed = !sorted.port.is_empty() && (a..b).any(|k| sorted.kind(k) != sorted.kind(a));
+            if typed {
+                idx.sort_by_key(|&k| {
+                    let k = k as usize;
+                    let (port, stype) = sorted.kind(k);
+                    (
+                        sorted.delay[k],
+                        pop_of[sorted.post[k] as usize],
+                        port,
+                        stype,
+                    )
+                });
+            } else if sorted.delay[a..b].iter().any(|&d| d != sorted.delay[a]) {
                 idx.sort_by_key(|&k| sorted.delay[k as usize]);
             }
-            let mut last: Option<(Time, PopId)> = None;
+            let mut last: Option<(Time, PopId, u8, u16)> = None;
             for &k in &idx {
                 let k = k as usize;
                 let post = sorted.post[k] as usize;
-                let key = (sorted.delay[k], pop_of[post]);
+                let (port, stype) = sorted.kind(k);
+                let key = (sorted.delay[k], pop_of[post], port, stype);
                 if last != Some(key) {
                     csr.close_group();
-                    csr.group_start.push(csr.targets.len() as u32);
-                    csr.group_wstart.push(csr.weights.len() as u32);
-                    csr.group_delay.push(key.0);
-                    csr.group_pop.push(key.1);
+                    csr.open_group(key.0, key.1, port, stype);
                     last = Some(key);
                 }
                 csr.targets.push(local_of[post]);
@@ -206,7 +302,18 @@ impl Csr {
         csr
     }
 
-    /// Ends the last group opened: if its weights are all equal (bit for bit), keeps one.
+    /// Opens a group at the end of the store.
+    fn open_group(&mut self, delay: Time, pop: PopId, port: u8, stype: u16) {
+        self.group_start.push(self.targets.len() as u32);
+        self.group_wstart.push(self.weights.len() as u32);
+        self.group_delay.push(delay);
+        self.group_pop.push(pop);
+        self.group_port.push(port);
+        self.group_type.push(stype);
+    }
+
+    /// Ends the last group opened: if its weights are all equal (bit for bit) and its type is
+    /// not plastic, keeps one.
     fn close_group(&mut self) {
         let Some(&ws) = self.group_wstart.last() else {
             return;
@@ -215,7 +322,9 @@ impl Csr {
             return; // closed already
         }
         let w = &self.weights[ws as usize..];
-        if w.iter().all(|x| x.to_bits() == w[0].to_bits()) {
+        let stype = *self.group_type.last().expect("an open group") as usize;
+        let plastic = self.types.get(stype).is_some_and(|t| t.plastic.is_some());
+        if !plastic && w.iter().all(|x| x.to_bits() == w[0].to_bits()) {
             self.group_weight.push(w[0]);
             self.weights.truncate(ws as usize);
         } else {
@@ -247,6 +356,16 @@ impl Csr {
         (targets, weights)
     }
 
+    /// The targets of group `g` and its weights, mutable (a group of a plastic type, which
+    /// stores one weight per synapse).
+    #[inline]
+    pub fn group_mut(&mut self, g: usize) -> (&[u32], &mut [f32]) {
+        let targets = &self.targets[self.group_start[g] as usize..self.group_start[g + 1] as usize];
+        let w = &mut self.weights[self.group_wstart[g] as usize..self.group_wstart[g + 1] as usize];
+        debug_assert_eq!(targets.len(), w.len(), "a plastic group stores its weights");
+        (targets, w)
+    }
+
     /// Splits the store by the shard that owns each target (target-side storage): shard `s`
     /// gets every row, holding only the synapses onto its neurons, in their order here.
     /// `owner[g]` and `local[g]` give the shard of global neuron `g` and its index within the
@@ -255,6 +374,7 @@ impl Csr {
         let mut out: Vec<Csr> = (0..shards)
             .map(|_| Csr {
                 row_groups: Vec::with_capacity(self.row_groups.len()),
+                types: self.types.clone(),
                 ..Csr::default()
             })
             .collect();
@@ -269,16 +389,21 @@ impl Csr {
                     let global = (base + t) as usize;
                     let csr = &mut out[owner[global] as usize];
                     // Open the group in this shard at its first synapse there (a row's groups
-                    // differ in delay or population, so an equal last key is this group).
+                    // differ in delay, population, port or type, so an equal last key is this
+                    // group).
                     if csr.group_delay.len() as u32 == *csr.row_groups.last().expect("row open")
                         || csr.group_delay.last() != Some(&self.group_delay[g])
                         || csr.group_pop.last() != Some(&self.group_pop[g])
+                        || csr.group_port.last() != Some(&self.group_port[g])
+                        || csr.group_type.last() != Some(&self.group_type[g])
                     {
                         csr.close_group();
-                        csr.group_start.push(csr.targets.len() as u32);
-                        csr.group_wstart.push(csr.weights.len() as u32);
-                        csr.group_delay.push(self.group_delay[g]);
-                        csr.group_pop.push(self.group_pop[g]);
+                        csr.open_group(
+                            self.group_delay[g],
+                            self.group_pop[g],
+                            self.group_port[g],
+                            self.group_type[g],
+                        );
                     }
                     csr.targets.push(local[global]);
                     csr.weights.push(weights.get(k));
@@ -327,6 +452,8 @@ impl Csr {
             + self.group_start.len() * 4
             + self.group_delay.len() * 8
             + self.group_pop.len() * 2
+            + self.group_port.len()
+            + self.group_type.len() * 2
             + self.targets.len() * 4
             + self.group_weight.len() * 4
             + self.group_wstart.len() * 4
@@ -352,11 +479,14 @@ fn scatter_by(n: usize, syn: &SynapseColumns, by_pre: bool) -> SynapseColumns {
     for j in 0..n {
         start[j + 1] += start[j];
     }
+    let typed = !syn.port.is_empty();
     let mut out = SynapseColumns {
         pre: vec![0; m],
         post: vec![0; m],
         weight: vec![0.0; m],
         delay: vec![Time::ZERO; m],
+        port: if typed { vec![0; m] } else { Vec::new() },
+        stype: if typed { vec![0; m] } else { Vec::new() },
     };
     for s in 0..m {
         let slot = &mut start[key[s] as usize];
@@ -366,6 +496,10 @@ fn scatter_by(n: usize, syn: &SynapseColumns, by_pre: bool) -> SynapseColumns {
         out.post[d] = syn.post[s];
         out.weight[d] = syn.weight[s];
         out.delay[d] = syn.delay[s];
+        if typed {
+            out.port[d] = syn.port[s];
+            out.stype[d] = syn.stype[s];
+        }
     }
     out
 }

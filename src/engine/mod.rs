@@ -9,11 +9,13 @@
 pub mod csr;
 pub mod exchange;
 pub mod partition;
+pub mod plastic;
 pub mod prefetch;
 pub mod queue;
 pub mod shard;
 
 pub use csr::{Csr, SynapseColumns, Weights};
+use plastic::{PlasticProjection, Plasticity, UNCLASSIFIED};
 use queue::{Entry, Kind, Scheduler, SchedulerKind, make_scheduler};
 
 use crate::ids::{NeuronId, PopId};
@@ -43,6 +45,8 @@ impl Recorder for NullRecorder {
 pub struct StepCurrent {
     /// Target neurons.
     pub targets: Vec<NeuronId>,
+    /// The compartment it enters (0: the soma, or the only one).
+    pub port: u8,
     /// Change times, ascending.
     pub times: Vec<Time>,
     /// New `I_e` values (pA).
@@ -101,6 +105,12 @@ pub struct Blueprint {
     pub probes: Vec<Probe>,
     /// Which scheduler to use.
     pub scheduler: SchedulerKind,
+    /// The projections whose weights change (their synapses have the plastic types of
+    /// `csr.types`).
+    pub plastic: Vec<PlasticProjection>,
+    /// How spikes are classified into events and bursts (for event- and burst-transmitting
+    /// synapses and the rules).
+    pub burst_detector: crate::plasticity::BurstDetector,
 }
 
 impl Blueprint {
@@ -152,6 +162,10 @@ pub struct Simulation {
     now: Time,
     started: bool,
     stats: Stats,
+    /// Spike classes and plastic projections.
+    plasticity: Plasticity,
+    /// The store has synapse types other than the plain one, or ports other than 0.
+    typed: bool,
 }
 
 impl Simulation {
@@ -177,7 +191,11 @@ impl Simulation {
         let n_pops = bp.populations.len();
         let offsets = bp.offsets();
         debug_assert_eq!(global.len(), bp.n_neurons());
+        let plasticity =
+            Plasticity::new(bp.burst_detector, &bp.plastic, &bp.csr, &offsets, &global);
         Simulation {
+            typed: bp.csr.types.len() > 1 || bp.csr.group_port.iter().any(|&p| p != 0),
+            plasticity,
             pops: bp.populations,
             offsets,
             queue: make_scheduler(bp.scheduler, min_d, max_d),
@@ -308,18 +326,28 @@ impl Simulation {
             Kind::Deliver => {
                 // One entry per distinct delay of the row: deliver every group of that delay
                 // (groups are sorted by delay, then population).
+                // The entry's `b` is the group offset, then two bits of spike class.
                 let row = e.a() as usize;
+                let (code, first) = (e.b() & 3, e.b() >> 2);
                 let end_g = self.csr.row_groups[row + 1] as usize;
-                let mut g = (self.csr.row_groups[row] + e.b()) as usize;
+                let mut g = (self.csr.row_groups[row] + first) as usize;
                 let d = self.csr.group_delay[g];
                 while g < end_g && self.csr.group_delay[g] == d {
                     let p = self.csr.group_pop[g].index();
-                    self.stats.synaptic_events +=
-                        (self.csr.group_start[g + 1] - self.csr.group_start[g]) as u64;
-                    self.with_pop(p, rec, |pop, ctx, csr| {
-                        let (targets, weights) = csr.group(g);
-                        pop.deliver(t, targets, weights, ctx);
-                    });
+                    if !self.typed {
+                        self.deliver_group(p, g, t, 0, rec);
+                    } else {
+                        let ty = self.csr.types[self.csr.group_type[g] as usize];
+                        let passed = ty.transmit.passes(code);
+                        if passed {
+                            self.deliver_group(p, g, t, self.csr.group_port[g], rec);
+                        }
+                        if let Some(q) = ty.plastic {
+                            let csr = std::sync::Arc::make_mut(&mut self.csr);
+                            self.plasticity
+                                .on_deliver(csr, q, g, row as u32, t, code, passed);
+                        }
+                    }
                     g += 1;
                 }
             }
@@ -330,8 +358,9 @@ impl Simulation {
                 for idx in 0..self.currents[k].targets.len() {
                     let n = self.currents[k].targets[idx];
                     let (p, local) = self.locate(n.0);
+                    let port = self.currents[k].port;
                     self.with_pop(p, rec, |pop, ctx, _| {
-                        pop.set_current(t, local, amp, ctx);
+                        pop.set_current_port(t, local, port, amp, ctx);
                     });
                 }
                 if let Some(&next) = self.currents[k].times.get(seg + 1) {
@@ -368,6 +397,21 @@ impl Simulation {
                 });
             }
         }
+    }
+
+    /// Delivers group `g` (onto population `p`, input `port`) at `t`.
+    #[inline]
+    fn deliver_group(&mut self, p: usize, g: usize, t: Time, port: u8, rec: &mut dyn Recorder) {
+        self.stats.synaptic_events +=
+            (self.csr.group_start[g + 1] - self.csr.group_start[g]) as u64;
+        self.with_pop(p, rec, |pop, ctx, csr| {
+            let (targets, weights) = csr.group(g);
+            if port == 0 {
+                pop.deliver(t, targets, weights, ctx);
+            } else {
+                pop.deliver_port(t, targets, weights, port, ctx);
+            }
+        });
     }
 
     /// Calls `f` on population `p` with its context, then handles the spikes it emitted.
@@ -409,11 +453,21 @@ impl Simulation {
         }
         let offset = self.offsets[p];
         let mut spikes = std::mem::take(&mut self.spikes);
+        let post = self.plasticity.is_target(p);
         for &(t, local) in &spikes {
             let n = self.global[(offset + local) as usize];
             self.stats.spikes += 1;
             rec.spike(t, NeuronId(n));
-            self.schedule_row(t, n);
+            let code = if self.plasticity.is_idle() {
+                UNCLASSIFIED
+            } else {
+                self.plasticity.classify(n, t)
+            };
+            if post {
+                let csr = std::sync::Arc::make_mut(&mut self.csr);
+                self.plasticity.on_post(csr, p, local, t, code);
+            }
+            self.schedule_row(t, n, code);
             if let Some(out) = &mut self.outbox {
                 out.push((t, n));
             }
@@ -423,10 +477,10 @@ impl Simulation {
         self.stats.queue_peak = self.stats.queue_peak.max(self.queue.len() as u64);
     }
 
-    /// Schedules the delivery of a spike of global neuron `n` at `t` over its row here: one
-    /// entry per distinct delay (groups are sorted by delay).
+    /// Schedules the delivery of a spike of global neuron `n` at `t`, of class `code`, over
+    /// its row here: one entry per distinct delay (groups are sorted by delay).
     #[inline]
-    fn schedule_row(&mut self, t: Time, n: u32) {
+    fn schedule_row(&mut self, t: Time, n: u32, code: u32) {
         let (g0, g1) = (
             self.csr.row_groups[n as usize],
             self.csr.row_groups[n as usize + 1],
@@ -439,7 +493,8 @@ impl Simulation {
         for g in g0..g1 {
             let d = self.csr.group_delay[g as usize];
             if d != last {
-                self.queue.push(Entry::new(t + d, Kind::Deliver, n, g - g0));
+                self.queue
+                    .push(Entry::new(t + d, Kind::Deliver, n, ((g - g0) << 2) | code));
                 last = d;
             }
         }
@@ -449,7 +504,12 @@ impl Simulation {
     /// end, so every delivery is at or after the time reached).
     pub(crate) fn receive(&mut self, t: Time, n: u32) {
         debug_assert!(t + self.window >= self.now, "spike from the past");
-        self.schedule_row(t, n);
+        let code = if self.plasticity.is_idle() {
+            UNCLASSIFIED
+        } else {
+            self.plasticity.classify(n, t)
+        };
+        self.schedule_row(t, n, code);
     }
 
     /// The spikes emitted since the last call (`(time, global id)`), for a shard's exchange.
@@ -471,5 +531,57 @@ impl Simulation {
     /// Population of a neuron.
     pub fn population_of(&self, n: NeuronId) -> PopId {
         PopId(self.locate(n.0).0 as u16)
+    }
+
+    /// Number of plastic projections.
+    pub fn n_plastic(&self) -> usize {
+        self.plasticity.n_rules()
+    }
+
+    /// Switches the weight changes of plastic projection `q` on or off (from the time reached
+    /// on; its traces run either way).
+    pub fn set_plastic(&mut self, q: usize, on: bool) {
+        self.plasticity.set_plastic(q, on);
+    }
+
+    /// The synapses of plastic projection `q` as `(source, target, weight)` (global ids), by
+    /// target, then source.
+    pub fn plastic_weights(&self, q: usize) -> Vec<(u32, u32, f32)> {
+        let base = self.offsets[self.plasticity.target(q)];
+        let mut w = self.plasticity.weights(&self.csr, q);
+        for s in &mut w {
+            s.1 = self.global[(base + s.1) as usize];
+        }
+        w
+    }
+
+    /// Ē and B̄ (Hz) at the time reached of every target neuron of plastic projection `q`
+    /// here, as `(target global id, Ē, B̄)`: the rule's τ_avg event and burst averages.
+    pub fn plastic_rates(&self, q: usize) -> Vec<(u32, f64, f64)> {
+        let p = self.plasticity.target(q);
+        (0..self.offsets[p + 1] - self.offsets[p])
+            .map(|i| {
+                (
+                    self.global[(self.offsets[p] + i) as usize],
+                    self.plasticity.event_rate_hz(q, i, self.now),
+                    self.plasticity.burst_rate_hz(q, i, self.now),
+                )
+            })
+            .collect()
+    }
+
+    /// Sets the constant current (pA) into compartment `port` of neuron `n` (a global id
+    /// owned here) from the time reached on: run-time control between runs, e.g. a teacher.
+    pub fn set_current(&mut self, n: NeuronId, port: u8, value: f64) {
+        // A shard's global ids ascend (populations in order, each part ascending).
+        let Ok(local) = self.global.binary_search(&n.0) else {
+            return;
+        };
+        let (p, local) = self.locate(local as u32);
+        let t = self.now;
+        let mut rec = NullRecorder;
+        self.with_pop(p, &mut rec, |pop, ctx, _| {
+            pop.set_current_port(t, local, port, value, ctx);
+        });
     }
 }

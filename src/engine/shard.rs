@@ -258,6 +258,7 @@ impl ShardedSimulation {
                 .iter()
                 .map(|c| StepCurrent {
                     targets: mine(&c.targets),
+                    port: c.port,
                     times: c.times.clone(),
                     amplitudes: c.amplitudes.clone(),
                 })
@@ -284,6 +285,8 @@ impl ShardedSimulation {
                 currents,
                 probes,
                 scheduler: bp.scheduler,
+                plastic: bp.plastic.clone(),
+                burst_detector: bp.burst_detector,
             };
             let (tx, rx) = unbounded();
             spare.push(tx);
@@ -350,6 +353,45 @@ impl ShardedSimulation {
             sum.add(s.sim.stats());
         }
         sum
+    }
+
+    /// Switches the weight changes of plastic projection `q` on or off in every shard.
+    pub fn set_plastic(&mut self, q: usize, on: bool) {
+        for s in &mut self.shards {
+            s.sim.set_plastic(q, on);
+        }
+    }
+
+    /// The synapses of plastic projection `q` as `(source, target, weight)`, by target, then
+    /// source: the same list as one simulation's (a target's synapses are all in its shard,
+    /// in the same order).
+    pub fn plastic_weights(&self, q: usize) -> Vec<(u32, u32, f32)> {
+        let mut all: Vec<(u32, u32, f32)> = self
+            .shards
+            .iter()
+            .flat_map(|s| s.sim.plastic_weights(q))
+            .collect();
+        all.sort_by_key(|&(src, tgt, _)| (tgt, src));
+        all
+    }
+
+    /// Ē and B̄ (Hz) of every target of plastic projection `q`, by target.
+    pub fn plastic_rates(&self, q: usize) -> Vec<(u32, f64, f64)> {
+        let mut all: Vec<(u32, f64, f64)> = self
+            .shards
+            .iter()
+            .flat_map(|s| s.sim.plastic_rates(q))
+            .collect();
+        all.sort_by_key(|r| r.0);
+        all
+    }
+
+    /// Sets the constant current (pA) into compartment `port` of global neuron `n`, in the
+    /// shard that owns it.
+    pub fn set_current(&mut self, n: NeuronId, port: u8, value: f64) {
+        for s in &mut self.shards {
+            s.sim.set_current(n, port, value);
+        }
     }
 
     /// Runs every shard until (not including) `stop`, each on its own thread; records through

@@ -11,6 +11,7 @@ use super::spec::{
     Dist, ModelKind, PopulationSpec, ProbeNeurons, Rule, Selection, StimulusKind, TargetVar,
     Update, Value,
 };
+use crate::engine::plastic::SynapseType;
 use crate::engine::queue::SchedulerKind;
 use crate::engine::{Blueprint, Csr, Probe, StepCurrent, SynapseColumns};
 use crate::error::{Error, Result};
@@ -241,6 +242,7 @@ pub fn build(
                 ModelKind::LifDelta => "lif_delta",
                 ModelKind::LifExp => "lif_exp",
                 ModelKind::SpikeSource => "spike_source",
+                ModelKind::Burst2c => "burst2c",
             }
             .to_owned(),
             offset,
@@ -257,6 +259,8 @@ pub fn build(
 
     // Connectivity.
     let mut syn = SynapseColumns::default();
+    let mut types = vec![SynapseType::default()];
+    let mut plastic = Vec::new();
     for (k, proj) in spec.projections.iter().enumerate() {
         let s = find(&proj.source)?;
         let t = find(&proj.target)?;
@@ -266,25 +270,46 @@ pub fn build(
                 "a spike_source cannot be the target of a projection",
             ));
         }
-        let grid = spec.populations[t].update == Update::Grid;
+        let grid = spec.populations[t].update == Update::Grid
+            || spec.populations[t].model == ModelKind::Burst2c;
+        let first = syn.len();
+        let (port, stype) = super::learn::synapse_kind(
+            model,
+            proj,
+            &infos[s],
+            &infos[t],
+            t,
+            spec.populations[t].model,
+            &mut types,
+            &mut plastic,
+        )?;
         if let Rule::Connectome = proj.rule.get_ref() {
             super::wire::connect_connectome(
                 model, proj, &infos[s], &infos[t], grid, h, &cons, &mut syn,
             )?;
-            continue;
+        } else {
+            connect(
+                model,
+                k,
+                proj,
+                &infos[s],
+                &infos[t],
+                s == t,
+                grid,
+                h,
+                seed,
+                &mut syn,
+            )?;
         }
-        connect(
+        super::learn::check_added(
             model,
-            k,
             proj,
-            &infos[s],
             &infos[t],
-            s == t,
-            grid,
-            h,
-            seed,
-            &mut syn,
+            spec.populations[t].model,
+            &syn,
+            first,
         )?;
+        syn.set_kind_from(first, port, stype);
     }
 
     cons.drop_edges();
@@ -339,8 +364,11 @@ pub fn build(
         for v in &pr.variables {
             let ok = match kind {
                 ModelKind::LifDelta => *v == StateVar::Vm,
-                ModelKind::LifExp => true,
+                ModelKind::LifExp => {
+                    matches!(v, StateVar::Vm | StateVar::ISynEx | StateVar::ISynIn)
+                }
                 ModelKind::SpikeSource => false,
+                ModelKind::Burst2c => !matches!(v, StateVar::ISynEx | StateVar::ISynIn),
             };
             if !ok {
                 return Err(model.error_at(
@@ -381,8 +409,9 @@ pub fn build(
             local_of.push(l);
         }
     }
-    let csr = Csr::compile(n_total, &pop_of, &local_of, &syn);
+    let csr = Csr::compile_typed(n_total, &pop_of, &local_of, &syn, types);
     drop(syn);
+    let burst_detector = super::learn::detector(model)?;
     Ok(Network {
         blueprint: Blueprint {
             populations: pops,
@@ -390,6 +419,8 @@ pub fn build(
             currents,
             probes,
             scheduler: scheduler.unwrap_or(sim.scheduler),
+            plastic,
+            burst_detector,
         },
         populations: infos,
         seed,
@@ -452,6 +483,15 @@ fn make_populations(
             StimulusKind::Poisson => {
                 let rate = st.rate.ok_or_else(|| missing("rate"))?;
                 let weight = st.weight.ok_or_else(|| missing("weight"))?;
+                let kind = spec.populations[p].model;
+                let port = super::learn::stimulus_port(model, st, &infos[p], kind)?;
+                if kind == ModelKind::Burst2c && (weight.0 < 0.0 || st.target_var == TargetVar::Vm)
+                {
+                    return Err(model.error_at(
+                        st.kind.span(),
+                        "a Poisson stimulus onto burst2c is a conductance input: weight ≥ 0                          (use receptor = \"inhibitory\" for inhibition) and target_var                          \"I_syn\"",
+                    ));
+                }
                 for &l in &chosen {
                     if lists[p].get(l as usize).is_some_and(|x| x.source.is_some()) {
                         return Err(model.error_at(
@@ -467,6 +507,7 @@ fn make_populations(
                         rate_hz: rate.0,
                         weight: weight.0,
                         to_v: st.target_var == TargetVar::Vm,
+                        port,
                     });
                 }
             }
@@ -550,8 +591,10 @@ fn make_populations(
                     ));
                 }
                 let info = &infos[p];
+                let port = super::learn::current_port(model, st, info, spec.populations[p].model)?;
                 currents.push(StepCurrent {
                     targets: chosen.iter().map(|&l| NeuronId(info.offset + l)).collect(),
+                    port,
                     times: ts,
                     amplitudes: amplitudes.get_ref().iter().map(|a| a.0).collect(),
                 });
@@ -640,6 +683,21 @@ fn make_population(
     if p.spike_times.is_some() || p.spike_times_file.is_some() {
         return Err(at(
             "spike_times belong to model = \"spike_source\" populations".into(),
+        ));
+    }
+    if p.model == ModelKind::Burst2c {
+        return burst2c_population(model, p, info, k, seed, h_ms, drive, sets);
+    }
+    if let Some(span) = [&p.i_dend]
+        .into_iter()
+        .flatten()
+        .map(|v| v.span())
+        .next()
+        .or(p.variant.map(|_| p.name.span()))
+    {
+        return Err(model.error_at(
+            span,
+            format!("population `{name}`: `variant` and `I_dend` belong to burst2c populations"),
         ));
     }
     let need = |v: Option<f64>, key: &str| v.ok_or_else(|| at(format!("missing key `{key}`")));
@@ -767,8 +825,104 @@ fn make_population(
             }
             Ok(Box::new(pop))
         }
-        (ModelKind::SpikeSource, _) => unreachable!("handled above"),
+        (ModelKind::SpikeSource | ModelKind::Burst2c, _) => unreachable!("handled above"),
     }
+}
+
+/// A `burst2c` population: the spec's model A or B, with the model file's currents and
+/// initial somatic potentials (default: the spec's Gaussian, −70 ± 5 mV).
+#[allow(clippy::too_many_arguments)]
+fn burst2c_population(
+    model: &Model,
+    p: &PopulationSpec,
+    info: &PopInfo,
+    k: usize,
+    seed: u64,
+    h_ms: f64,
+    drive: Option<Drive>,
+    sets: &[(u32, &super::spec::SetSpec)],
+) -> Result<Box<dyn Population>> {
+    use crate::neuron::burst2c::{Burst2c, Burst2cParams, Compartment};
+    let name = p.name.get_ref();
+    let n = info.size as usize;
+    let at = |msg: String| model.error_at(p.name.span(), format!("population `{name}`: {msg}"));
+    for (key, given) in [
+        ("tau_m", p.tau_m.is_some()),
+        ("C_m", p.c_m.is_some()),
+        ("E_L", p.e_l.is_some()),
+        ("V_th", p.v_th.is_some()),
+        ("V_reset", p.v_reset.is_some()),
+        ("t_ref", p.t_ref.is_some()),
+        ("tau_syn_ex", p.tau_syn_ex.is_some()),
+        ("tau_syn_in", p.tau_syn_in.is_some()),
+        ("refractory_input", p.refractory_input.is_some()),
+        ("reset_currents", p.reset_currents),
+    ] {
+        if given {
+            return Err(at(format!(
+                "`{key}` is a LIF parameter; burst2c takes the BDSP spec's parameters \
+                 (variant, dendritic_drive, current_order, I_e, I_dend, V_m)"
+            )));
+        }
+    }
+    let mut params = match p.variant.unwrap_or_default() {
+        super::spec::Burst2cVariant::A => Burst2cParams::model_a(),
+        super::spec::Burst2cVariant::B => Burst2cParams::model_b(),
+    };
+    params.dt_ms = h_ms;
+    params.dendritic_drive = p.dendritic_drive.unwrap_or_default();
+    params.current_order = p.current_order.unwrap_or_default();
+    let mut cells = Burst2c::new(
+        params,
+        info.size,
+        seed,
+        streams::NEURON | info.offset as u64,
+    )
+    .map_err(|e| at(format!("{e} (simulation.resolution is the step dt)")))?;
+    let mut rng = stream_rng(seed, streams::PARAMS | ((k as u64) << 8));
+    if let Some(v) = &p.i_e {
+        for (i, x) in realize(model, v, n, &mut rng, "I_e")?
+            .into_iter()
+            .enumerate()
+        {
+            cells.set_current(i as u32, Compartment::Soma, x);
+        }
+    }
+    if let Some(v) = &p.i_dend {
+        for (i, x) in realize(model, v, n, &mut rng, "I_dend")?
+            .into_iter()
+            .enumerate()
+        {
+            cells.set_current(i as u32, Compartment::Dendrite, x);
+        }
+    }
+    if let Some(v) = &p.v_m {
+        for (i, x) in realize(model, v, n, &mut rng, "V_m")?
+            .into_iter()
+            .enumerate()
+        {
+            cells.set_v_s(i as u32, x);
+        }
+    }
+    for &(l, st) in sets {
+        if let Some(x) = st.i_e {
+            cells.set_current(l, Compartment::Soma, x.0);
+        }
+        if let Some(x) = st.v_m {
+            cells.set_v_s(l, x.0);
+        }
+        if st.t_ref.is_some() {
+            return Err(model.error_at(
+                st.population.span(),
+                format!(
+                    "[[set]] t_ref: `{name}` is burst2c, whose refractory period is the spec's"
+                ),
+            ));
+        }
+    }
+    Ok(Box::new(crate::neuron::burst2c_grid::Burst2cGrid::new(
+        cells, h_ms, drive,
+    )))
 }
 
 fn spike_times(model: &Model, p: &PopulationSpec, n: usize) -> Result<Vec<Vec<Time>>> {

@@ -2,6 +2,7 @@
 //! ([`build`]). A model is read once; everything after works on the validated [`Model`].
 
 pub mod build;
+pub mod learn;
 pub mod neurons;
 pub mod spec;
 pub mod wire;

@@ -61,6 +61,36 @@ pub struct Simulation {
     /// trials are written to the output.
     #[serde(default = "one")]
     pub trials: Spanned<u32>,
+    /// How spikes are classified into events and bursts (for event- or burst-transmitting
+    /// synapses and burst-dependent plasticity). Default: trace mode, θ_b = 16 ms.
+    pub burst_detection: Option<BurstDetection>,
+}
+
+/// `simulation.burst_detection = { mode = "trace", theta_b = 16.0 }`.
+#[derive(Copy, Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BurstDetection {
+    /// "trace" (Auryn's detector, default) or "isi" (the interval to the previous spike).
+    #[serde(default)]
+    pub mode: DetectorMode,
+    /// θ_b in ms (default 16).
+    #[serde(default = "theta_b")]
+    pub theta_b: Positive,
+}
+
+fn theta_b() -> Positive {
+    Positive(crate::plasticity::THETA_B_MS)
+}
+
+/// Burst detector modes.
+#[derive(Copy, Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum DetectorMode {
+    /// A trace with τ = θ_b against e⁻¹ (Auryn).
+    #[default]
+    Trace,
+    /// The interval to the previous spike against θ_b.
+    Isi,
 }
 
 fn one() -> Spanned<u32> {
@@ -84,6 +114,21 @@ pub enum ModelKind {
     LifExp,
     /// Spike-list source.
     SpikeSource,
+    /// The two-compartment bursting pyramidal neuron of BDSP (Payeur et al. 2021), on the
+    /// grid: `variant = "a"` (stochastic bursts, the XOR network) or `"b"` (active dendrite).
+    Burst2c,
+}
+
+/// The two models of `burst2c`.
+#[derive(Copy, Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+pub enum Burst2cVariant {
+    /// Model A: a somatic spike becomes a two-spike burst with probability σ(V_d).
+    #[default]
+    #[serde(rename = "a", alias = "A")]
+    A,
+    /// Model B: bursts from an active dendrite coupled to the soma.
+    #[serde(rename = "b", alias = "B")]
+    B,
 }
 
 /// How a population is advanced.
@@ -149,6 +194,17 @@ pub struct PopulationSpec {
     pub v_m: Option<Spanned<Value>>,
     /// Spike times (ms) of a `spike_source`: one list per neuron.
     pub spike_times: Option<Spanned<Vec<Vec<Finite>>>>,
+    /// `burst2c`: model A (default) or B.
+    pub variant: Option<Burst2cVariant>,
+    /// `burst2c`: the potential in the driving force of dendritic synapses, "soma" (the
+    /// reference code, default) or "dendrite".
+    pub dendritic_drive: Option<crate::neuron::burst2c::DendriticDrive>,
+    /// `burst2c`: where injected currents enter a step, "after_threshold" (the reference
+    /// code, default) or "in_update" (plain Euler).
+    pub current_order: Option<crate::neuron::burst2c::CurrentOrder>,
+    /// `burst2c`: constant dendritic current (pA): number, list or distribution.
+    #[serde(rename = "I_dend")]
+    pub i_dend: Option<Spanned<Value>>,
     /// Spike times of a `spike_source` from a file (relative to the model file): CSV rows
     /// `neuron,time_ms`, or an HDF5 file with `/spikes/neuron` and `/spikes/time_ms` (a hebb
     /// output file replays a recorded run; neuron ids must be indices into the population).
@@ -301,6 +357,130 @@ pub struct ProjectionSpec {
     /// `/synapses/nt`) or "presynaptic" (the presynaptic neuron's `/neurons/nt`). Default:
     /// "connection" when the file has one per connection, else "presynaptic".
     pub transmitter: Option<TransmitterOf>,
+    /// `burst2c` targets: the compartment, "soma" (default) or "dendrite".
+    pub compartment: Option<Spanned<crate::neuron::burst2c::Compartment>>,
+    /// `burst2c` targets: the receptor, "excitatory"/"AMPA" (default) or
+    /// "inhibitory"/"GABA"; weights are conductances ≥ 0.
+    pub receptor: Option<Spanned<crate::neuron::burst2c::Receptor>>,
+    /// Which presynaptic spikes are transmitted: "all" (default), "events" or "bursts".
+    pub transmit: Option<crate::engine::plastic::Transmit>,
+    /// A learning rule for the projection's weights.
+    pub plasticity: Option<Spanned<PlasticitySpec>>,
+    /// A name for output and run-time control (default `source->target`).
+    pub name: Option<Spanned<String>>,
+}
+
+/// `plasticity = { rule = "bdsp", eta = 8e-3, ... }`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(tag = "rule", rename_all = "snake_case")]
+pub enum PlasticitySpec {
+    /// Burst-dependent synaptic plasticity (`specs/bdsp.md` §3).
+    Bdsp(BdspSpec),
+    /// Pair-based STDP with all-to-all traces.
+    Stdp(StdpSpec),
+}
+
+/// Parameters of `rule = "stdp"`: Δw+ = λ·x_pre at a postsynaptic spike, Δw− = −λ·α·y_post
+/// at a presynaptic one (additive), or scaled by the distance to the bound (multiplicative).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StdpSpec {
+    /// Learning rate λ.
+    pub lambda: NonNegative,
+    /// Depression to potentiation ratio α (default 1).
+    #[serde(default = "one_f")]
+    pub alpha: NonNegative,
+    /// τ+ (ms) of the presynaptic trace (default 20).
+    #[serde(default = "twenty")]
+    pub tau_plus: Positive,
+    /// τ− (ms) of the postsynaptic trace (default 20).
+    #[serde(default = "twenty")]
+    pub tau_minus: Positive,
+    /// Lower weight bound (default 0).
+    #[serde(default)]
+    pub w_min: Finite,
+    /// Upper weight bound (default 1).
+    #[serde(default = "w_max")]
+    pub w_max: Finite,
+    /// "additive" (default) or "multiplicative".
+    #[serde(default)]
+    pub mode: StdpModeSpec,
+    /// Weights change from the start (default true).
+    #[serde(default = "yes")]
+    pub on: bool,
+}
+
+fn one_f() -> NonNegative {
+    NonNegative(1.0)
+}
+fn twenty() -> Positive {
+    Positive(20.0)
+}
+
+/// STDP weight dependence.
+#[derive(Copy, Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum StdpModeSpec {
+    /// Changes independent of the weight.
+    #[default]
+    Additive,
+    /// Potentiation ∝ (w_max − w), depression ∝ (w − w_min).
+    Multiplicative,
+}
+
+/// Parameters of `rule = "bdsp"`; the defaults are the XOR network's (spec §3.4), without the
+/// homeostatic terms unless `e_max` / `e_min` are given.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BdspSpec {
+    /// Learning rate η.
+    pub eta: NonNegative,
+    /// τ_pre (ms) of the presynaptic eligibility trace (default 100).
+    #[serde(default = "tau_pre")]
+    pub tau_pre: Positive,
+    /// τ_avg (ms) of the event and burst averages Ē, B̄ (default 2000).
+    #[serde(default = "tau_avg")]
+    pub tau_avg: Positive,
+    /// Lower weight bound (default 0).
+    #[serde(default)]
+    pub w_min: Finite,
+    /// Upper weight bound (default 1).
+    #[serde(default = "w_max")]
+    pub w_max: Finite,
+    /// The max-rate term's e_max (Hz); absent = off.
+    pub e_max: Option<Positive>,
+    /// The min-rate term's e_min (Hz); absent = off.
+    pub e_min: Option<NonNegative>,
+    /// The rate the min-rate term compares with e_min: "all_spikes_30s" (default, the
+    /// reference code) or "event_average" (Ē).
+    #[serde(default)]
+    pub min_rate_of: MinRateOf,
+    /// A fixed P̄ instead of the adaptive one.
+    pub fixed_p_bar: Option<Finite>,
+    /// Weights change from the start (default true; traces run either way).
+    #[serde(default = "yes")]
+    pub on: bool,
+}
+
+fn tau_pre() -> Positive {
+    Positive(100.0)
+}
+fn tau_avg() -> Positive {
+    Positive(2000.0)
+}
+fn w_max() -> Finite {
+    Finite(1.0)
+}
+
+/// The rate of BDSP's min-rate term.
+#[derive(Copy, Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum MinRateOf {
+    /// The 30 s average of all postsynaptic spikes.
+    #[default]
+    AllSpikes30s,
+    /// Ē, the τ_avg event average.
+    EventAverage,
 }
 
 /// Where a connection's transmitter comes from.
@@ -411,6 +591,11 @@ pub struct StimulusSpec {
     pub amplitudes: Option<Spanned<Vec<Finite>>>,
     /// `spike_times`: the CSV file of `neuron,time_ms` rows (relative to the model file).
     pub file: Option<Spanned<String>>,
+    /// `burst2c` targets: the compartment of a Poisson input or a step current, "soma"
+    /// (default) or "dendrite".
+    pub compartment: Option<Spanned<crate::neuron::burst2c::Compartment>>,
+    /// `burst2c` targets: the receptor of a Poisson input (default "excitatory").
+    pub receptor: Option<Spanned<crate::neuron::burst2c::Receptor>>,
 }
 
 /// The neurons of a probe.
@@ -464,6 +649,20 @@ pub struct RecordSpec {
     /// State probes.
     #[serde(default)]
     pub state: Vec<ProbeSpec>,
+    /// Weights of the plastic projections: the mean every `interval` ms and every synapse's
+    /// weight at the listed `snapshots` times (ms).
+    pub weights: Option<WeightRecord>,
+}
+
+/// `[record.weights]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeightRecord {
+    /// Interval (ms) of the mean weight per projection.
+    pub interval: Positive,
+    /// Times (ms) of full snapshots (the end of the run is always one).
+    #[serde(default)]
+    pub snapshots: Vec<NonNegative>,
 }
 
 /// `[[record.state]]`.

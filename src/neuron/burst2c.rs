@@ -123,8 +123,10 @@ fn check(
 }
 
 /// The compartment a synapse or a current targets.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Compartment {
+    #[default]
     /// The soma (spike-generating compartment).
     Soma,
     /// The apical dendrite.
@@ -132,16 +134,43 @@ pub enum Compartment {
 }
 
 /// The receptor a synapse acts through.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Receptor {
     /// AMPA: reversal E_E, decay τ_AMPA.
+    #[default]
+    #[serde(alias = "ampa", alias = "AMPA")]
     Excitatory,
     /// GABA: reversal E_I, decay τ_GABA.
+    #[serde(alias = "gaba", alias = "GABA")]
     Inhibitory,
 }
 
+/// The input port of a synapse onto compartment `c` through receptor `r`: 0 soma AMPA,
+/// 1 soma GABA, 2 dendrite AMPA, 3 dendrite GABA.
+pub fn port(c: Compartment, r: Receptor) -> u8 {
+    2 * (c == Compartment::Dendrite) as u8 + (r == Receptor::Inhibitory) as u8
+}
+
+/// The compartment and receptor of input port `port` (see [`port`]).
+pub fn of_port(port: u8) -> (Compartment, Receptor) {
+    (
+        if port & 2 == 0 {
+            Compartment::Soma
+        } else {
+            Compartment::Dendrite
+        },
+        if port & 1 == 0 {
+            Receptor::Excitatory
+        } else {
+            Receptor::Inhibitory
+        },
+    )
+}
+
 /// The membrane potential in the driving force of dendritic synapses.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum DendriticDrive {
     /// `g·(E − V_s)`: the Auryn code, every published simulation (spec §1.3 [CODE NOTE]).
     #[default]
@@ -151,7 +180,8 @@ pub enum DendriticDrive {
 }
 
 /// Where in a step injected currents enter the membrane.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum CurrentOrder {
     /// After the threshold test (Auryn: devices run after the neurons). Parity default.
     #[default]
@@ -491,9 +521,10 @@ impl Consts {
 /// A population of `n` two-compartment neurons, struct of arrays, advanced one grid step at a
 /// time. See the module docs for the equations and the in-step order.
 ///
-/// The population owns one random stream (`stream_rng(seed, stream)`): the initial V_s are drawn
-/// from it first (one normal each, in neuron order), then model A's two uniforms per first spike,
-/// in neuron order within a step.
+/// Each neuron owns a random stream (`stream_rng(seed, stream + i)` for neuron `i`, so a
+/// caller passing a stream id plus the neuron's global index makes the draws independent of
+/// how a population is split): its initial V_s is its first draw (a normal), then model A's
+/// two uniforms per first spike.
 pub struct Burst2c {
     p: Burst2cParams,
     k: Consts,
@@ -513,7 +544,7 @@ pub struct Burst2c {
     /// decrement). Model B: bAP box steps left (in `burst`).
     refr: Vec<u32>,
     burst: Vec<u32>,
-    rng: Xoshiro256PlusPlus,
+    rng: Vec<Xoshiro256PlusPlus>,
     steps: u64,
 }
 
@@ -529,9 +560,12 @@ impl Burst2c {
     ) -> Result<Self, Burst2cParamError> {
         p.validate()?;
         let n = n as usize;
-        let mut rng = stream_rng(seed, stream);
-        let v_s = (0..n)
-            .map(|_| p.v_s0_mean + p.v_s0_sd * rng.sample::<f64, _>(StandardNormal))
+        let mut rng: Vec<Xoshiro256PlusPlus> = (0..n as u64)
+            .map(|i| stream_rng(seed, stream.wrapping_add(i)))
+            .collect();
+        let v_s = rng
+            .iter_mut()
+            .map(|r| p.v_s0_mean + p.v_s0_sd * r.sample::<f64, _>(StandardNormal))
             .collect();
         let z = vec![0.0; n];
         Ok(Burst2c {
@@ -553,6 +587,38 @@ impl Burst2c {
             steps: 0,
             p,
         })
+    }
+
+    /// The neurons `idx` (ascending), with their state and streams.
+    pub fn subset(&self, idx: &[u32]) -> Burst2c {
+        use super::pick;
+        Burst2c {
+            p: self.p,
+            k: self.k,
+            v_s: pick(&self.v_s, idx),
+            v_d: pick(&self.v_d, idx),
+            w_s: pick(&self.w_s, idx),
+            w_d: pick(&self.w_d, idx),
+            theta: pick(&self.theta, idx),
+            g_es: pick(&self.g_es, idx),
+            g_is: pick(&self.g_is, idx),
+            g_ed: pick(&self.g_ed, idx),
+            g_id: pick(&self.g_id, idx),
+            i_s: pick(&self.i_s, idx),
+            i_d: pick(&self.i_d, idx),
+            refr: pick(&self.refr, idx),
+            burst: pick(&self.burst, idx),
+            rng: pick(&self.rng, idx),
+            steps: self.steps,
+        }
+    }
+
+    /// The constant current (pA) into compartment `c` of neuron `i`.
+    pub fn current(&self, i: u32, c: Compartment) -> f64 {
+        match c {
+            Compartment::Soma => self.i_s[i as usize],
+            Compartment::Dendrite => self.i_d[i as usize],
+        }
     }
 
     /// The parameters.
@@ -691,8 +757,8 @@ impl Burst2c {
                     self.theta[i] += p.delta_theta;
                     self.w_s[i] += 1.0;
                     self.refr[i] = k.ref_steps;
-                    let u1: f64 = self.rng.random();
-                    let u2: f64 = self.rng.random();
+                    let u1: f64 = self.rng[i].random();
+                    let u2: f64 = self.rng[i].random();
                     if u1 < p.sigmoid(vd) {
                         self.burst[i] = (k.delay_min + u2 * k.delay_span).floor() as u32;
                     }

@@ -25,6 +25,9 @@ pub struct Source {
     /// Each arrival is a jump of the membrane potential rather than synaptic input (the same
     /// thing for `lif_delta`).
     pub to_v: bool,
+    /// The input port it arrives on (a compartment and receptor of a multi-compartment
+    /// model; 0 otherwise).
+    pub port: u8,
 }
 
 /// A random stream for model object `stream` of a run with seed `seed`.
@@ -44,6 +47,8 @@ pub mod streams {
     pub const PARAMS: u64 = 2 << 40;
     /// Connectivity generation of projection `p`.
     pub const CONNECT: u64 = 3 << 40;
+    /// A neuron's own stream (e.g. burst draws of `burst2c`): `NEURON | i`.
+    pub const NEURON: u64 = 4 << 40;
 }
 
 /// Lazily generated Poisson input for the neurons of one population.
@@ -89,6 +94,7 @@ impl Listed {
                 rate_hz: 0.0,
                 weight,
                 to_v,
+                port: 0,
             }),
             pos: 0,
         }
@@ -308,6 +314,28 @@ impl Drive {
             }
         }
         (syn, jump)
+    }
+
+    /// Grid mode: calls `f(port, input)` for each source of neuron `i` with arrivals in the
+    /// current step (`input` = arrivals × weight), in source order; listed arrivals come on
+    /// port 0. Draws the same counts as [`Drive::step_inputs`].
+    #[inline]
+    pub fn step_each(&mut self, i: usize, mut f: impl FnMut(u8, f64)) {
+        if let Some((syn, jump)) = self.listed_step(i) {
+            if syn + jump != 0.0 {
+                f(0, syn + jump);
+            }
+            return;
+        }
+        let (a, b) = (self.start[i] as usize, self.start[i + 1] as usize);
+        for k in a..b {
+            if let Some(p) = &self.dists[self.dist_of[k] as usize] {
+                let n = p.sample(&mut self.rng[i]);
+                if n != 0.0 {
+                    f(self.sources[k].port, n * self.sources[k].weight);
+                }
+            }
+        }
     }
 
     /// Grid mode: the summed weight of neuron `i`'s arrivals during one step.

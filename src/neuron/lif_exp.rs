@@ -298,6 +298,7 @@ impl ExactDynamics for LifExpExact {
             StateVar::Vm => v,
             StateVar::ISynEx => ie,
             StateVar::ISynIn => ii,
+            _ => return None,
         })
     }
 }

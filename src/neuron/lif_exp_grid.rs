@@ -280,6 +280,7 @@ impl Population for LifExpGrid {
             StateVar::Vm => self.v[i],
             StateVar::ISynEx => self.g_ex[i] / kappa,
             StateVar::ISynIn => self.g_in[i] / kappa,
+            _ => return None,
         })
     }
     fn needs_end_tick(&self) -> bool {

@@ -13,9 +13,13 @@
 //!   [`lif_exp_grid`], the same on a step in Brian2's order (the whole-fly-brain model);
 //! - [`source`]: spike-list sources (NEST `spike_generator` + `parrot_neuron`);
 //! - [`burst2c`]: the two-compartment bursting pyramidal neuron of BDSP (Payeur et al. 2021),
-//!   a grid-stepped building block, not yet wired to model files.
+//!   models A and B, and [`burst2c_grid`], the same as a grid population with
+//!   compartment-targeted inputs (ports).
+//! - [`adex`]: adaptive exponential integrate-and-fire PV and SOM interneurons of BDSP, on a grid.
 
+pub mod adex;
 pub mod burst2c;
+pub mod burst2c_grid;
 pub mod drive;
 pub mod exact;
 pub mod expsum;
@@ -66,6 +70,15 @@ pub enum StateVar {
     /// Inhibitory synaptic current (pA), `lif_exp` only.
     #[serde(rename = "I_syn_in")]
     ISynIn,
+    /// Dendritic potential (mV), `burst2c` only.
+    #[serde(rename = "V_d")]
+    VDend,
+    /// Moving threshold (mV), `burst2c` only.
+    #[serde(rename = "theta")]
+    Threshold,
+    /// Burst probability σ(V_d) at a spike now, `burst2c` model A.
+    #[serde(rename = "p_burst")]
+    BurstProbability,
 }
 
 impl StateVar {
@@ -75,6 +88,9 @@ impl StateVar {
             StateVar::Vm => "V_m",
             StateVar::ISynEx => "I_syn_ex",
             StateVar::ISynIn => "I_syn_in",
+            StateVar::VDend => "V_d",
+            StateVar::Threshold => "theta",
+            StateVar::BurstProbability => "p_burst",
         }
     }
 }
@@ -92,6 +108,20 @@ pub trait Population: Send {
     /// Applies spike input arriving at `t`: weight `weights.get(k)` to local neuron
     /// `targets[k]`.
     fn deliver(&mut self, t: Time, targets: &[u32], weights: Weights, ctx: &mut Ctx);
+    /// Applies spike input arriving at `t` on input `port` (a compartment and receptor of a
+    /// multi-compartment model; port 0 goes to [`Population::deliver`]). Single-port models
+    /// never get a port other than 0 (the model builder checks it).
+    fn deliver_port(
+        &mut self,
+        t: Time,
+        targets: &[u32],
+        weights: Weights,
+        port: u8,
+        ctx: &mut Ctx,
+    ) {
+        debug_assert_eq!(port, 0, "a single-port model");
+        self.deliver(t, targets, weights, ctx);
+    }
     /// Called once after all entries of tick `t` that touched this population.
     fn end_tick(&mut self, t: Time, ctx: &mut Ctx);
     /// Handles an entry of the given kind addressed to local neuron `local` (or to the whole
@@ -106,6 +136,12 @@ pub trait Population: Send {
     );
     /// Sets the constant input current `I_e` (pA) of a neuron from time `t` on.
     fn set_current(&mut self, t: Time, local: u32, i_e: f64, ctx: &mut Ctx);
+    /// Sets the constant current (pA) into compartment `port` of a neuron from `t` on (port 0
+    /// is [`Population::set_current`]).
+    fn set_current_port(&mut self, t: Time, local: u32, port: u8, i_e: f64, ctx: &mut Ctx) {
+        debug_assert_eq!(port, 0, "a single-compartment model");
+        self.set_current(t, local, i_e, ctx);
+    }
     /// Reads a state variable at `t` (after the tick's inputs). Reading never changes the
     /// outcome of a run: it only brings the neuron's own lazily processed events up to date,
     /// which gives the same arithmetic whenever it happens. `None` if the model has no such

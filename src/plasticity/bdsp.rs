@@ -263,12 +263,18 @@ impl Bdsp {
     /// (passed to [`Bdsp::on_pre`]) was an event at `t`.
     pub fn on_pre_weights(&self, j: u32, t: Time, weights: &mut [f32], targets: &[u32]) {
         debug_assert_eq!(weights.len(), targets.len());
-        let Some(min_rate) = self.min_rate else {
-            return;
-        };
         if !self.plastic || !self.pre_state[j as usize].was_event_at(t) {
             return;
         }
+        self.min_rate_term(t, weights, targets);
+    }
+
+    /// The min-rate term of a presynaptic event at `t` on `weights` (onto `targets`).
+    #[inline]
+    fn min_rate_term(&self, t: Time, weights: &mut [f32], targets: &[u32]) {
+        let Some(min_rate) = self.min_rate else {
+            return;
+        };
         for (w, &i) in weights.iter_mut().zip(targets) {
             let rate = match min_rate.source {
                 MinRateSource::AllSpikes30s => self.rate30.rate_hz(i, t),
@@ -284,8 +290,34 @@ impl Bdsp {
     /// (`weights[k]` comes from source `sources[k]`, equal lengths) and updates i's traces.
     /// Returns the spike's class.
     pub fn on_post(&mut self, i: u32, t: Time, weights: &mut [f32], sources: &[u32]) -> Spike {
-        debug_assert_eq!(weights.len(), sources.len());
         let spike = self.post.classify(i, t);
+        self.on_post_spike(i, t, spike, weights, sources);
+        spike
+    }
+
+    /// A presynaptic *event* of source `j` at `t` classified by the caller (the engine
+    /// classifies each spike once for all projections): the min-rate term on j's outgoing
+    /// synapses (`weights[k]` onto target `targets[k]`) if plasticity is on, then Ẽ_j += 1.
+    /// Burst and ignored spikes of j are not passed here.
+    pub fn pre_event(&mut self, j: u32, t: Time, weights: &mut [f32], targets: &[u32]) {
+        debug_assert_eq!(weights.len(), targets.len());
+        if self.plastic {
+            self.min_rate_term(t, weights, targets);
+        }
+        self.eligibility.add(j, t, 1.0);
+    }
+
+    /// A spike of target `i` at `t` that the caller classified as `spike` (see
+    /// [`Bdsp::on_post`], which classifies with the rule's own detector).
+    pub fn on_post_spike(
+        &mut self,
+        i: u32,
+        t: Time,
+        spike: Spike,
+        weights: &mut [f32],
+        sources: &[u32],
+    ) {
+        debug_assert_eq!(weights.len(), sources.len());
         if self.plastic && spike != Spike::Ignored {
             // P̄ and h before this spike is counted.
             let h = self.max_rate_term(i, t);
@@ -297,7 +329,6 @@ impl Bdsp {
         }
         self.post.count(i, t, spike);
         self.rate30.add(i, t, 1.0);
-        spike
     }
 
     /// w_k += scale·Ẽ_{sources[k]}(t), clipped.

@@ -15,6 +15,7 @@
 //!   P̄ = B̄/Ē of a neuron ([`Classifier`], [`ClassifierBank`]).
 //! - [`bdsp`]: the learning rule, event-driven as in §3.2, with the homeostatic terms of §3.3
 //!   ([`Bdsp`], [`BdspParams`]).
+//! - [`stdp`]: pair-based STDP, all-to-all through traces, additive or multiplicative ([`Stdp`]).
 //! - [`stp`]: the extended Tsodyks–Markram synapse (§4.1, [`Tm`]) and the idealised event-only /
 //!   burst-only transmission of §4.2 ([`Transmission`]).
 //!
@@ -29,6 +30,7 @@
 
 pub mod bdsp;
 pub mod classify;
+pub mod stdp;
 pub mod stp;
 pub mod trace;
 
@@ -37,6 +39,7 @@ pub use classify::{
     BurstDetector, BurstMode, Classifier, ClassifierBank, ClassifierParams, DetectorState, Spike,
     THETA_B_MS,
 };
+pub use stdp::{Stdp, StdpMode, StdpParams};
 pub use stp::{Tm, TmParams, TmState, Transmission};
 pub use trace::{Tau, Trace, TraceBank};
 

@@ -1,0 +1,450 @@
+//! Learning in the engine: `burst2c` populations with compartment-targeted input, event- and
+//! burst-only transmission, BDSP projections (weights bit-identical for any shard count,
+//! changing only while plasticity is on), and `[record.weights]` output.
+
+mod common;
+
+use common::{Collect, model};
+use hebb::engine::Simulation;
+use hebb::engine::partition::{Partition, Placement};
+use hebb::engine::shard::ShardedSimulation;
+use hebb::model::build::build;
+use hebb::time::Time;
+
+/// A reduced XOR network (spec §5 with N = `n`, p = `p`): the shipped model's structure.
+fn xor(n: u32, p: f64, on: bool, ms: f64) -> String {
+    let mut s = format!(
+        r#"
+[simulation]
+duration = {ms}
+resolution = 0.1
+seed = 7
+
+[[population]]
+name = "in1"
+model = "burst2c"
+size = {n}
+I_e = 150.0
+[[population]]
+name = "in2"
+model = "burst2c"
+size = {n}
+I_e = -350.0
+[[population]]
+name = "hid1"
+model = "burst2c"
+size = {n}
+[[population]]
+name = "hid2"
+model = "burst2c"
+size = {n}
+I_dend = 500.0
+[[population]]
+name = "out"
+model = "burst2c"
+size = {n}
+I_dend = 400.0
+"#
+    );
+    for (pop, rate, ws, wi) in [
+        ("in1", 500.0, 0.35, 0.35),
+        ("in2", 500.0, 0.35, 0.35),
+        ("hid1", 150.0, 0.385, 0.49),
+        ("hid2", 150.0, 0.385, 0.49),
+        ("out", 150.0, 0.35, 0.35),
+    ] {
+        for (comp, rec, r, w) in [
+            ("soma", "excitatory", rate, ws),
+            ("soma", "inhibitory", rate, wi),
+            ("dendrite", "excitatory", 500.0, 0.05),
+            ("dendrite", "inhibitory", 500.0, 0.05),
+        ] {
+            s += &format!(
+                "[[stimulus]]\ntype = \"poisson\"\ntarget = \"{pop}\"\nrate = {r}\nweight = {w}\n\
+                 compartment = \"{comp}\"\nreceptor = \"{rec}\"\n"
+            );
+        }
+    }
+    let proj = |src: &str, tgt: &str, w: f64, comp: &str, rec: &str, tr: &str, eta: Option<f64>| {
+        let mut t = format!(
+            "[[projection]]\nsource = \"{src}\"\ntarget = \"{tgt}\"\n\
+             rule = {{ pairwise_bernoulli = {{ p = {p} }} }}\nweight = {w}\ndelay = 0.1\n\
+             compartment = \"{comp}\"\nreceptor = \"{rec}\"\ntransmit = \"{tr}\"\n"
+        );
+        if let Some(eta) = eta {
+            t += &format!(
+                "plasticity = {{ rule = \"bdsp\", eta = {eta}, e_max = 10.0, e_min = 2.0, on = {on} }}\n"
+            );
+        }
+        t
+    };
+    for i in ["in1", "in2"] {
+        for h in ["hid1", "hid2"] {
+            s += &proj(i, h, 0.234, "soma", "excitatory", "events", Some(8e-3));
+            s += &proj(i, h, 0.25, "soma", "inhibitory", "events", None);
+        }
+    }
+    for h in ["hid1", "hid2"] {
+        s += &proj(h, "out", 0.234, "soma", "excitatory", "events", Some(4e-3));
+        s += &proj(h, "out", 0.25, "soma", "inhibitory", "events", None);
+    }
+    s += &proj(
+        "out",
+        "hid1",
+        0.26,
+        "dendrite",
+        "excitatory",
+        "bursts",
+        None,
+    );
+    s += &proj(
+        "out",
+        "hid1",
+        0.06,
+        "dendrite",
+        "inhibitory",
+        "bursts",
+        None,
+    );
+    s += &proj(
+        "out",
+        "hid2",
+        0.026,
+        "dendrite",
+        "excitatory",
+        "bursts",
+        None,
+    );
+    s += &proj(
+        "out",
+        "hid2",
+        0.27,
+        "dendrite",
+        "inhibitory",
+        "bursts",
+        None,
+    );
+    s
+}
+
+/// Spikes and every plastic projection's weights after running `text` on `threads` shards
+/// (1 = one simulation).
+/// `(source, target, weight)` of every synapse of each plastic projection.
+type Weights = Vec<Vec<(u32, u32, f32)>>;
+
+fn run(text: &str, threads: usize) -> (Vec<(Time, u32)>, Weights) {
+    let m = model(text);
+    let net = build(&m, None, None).expect("builds");
+    let stop = net.warmup + net.duration;
+    let n_plastic = net.blueprint.plastic.len();
+    let mut rec = Collect::default();
+    let weights = if threads == 1 {
+        let mut sim = Simulation::new(net.blueprint);
+        sim.run_until(stop, &mut rec);
+        (0..n_plastic).map(|q| sim.plastic_weights(q)).collect()
+    } else {
+        let sizes: Vec<u32> = net.populations.iter().map(|p| p.size).collect();
+        let degrees = net.blueprint.in_degrees();
+        let part = Partition::new(Placement::RoundRobin, &sizes, &degrees, threads);
+        let mut sim = ShardedSimulation::new(net.blueprint, &part);
+        sim.run_until(stop, &mut rec);
+        (0..n_plastic).map(|q| sim.plastic_weights(q)).collect()
+    };
+    rec.spikes.sort_unstable();
+    (rec.spikes, weights)
+}
+
+/// Determinism contract for learning: the same spikes and the same learned weights, bit for
+/// bit, on 1, 2, 3 and 4 shards; and the weights did change.
+#[test]
+fn learned_weights_are_bit_identical_for_any_shard_count() {
+    let text = xor(30, 0.5, true, 400.0);
+    let (spikes, weights) = run(&text, 1);
+    assert!(
+        spikes.len() > 150,
+        "the network is active: {}",
+        spikes.len()
+    );
+    assert_eq!(weights.len(), 6, "six plastic projections");
+    let changed = weights
+        .iter()
+        .flatten()
+        .filter(|s| s.2.to_bits() != 0.234f32.to_bits())
+        .count();
+    assert!(changed > 500, "BDSP changed {changed} weights");
+    for threads in [2, 3, 4] {
+        let (s, w) = run(&text, threads);
+        assert_eq!(s, spikes, "{threads} shards: spikes differ");
+        for (q, (a, b)) in weights.iter().zip(&w).enumerate() {
+            assert_eq!(a.len(), b.len());
+            for (x, y) in a.iter().zip(b) {
+                assert_eq!(
+                    (x.0, x.1, x.2.to_bits()),
+                    (y.0, y.1, y.2.to_bits()),
+                    "{threads} shards, projection {q}"
+                );
+            }
+        }
+    }
+}
+
+/// Spec §7 E4: weights change only while plasticity is on; the traces run all the time, so
+/// switching on later gives different changes than a network that was never off.
+#[test]
+fn weights_change_only_while_plasticity_is_on() {
+    let m = model(&xor(20, 0.5, false, 600.0));
+    let net = build(&m, None, None).expect("builds");
+    let mut sim = Simulation::new(net.blueprint);
+    let mut rec = Collect::default();
+    let initial: Vec<_> = (0..6).map(|q| sim.plastic_weights(q)).collect();
+    sim.run_until(Time::from_ms(300.0).unwrap(), &mut rec);
+    let now: Vec<_> = (0..6).map(|q| sim.plastic_weights(q)).collect();
+    assert_eq!(now, initial, "off: weights changed");
+    assert!(rec.spikes.len() > 100);
+    for q in 0..6 {
+        sim.set_plastic(q, true);
+    }
+    sim.run_until(Time::from_ms(450.0).unwrap(), &mut rec);
+    let learned: Vec<_> = (0..6).map(|q| sim.plastic_weights(q)).collect();
+    assert_ne!(learned, initial, "on: weights must change");
+    for q in 0..6 {
+        sim.set_plastic(q, false);
+    }
+    sim.run_until(Time::from_ms(600.0).unwrap(), &mut rec);
+    let now: Vec<_> = (0..6).map(|q| sim.plastic_weights(q)).collect();
+    assert_eq!(now, learned, "off again: weights changed");
+    // The event averages ran while plasticity was off.
+    let rates = sim.plastic_rates(4);
+    assert!(rates.iter().any(|r| r.1 > 0.0), "Ē of the output neurons");
+}
+
+/// Counts synaptic events delivered by one projection of `transmit` from a spike source with
+/// a doublet, a triplet and single spikes onto one burst2c neuron.
+fn delivered(transmit: &str, times: &str) -> u64 {
+    let text = format!(
+        r#"
+[simulation]
+duration = 200.0
+[[population]]
+name = "src"
+model = "spike_source"
+size = 1
+spike_times = [[{times}]]
+[[population]]
+name = "tgt"
+model = "burst2c"
+size = 1
+[[projection]]
+source = "src"
+target = "tgt"
+rule = "one_to_one"
+weight = 0.1
+delay = 0.1
+transmit = "{transmit}"
+"#
+    );
+    let net = build(&model(&text), None, None).expect("builds");
+    let mut sim = Simulation::new(net.blueprint);
+    sim.run_until(Time::from_ms(200.0).unwrap(), &mut Collect::default());
+    sim.stats().synaptic_events
+}
+
+/// Spec §7 D3 in the engine: an event-transmitting synapse delivers one PSP per presynaptic
+/// event, a burst-transmitting one per burst, and a plain one every spike.
+#[test]
+fn event_and_burst_transmission_follow_the_classes() {
+    // Events at 0, 40, 100; bursts at 5, 45; 10 is a third spike (ignored).
+    let times = "0.0, 5.0, 10.0, 40.0, 45.0, 100.0";
+    assert_eq!(delivered("all", times), 6);
+    assert_eq!(delivered("events", times), 3);
+    assert_eq!(delivered("bursts", times), 2);
+}
+
+/// A somatic AMPA kick raises V_s, a dendritic one V_d only, and GABA lowers them: ports
+/// reach the right conductance.
+#[test]
+fn compartments_and_receptors_reach_their_conductance() {
+    let probe = |comp: &str, rec: &str| -> (f64, f64) {
+        let text = format!(
+            r#"
+[simulation]
+duration = 3.0
+[[population]]
+name = "src"
+model = "spike_source"
+size = 1
+spike_times = [[1.0]]
+[[population]]
+name = "tgt"
+model = "burst2c"
+size = 1
+V_m = -70.0
+[[projection]]
+source = "src"
+target = "tgt"
+rule = "one_to_one"
+weight = 0.5
+delay = 0.1
+compartment = "{comp}"
+receptor = "{rec}"
+[[record.state]]
+population = "tgt"
+variables = ["V_m", "V_d"]
+"#
+        );
+        let net = build(&model(&text), None, None).expect("builds");
+        let mut sim = Simulation::new(net.blueprint);
+        let mut c = Collect::default();
+        sim.run_until(Time::from_ms(3.0).unwrap(), &mut c);
+        let before = &c.samples[5].1; // 0.5 ms
+        let after = &c.samples.last().unwrap().1;
+        (after[0] - before[0], after[1] - before[1])
+    };
+    let (s, d) = probe("soma", "excitatory");
+    assert!(s > 1.0 && d.abs() < 0.1, "soma AMPA: ΔV_s {s}, ΔV_d {d}");
+    let (s, d) = probe("soma", "inhibitory");
+    assert!(s < -0.1 && d.abs() < 0.1, "soma GABA: ΔV_s {s}, ΔV_d {d}");
+    let (s, d) = probe("dendrite", "excitatory");
+    assert!(
+        d > 1.0 && s.abs() < 1e-9,
+        "dendrite AMPA: ΔV_s {s}, ΔV_d {d}"
+    );
+    let (s, d) = probe("dendrite", "inhibitory");
+    assert!(
+        d < -0.1 && s.abs() < 1e-9,
+        "dendrite GABA: ΔV_s {s}, ΔV_d {d}"
+    );
+}
+
+/// Bad learning models get errors that name the key and the fix.
+#[test]
+fn bad_learning_models_name_the_problem() {
+    let base = r#"
+[simulation]
+duration = 10.0
+[[population]]
+name = "a"
+model = "burst2c"
+size = 2
+[[population]]
+name = "l"
+model = "lif_exp"
+size = 2
+tau_m = 10.0
+E_L = -70.0
+V_th = -50.0
+V_reset = -70.0
+tau_syn_ex = 2.0
+tau_syn_in = 2.0
+"#;
+    let cases = [
+        (
+            "[[projection]]\nsource = \"a\"\ntarget = \"a\"\nrule = \"all_to_all\"\nweight = -0.1\ndelay = 0.1\n",
+            "conductances",
+        ),
+        (
+            "[[projection]]\nsource = \"a\"\ntarget = \"l\"\nrule = \"all_to_all\"\nweight = 1.0\ndelay = 0.1\ncompartment = \"dendrite\"\n",
+            "apply to burst2c targets",
+        ),
+        (
+            "[[projection]]\nsource = \"a\"\ntarget = \"a\"\nrule = \"all_to_all\"\nweight = 0.1\ndelay = { uniform = [0.1, 0.5] }\nplasticity = { rule = \"bdsp\", eta = 0.01 }\n",
+            "needs one `delay`",
+        ),
+        (
+            "[[projection]]\nsource = \"a\"\ntarget = \"a\"\nrule = \"all_to_all\"\nweight = 2.0\ndelay = 0.1\nplasticity = { rule = \"bdsp\", eta = 0.01 }\n",
+            "outside the plastic bounds",
+        ),
+        (
+            "[[projection]]\nsource = \"a\"\ntarget = \"a\"\nrule = \"all_to_all\"\nweight = 0.1\ndelay = 0.1\nplasticity = { rule = \"bdsp\", eta = 0.01, w_min = 1.0, w_max = 0.5 }\n",
+            "w_max",
+        ),
+        (
+            "[[population]]\nname = \"b\"\nmodel = \"burst2c\"\nsize = 1\ntau_m = 10.0\n",
+            "LIF parameter",
+        ),
+        (
+            "[[stimulus]]\ntype = \"poisson\"\ntarget = \"a\"\nrate = 10.0\nweight = -1.0\n",
+            "conductance input",
+        ),
+    ];
+    for (extra, want) in cases {
+        let text = format!("{base}{extra}");
+        let err = match hebb::model::Model::parse(&text, std::path::Path::new("bad.toml")) {
+            Err(e) => e.to_string(),
+            Ok(m) => match build(&m, None, None) {
+                Err(e) => e.to_string(),
+                Ok(_) => panic!("accepted: {extra}"),
+            },
+        };
+        assert!(err.contains(want), "{extra}\n→ {err}");
+    }
+}
+
+/// STDP in the engine: a presynaptic spike arriving 5 ms before the postsynaptic spike
+/// potentiates by λ·e^{−5/τ+}; one arriving 5 ms after depresses by λ·α·e^{−5/τ−}.
+#[test]
+fn stdp_pairs_in_the_engine_follow_the_window() {
+    let w_after = |pre_ms: f64| -> f32 {
+        let text = format!(
+            r#"
+[simulation]
+duration = 60.0
+[[population]]
+name = "pre"
+model = "spike_source"
+size = 1
+spike_times = [[{pre_ms}]]
+[[population]]
+name = "kick"
+model = "spike_source"
+size = 1
+spike_times = [[15.0]]
+[[population]]
+name = "post"
+model = "lif_delta"
+size = 1
+tau_m = 10.0
+E_L = -70.0
+V_th = -55.0
+V_reset = -70.0
+[[projection]]
+source = "pre"
+target = "post"
+rule = "one_to_one"
+weight = 0.5
+delay = 0.1
+plasticity = {{ rule = "stdp", lambda = 0.01, alpha = 1.2, tau_plus = 20.0, tau_minus = 30.0 }}
+[[projection]]
+source = "kick"
+target = "post"
+rule = "one_to_one"
+weight = 100.0
+delay = 0.1
+"#
+        );
+        let net = build(&model(&text), None, None).expect("builds");
+        let mut sim = Simulation::new(net.blueprint);
+        let mut c = Collect::default();
+        sim.run_until(Time::from_ms(60.0).unwrap(), &mut c);
+        assert!(
+            c.spikes
+                .iter()
+                .any(|&(t, n)| n == 2 && t == Time::from_ms(15.1).unwrap()),
+            "the kick makes the target spike at 15.1 ms: {:?}",
+            c.spikes
+        );
+        sim.plastic_weights(0)[0].2
+    };
+    let up = f64::from(w_after(10.0)) - 0.5;
+    let want = 0.01 * (-5.0f64 / 20.0).exp();
+    assert!(
+        (up - want).abs() < 1e-6,
+        "pre 5 ms before: Δw {up}, want {want}"
+    );
+    let down = f64::from(w_after(20.0)) - 0.5;
+    let want = -0.01 * 1.2 * (-5.0f64 / 30.0).exp();
+    assert!(
+        (down - want).abs() < 1e-6,
+        "pre 5 ms after: Δw {down}, want {want}"
+    );
+}
