@@ -88,6 +88,45 @@ enum Command {
         #[command(subcommand)]
         what: GenerateCommand,
     },
+    /// Run an experiment protocol that drives a model at run time and reports with figures.
+    Experiment {
+        #[command(subcommand)]
+        which: ExperimentCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExperimentCommand {
+    /// XOR learned by burst-dependent plasticity (Payeur et al. 2021, Fig. 4): burn-in,
+    /// pre-test, epochs of prediction and learning phases with a teacher current into the
+    /// output dendrites, post-test. Writes xor.json, xor_cost.png, xor_rates.png and xor_bp.png.
+    Xor {
+        /// The network (populations in1, in2, hid1, hid2, out; BDSP projections).
+        #[arg(long, default_value = "models/xor_bdsp.toml")]
+        model: PathBuf,
+        /// Neurons per population (default: the model's, 500); connection probabilities are
+        /// scaled to keep the mean in-degree.
+        #[arg(long)]
+        size: Option<u32>,
+        /// Training epochs (four examples each).
+        #[arg(long, default_value_t = 500)]
+        epochs: u32,
+        /// Example length T (ms): 0.9 T prediction, 0.1 T learning.
+        #[arg(long, default_value_t = 8000.0, value_name = "MS")]
+        example_ms: f64,
+        /// Burn-in (ms), plasticity off.
+        #[arg(long, default_value_t = 6000.0, value_name = "MS")]
+        burn_in_ms: f64,
+        /// Seed (default: the model's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Threads (shards); results do not depend on it.
+        #[arg(short, long, default_value_t = 1)]
+        threads: usize,
+        /// Output directory.
+        #[arg(short, long, default_value = "out/xor")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -360,6 +399,37 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Inspect { file } => crate_inspect(&file),
         Command::Import { format } => format.run(cli.quiet),
         Command::Generate { what } => generate(what, cli.quiet),
+        Command::Experiment {
+            which:
+                ExperimentCommand::Xor {
+                    model,
+                    size,
+                    epochs,
+                    example_ms,
+                    burn_in_ms,
+                    seed,
+                    threads,
+                    out,
+                },
+        } => {
+            let opts = hebb::experiment::xor::XorOptions {
+                model,
+                size,
+                epochs,
+                example_ms,
+                burn_in_ms,
+                seed,
+                threads,
+                out: out.clone(),
+                progress: !cli.quiet,
+            };
+            let r = hebb::experiment::xor::run(&opts)?;
+            if !cli.quiet {
+                print!("{}", r.render());
+                println!("output: {}", out.display());
+            }
+            Ok(())
+        }
         Command::Plot {
             output,
             from,

@@ -9,12 +9,13 @@ pub mod analysis;
 pub mod connectome;
 pub mod engine;
 pub mod error;
+pub mod experiment;
 pub mod h5;
 pub mod ids;
 pub mod inspect;
 pub mod model;
 pub mod neuron;
-/// Burst-dependent synaptic plasticity (BDSP): traces, event/burst classification, the rule, STP.
+/// Plasticity rules: traces, event/burst classification, BDSP, STDP, short-term plasticity.
 pub mod plasticity;
 pub mod plot;
 pub mod record;

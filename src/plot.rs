@@ -11,7 +11,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 /// Font family name the plots use.
-const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 /// Largest number of rate bins drawn.
 const MAX_BINS: usize = 1_000_000;
 /// Smallest and largest image side (pixels).
@@ -338,7 +338,7 @@ fn label_width(series: &[Series]) -> u32 {
 }
 
 /// Registers the embedded DejaVu Sans font with plotters (once per process).
-fn ensure_font() -> Result<()> {
+pub(crate) fn ensure_font() -> Result<()> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     let ok = *REGISTERED.get_or_init(|| {
         plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular()).is_ok()

@@ -141,19 +141,47 @@ impl Recorder for Counting<'_> {
 }
 
 /// The engine of a run: one simulation, or shards on threads.
-enum Engine {
+pub(crate) enum Engine {
     Single(Box<Simulation>),
     Sharded(ShardedSimulation),
 }
 
 impl Engine {
-    fn run_until(&mut self, stop: Time, rec: &mut dyn Recorder) {
+    /// One simulation for one thread, else shards placed by `placement`.
+    pub(crate) fn new(bp: Blueprint, threads: usize, placement: Placement) -> Engine {
+        if threads <= 1 {
+            return Engine::Single(Box::new(Simulation::new(bp)));
+        }
+        let sizes: Vec<u32> = bp.populations.iter().map(|p| p.len() as u32).collect();
+        let degrees = bp.in_degrees();
+        let part = Partition::new(placement, &sizes, &degrees, threads);
+        Engine::Sharded(ShardedSimulation::new(bp, &part))
+    }
+    pub(crate) fn set_plastic(&mut self, q: usize, on: bool) {
+        match self {
+            Engine::Single(sim) => sim.set_plastic(q, on),
+            Engine::Sharded(sim) => sim.set_plastic(q, on),
+        }
+    }
+    pub(crate) fn set_current(&mut self, n: NeuronId, port: u8, value: f64) {
+        match self {
+            Engine::Single(sim) => sim.set_current(n, port, value),
+            Engine::Sharded(sim) => sim.set_current(n, port, value),
+        }
+    }
+    pub(crate) fn plastic_rates(&self, q: usize) -> Vec<(u32, f64, f64)> {
+        match self {
+            Engine::Single(sim) => sim.plastic_rates(q),
+            Engine::Sharded(sim) => sim.plastic_rates(q),
+        }
+    }
+    pub(crate) fn run_until(&mut self, stop: Time, rec: &mut dyn Recorder) {
         match self {
             Engine::Single(sim) => sim.run_until(stop, rec),
             Engine::Sharded(sim) => sim.run_until(stop, rec),
         }
     }
-    fn stats(&self) -> Stats {
+    pub(crate) fn stats(&self) -> Stats {
         match self {
             Engine::Single(sim) => sim.stats().clone(),
             Engine::Sharded(sim) => sim.stats(),
@@ -189,7 +217,7 @@ impl Engine {
             Engine::Sharded(sim) => sim.shard_stats(),
         }
     }
-    fn plastic_weights(&self, q: usize) -> Vec<(u32, u32, f32)> {
+    pub(crate) fn plastic_weights(&self, q: usize) -> Vec<(u32, u32, f32)> {
         match self {
             Engine::Single(sim) => sim.plastic_weights(q),
             Engine::Sharded(sim) => sim.plastic_weights(q),

@@ -34,8 +34,10 @@ pub struct Csr {
     /// Per group: its synapse type, an index into `types`.
     pub group_type: Vec<u16>,
     /// The synapse types: type 0 is the plain synapse (every spike, fixed weight); others
-    /// filter spikes by class or are plastic.
+    /// filter spikes by class, are plastic or depress and facilitate.
     pub types: Vec<SynapseType>,
+    /// Short-term plasticity models of the types (`SynapseType::stp` indexes it).
+    pub stp: Vec<crate::plasticity::TmParams>,
     /// Per synapse: the target's index within its population.
     pub targets: Vec<u32>,
     /// Per group: its weight if all its synapses share it, else NaN (weights are finite).
@@ -258,6 +260,7 @@ impl Csr {
             group_port: Vec::new(),
             group_type: Vec::new(),
             types,
+            stp: Vec::new(),
         };
         for j in 0..n {
             csr.row_groups.push(csr.group_delay.len() as u32);
@@ -375,6 +378,7 @@ impl Csr {
             .map(|_| Csr {
                 row_groups: Vec::with_capacity(self.row_groups.len()),
                 types: self.types.clone(),
+                stp: self.stp.clone(),
                 ..Csr::default()
             })
             .collect();

@@ -164,6 +164,8 @@ pub struct Simulation {
     stats: Stats,
     /// Spike classes and plastic projections.
     plasticity: Plasticity,
+    /// Weights scaled by short-term plasticity (reused).
+    scaled: Vec<f32>,
     /// The store has synapse types other than the plain one, or ports other than 0.
     typed: bool,
 }
@@ -196,6 +198,7 @@ impl Simulation {
         Simulation {
             typed: bp.csr.types.len() > 1 || bp.csr.group_port.iter().any(|&p| p != 0),
             plasticity,
+            scaled: Vec::new(),
             pops: bp.populations,
             offsets,
             queue: make_scheduler(bp.scheduler, min_d, max_d),
@@ -340,7 +343,14 @@ impl Simulation {
                         let ty = self.csr.types[self.csr.group_type[g] as usize];
                         let passed = ty.transmit.passes(code);
                         if passed {
-                            self.deliver_group(p, g, t, self.csr.group_port[g], rec);
+                            let port = self.csr.group_port[g];
+                            match ty.stp {
+                                None => self.deliver_group(p, g, t, port, rec),
+                                Some(k) => {
+                                    let eff = self.plasticity.stp_spike(k, row as u32, t);
+                                    self.deliver_scaled(p, g, t, port, eff, rec);
+                                }
+                            }
                         }
                         if let Some(q) = ty.plastic {
                             let csr = std::sync::Arc::make_mut(&mut self.csr);
@@ -412,6 +422,34 @@ impl Simulation {
                 pop.deliver_port(t, targets, weights, port, ctx);
             }
         });
+    }
+
+    /// Delivers group `g` with every weight scaled by `scale` (short-term plasticity).
+    fn deliver_scaled(
+        &mut self,
+        p: usize,
+        g: usize,
+        t: Time,
+        port: u8,
+        scale: f64,
+        rec: &mut dyn Recorder,
+    ) {
+        self.stats.synaptic_events +=
+            (self.csr.group_start[g + 1] - self.csr.group_start[g]) as u64;
+        let mut buf = std::mem::take(&mut self.scaled);
+        self.with_pop(p, rec, |pop, ctx, csr| {
+            let (targets, weights) = csr.group(g);
+            let w = match weights {
+                Weights::Uniform(w) => Weights::Uniform((f64::from(w) * scale) as f32),
+                Weights::Each(ws) => {
+                    buf.clear();
+                    buf.extend(ws.iter().map(|&w| (f64::from(w) * scale) as f32));
+                    Weights::Each(&buf)
+                }
+            };
+            pop.deliver_port(t, targets, w, port, ctx);
+        });
+        self.scaled = buf;
     }
 
     /// Calls `f` on population `p` with its context, then handles the spikes it emitted.

@@ -28,7 +28,9 @@
 
 use super::csr::Csr;
 use crate::ids::PopId;
-use crate::plasticity::{Bdsp, BdspParams, BurstDetector, DetectorState, Spike, Stdp, StdpParams};
+use crate::plasticity::{
+    Bdsp, BdspParams, BurstDetector, DetectorState, Spike, Stdp, StdpParams, Tm, TmState,
+};
 use crate::time::Time;
 
 /// Which spikes of the presynaptic neuron a synapse transmits (`specs/bdsp.md` §4.2).
@@ -58,13 +60,17 @@ impl Transmit {
     }
 }
 
-/// A kind of synapse: what it transmits, and the plastic projection it belongs to, if any.
+/// A kind of synapse: what it transmits, the plastic projection it belongs to and its
+/// short-term plasticity, if any.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub struct SynapseType {
     /// Which presynaptic spikes it transmits.
     pub transmit: Transmit,
     /// Index of its plastic projection in [`super::Blueprint::plastic`].
     pub plastic: Option<u16>,
+    /// Index of its Tsodyks–Markram parameters in [`Csr::stp`]: each transmitted spike
+    /// delivers `weight × u·x` of its source's state (one state per source and type).
+    pub stp: Option<u16>,
 }
 
 /// A learning rule with its parameters.
@@ -151,6 +157,8 @@ pub(crate) struct Plasticity {
     /// Per local population: the plastic projections onto it.
     onto: Vec<Vec<u16>>,
     wbuf: Vec<f32>,
+    /// Per short-term plasticity model: the model and every global neuron's state.
+    stp: Vec<(Tm, Vec<TmState>)>,
 }
 
 impl Plasticity {
@@ -173,6 +181,14 @@ impl Plasticity {
             rules: Vec::new(),
             onto: vec![Vec::new(); offsets.len().saturating_sub(1)],
             wbuf: Vec::new(),
+            stp: csr
+                .stp
+                .iter()
+                .map(|params| {
+                    let tm = Tm::new(params).expect("validated model");
+                    (tm, vec![tm.initial_state(); n_global])
+                })
+                .collect(),
         };
         if !typed && projections.is_empty() {
             return p;
@@ -300,6 +316,14 @@ impl Plasticity {
             }
             _ => {}
         }
+    }
+
+    /// The efficacy u·x of a transmitted spike of global neuron `n` arriving at `t` at synapses
+    /// of short-term plasticity model `k`; updates the source's state.
+    #[inline]
+    pub(crate) fn stp_spike(&mut self, k: u16, n: u32, t: Time) -> f64 {
+        let (tm, states) = &mut self.stp[k as usize];
+        tm.on_spike(&mut states[n as usize], t)
     }
 
     /// Whether local population `p` is the target of a plastic projection.

@@ -261,6 +261,7 @@ pub fn build(
     let mut syn = SynapseColumns::default();
     let mut types = vec![SynapseType::default()];
     let mut plastic = Vec::new();
+    let mut stp = Vec::new();
     for (k, proj) in spec.projections.iter().enumerate() {
         let s = find(&proj.source)?;
         let t = find(&proj.target)?;
@@ -282,6 +283,7 @@ pub fn build(
             spec.populations[t].model,
             &mut types,
             &mut plastic,
+            &mut stp,
         )?;
         if let Rule::Connectome = proj.rule.get_ref() {
             super::wire::connect_connectome(
@@ -409,7 +411,8 @@ pub fn build(
             local_of.push(l);
         }
     }
-    let csr = Csr::compile_typed(n_total, &pop_of, &local_of, &syn, types);
+    let mut csr = Csr::compile_typed(n_total, &pop_of, &local_of, &syn, types);
+    csr.stp = stp;
     drop(syn);
     let burst_detector = super::learn::detector(model)?;
     Ok(Network {

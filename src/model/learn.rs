@@ -1,5 +1,6 @@
 //! Synapse kinds in the model file: compartment and receptor of `burst2c` targets,
-//! event- or burst-only transmission, and plastic projections (`plasticity = {...}`).
+//! event- or burst-only transmission, plastic projections (`plasticity = {...}`) and
+//! short-term plasticity (`stp = {...}`).
 
 use super::Model;
 use super::build::PopInfo;
@@ -14,7 +15,7 @@ use crate::ids::PopId;
 use crate::neuron::burst2c::{self, Compartment, Receptor};
 use crate::plasticity::{
     Bdsp, BdspParams, BurstDetector, BurstMode, ClassifierParams, MinRate, MinRateSource, Stdp,
-    StdpMode, StdpParams,
+    StdpMode, StdpParams, Tm, TmParams,
 };
 
 /// The network's burst detector (`simulation.burst_detection`).
@@ -42,6 +43,7 @@ pub fn synapse_kind(
     kind: ModelKind,
     types: &mut Vec<SynapseType>,
     plastic: &mut Vec<PlasticProjection>,
+    stp: &mut Vec<TmParams>,
 ) -> Result<(u8, u16)> {
     let port = port_of(
         model,
@@ -51,6 +53,34 @@ pub fn synapse_kind(
         kind,
     )?;
     let transmit = proj.transmit.unwrap_or_default();
+    let stp_k = match &proj.stp {
+        Some(spec) => {
+            let x = spec.get_ref();
+            let params = TmParams {
+                u: x.u.0,
+                tau_d_ms: x.tau_d.0,
+                tau_f_ms: x.tau_f.0,
+                f: x.f.0,
+            };
+            Tm::new(&params).map_err(|e| model.error_at(spec.span(), format!("stp: {e}")))?;
+            if !matches!(
+                proj.delay.as_ref().map(|d| d.get_ref()),
+                Some(Value::Scalar(_))
+            ) {
+                return Err(model.error_at(
+                    spec.span(),
+                    "a projection with stp needs one `delay` (a number): its state is per \
+                     source neuron",
+                ));
+            }
+            stp.push(params);
+            Some(
+                u16::try_from(stp.len() - 1)
+                    .map_err(|_| model.error_at(spec.span(), "more than 65535 stp projections"))?,
+            )
+        }
+        None => None,
+    };
     let ty = match &proj.plasticity {
         Some(spec) => {
             let name = proj
@@ -137,11 +167,13 @@ pub fn synapse_kind(
             SynapseType {
                 transmit,
                 plastic: Some(q),
+                stp: stp_k,
             }
         }
         None => SynapseType {
             transmit,
             plastic: None,
+            stp: stp_k,
         },
     };
     let k = match types.iter().position(|x| *x == ty) {
@@ -248,10 +280,19 @@ pub fn check_added(
                 format!("initial weight {bad} is outside the plastic bounds [{lo}, {hi}]"),
             ));
         }
-        let d = &syn.delay[first..];
-        if d.iter().any(|&x| x != d[0]) {
-            return Err(model.error_at(spec.span(), "a plastic projection needs one delay"));
-        }
+    }
+    let d = &syn.delay[first..];
+    if let Some(span) = proj
+        .plasticity
+        .as_ref()
+        .map(|p| p.span())
+        .or_else(|| proj.stp.as_ref().map(|s| s.span()))
+        && d.iter().any(|&x| x != d[0])
+    {
+        return Err(model.error_at(
+            span,
+            "a plastic or stp projection needs one delay (its state is per source neuron)",
+        ));
     }
     Ok(())
 }

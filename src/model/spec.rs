@@ -366,8 +366,27 @@ pub struct ProjectionSpec {
     pub transmit: Option<crate::engine::plastic::Transmit>,
     /// A learning rule for the projection's weights.
     pub plasticity: Option<Spanned<PlasticitySpec>>,
+    /// Short-term plasticity (extended Tsodyks–Markram): each transmitted spike delivers
+    /// `weight × u·x` of its source's resources x and utilisation u.
+    pub stp: Option<Spanned<StpSpec>>,
     /// A name for output and run-time control (default `source->target`).
     pub name: Option<Spanned<String>>,
+}
+
+/// `stp = { U = 0.9, tau_d = 20.0, tau_f = 1000.0, f = 0.1 }` (the depressing synapse of the
+/// BDSP networks; the facilitating one is U 0.02, τ_D = τ_F = 100 ms, f 0.1).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StpSpec {
+    /// Baseline utilisation U, in (0, 1].
+    #[serde(rename = "U")]
+    pub u: Finite,
+    /// Recovery time constant of the resources (ms).
+    pub tau_d: Positive,
+    /// Relaxation time constant of the utilisation (ms).
+    pub tau_f: Positive,
+    /// Facilitation increment f in [0, 1]: u ← u + f·(1 − u) per spike.
+    pub f: Finite,
 }
 
 /// `plasticity = { rule = "bdsp", eta = 8e-3, ... }`.

@@ -216,15 +216,23 @@ impl Drive {
     /// Takes neuron `i`'s pending arrival: returns its weight and whether it is a jump of the
     /// membrane potential, and draws the next one.
     pub fn take(&mut self, i: usize) -> (f64, bool) {
+        let s = self.take_source(i);
+        (s.weight, s.to_v)
+    }
+
+    /// Takes neuron `i`'s pending arrival, returning its source (weight, target variable,
+    /// port), and draws the next one.
+    #[inline]
+    pub fn take_source(&mut self, i: usize) -> Source {
         if let Some(l) = self.lists.get_mut(i).filter(|l| l.source.is_some()) {
             let s = l.source.expect("filtered");
             l.pos += 1;
             self.next[i] = l.peek();
-            return (s.weight, s.to_v);
+            return s;
         }
         let s = self.pick_source(i);
         self.advance(i);
-        (s.weight, s.to_v)
+        s
     }
 
     fn pick_source(&mut self, i: usize) -> Source {
@@ -314,28 +322,6 @@ impl Drive {
             }
         }
         (syn, jump)
-    }
-
-    /// Grid mode: calls `f(port, input)` for each source of neuron `i` with arrivals in the
-    /// current step (`input` = arrivals × weight), in source order; listed arrivals come on
-    /// port 0. Draws the same counts as [`Drive::step_inputs`].
-    #[inline]
-    pub fn step_each(&mut self, i: usize, mut f: impl FnMut(u8, f64)) {
-        if let Some((syn, jump)) = self.listed_step(i) {
-            if syn + jump != 0.0 {
-                f(0, syn + jump);
-            }
-            return;
-        }
-        let (a, b) = (self.start[i] as usize, self.start[i + 1] as usize);
-        for k in a..b {
-            if let Some(p) = &self.dists[self.dist_of[k] as usize] {
-                let n = p.sample(&mut self.rng[i]);
-                if n != 0.0 {
-                    f(self.sources[k].port, n * self.sources[k].weight);
-                }
-            }
-        }
     }
 
     /// Grid mode: the summed weight of neuron `i`'s arrivals during one step.

@@ -18,6 +18,7 @@
 //! - [`adex`]: adaptive exponential integrate-and-fire PV and SOM interneurons of BDSP, on a grid.
 
 pub mod adex;
+pub mod adex_grid;
 pub mod burst2c;
 pub mod burst2c_grid;
 pub mod drive;

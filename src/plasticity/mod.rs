@@ -19,14 +19,15 @@
 //! - [`stp`]: the extended Tsodyks–Markram synapse (§4.1, [`Tm`]) and the idealised event-only /
 //!   burst-only transmission of §4.2 ([`Transmission`]).
 //!
-//! What the engine does with it: a plastic projection owns one [`Bdsp`] beside its synapse
-//! arrays, in the shard that owns the targets (plasticity is shard-local). For every spike of a
-//! source neuron the shard receives, it calls [`Bdsp::on_pre`], transmits only if the outcome is
-//! an event, and passes the source's outgoing weights to [`Bdsp::on_pre_weights`]. For every
-//! spike of a target neuron it passes that neuron's incoming weights (through a
-//! target→incoming-synapse index) to [`Bdsp::on_post`]. Within one time step all presynaptic
-//! spikes go first. Nothing here knows about queues, shards or files, and nothing allocates per
-//! spike.
+//! What the engine does with it (`engine::plastic`): a plastic projection owns one rule
+//! ([`Bdsp`] or [`Stdp`]) in the shard that owns its targets (plasticity is shard-local); the
+//! weights stay in the shard's synapse store. The shard classifies each spike once with the
+//! network's [`BurstDetector`]; a presynaptic event arriving at a BDSP synapse goes to
+//! [`Bdsp::pre_event`], every transmitted spike at an STDP synapse to [`Stdp::on_pre`]; a
+//! spike of a target neuron passes its incoming weights (gathered through a
+//! target→incoming-synapse index) to [`Bdsp::on_post_spike`] or [`Stdp::on_post`]. Within one
+//! time step all presynaptic spikes go first. Nothing here knows about queues, shards or
+//! files, and nothing allocates per spike.
 
 pub mod bdsp;
 pub mod classify;

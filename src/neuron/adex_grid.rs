@@ -1,0 +1,484 @@
+//! The AdEx interneuron ([`super::adex`], the PV and SOM cells of BDSP) as an engine
+//! population, stepped on the grid of `simulation.resolution` (0.1 ms in the reference model),
+//! the same way [`super::burst2c_grid`] wraps the pyramidal neuron.
+//!
+//! # Inputs
+//!
+//! Synapses and Poisson sources arrive on a port ([`port`]): 0 AMPA, 1 GABA. Weights are
+//! conductances in units of the cell's leak conductance g_L (≥ 0). Currents (`I_e`, step
+//! currents, run-time control) enter the membrane; the cell has one compartment, so port 0 is
+//! the only current port.
+//!
+//! # Order within the step at `t`
+//!
+//! Spikes delivered at `t` enter the conductances before the step at `t` (queue order: grid
+//! steps come after deliveries at a tick), so a spike emitted at `t − h` with the smallest
+//! delay `h` acts from the step at `t` on, as Auryn's connections do after the neuron update.
+//! Then the cells take their step ([`Adex::step`]) and emit their spikes at `t`, and this
+//! step's Poisson arrivals (those in `(t − h, t]`) are added to the conductances.
+//!
+//! # Poisson input
+//!
+//! As in [`super::burst2c_grid`]: each driven neuron's sources are one Poisson process of the
+//! summed rate, its arrivals generated ahead and picked among the sources by rate
+//! ([`Drive::take_source`]); binned into steps, each source's count per step is
+//! Poisson(rate·h). A step costs one comparison per driven neuron. Listed arrivals
+//! (`spike_times` stimuli) come on port 0.
+
+use super::adex::Adex;
+use super::burst2c::Receptor;
+use super::drive::Drive;
+use super::{Ctx, Population, StateVar};
+use crate::engine::Weights;
+use crate::engine::queue::{Entry, Kind};
+use crate::time::Time;
+
+/// The input port of a synapse through receptor `r`: 0 AMPA, 1 GABA.
+pub fn port(r: Receptor) -> u8 {
+    (r == Receptor::Inhibitory) as u8
+}
+
+/// The receptor of input port `port` (see [`port`]): 1 is GABA, every other port AMPA (the
+/// model builder gives an AdEx population no port beyond 1).
+pub fn of_port(port: u8) -> Receptor {
+    debug_assert!(port < 2, "AdEx ports are 0 (AMPA) and 1 (GABA), got {port}");
+    if port == 1 {
+        Receptor::Inhibitory
+    } else {
+        Receptor::Excitatory
+    }
+}
+
+/// A population of AdEx neurons on a grid.
+pub struct AdexGrid {
+    cells: Adex,
+    h: Time,
+    drive: Option<Drive>,
+    /// The neurons with Poisson or listed input (local indices, ascending).
+    driven: Vec<u32>,
+    /// This step's spikes (local indices), reused across steps.
+    spikes: Vec<u32>,
+}
+
+impl AdexGrid {
+    /// The neurons `cells`, stepped every `h_ms` (the cells' `dt_ms`), with Poisson drive
+    /// `drive` (sources on ports, see the module docs).
+    pub fn new(cells: Adex, h_ms: f64, mut drive: Option<Drive>) -> AdexGrid {
+        debug_assert!(
+            (cells.params().dt_ms - h_ms).abs() <= 1e-12 * h_ms,
+            "the grid step is the cells' integration step"
+        );
+        if let Some(d) = &mut drive {
+            d.start_exact(Time::ZERO);
+        }
+        AdexGrid {
+            cells,
+            h: Time::from_ms(h_ms).expect("resolution validated"),
+            driven: drive.as_ref().map(Drive::driven).unwrap_or_default(),
+            drive,
+            spikes: Vec::new(),
+        }
+    }
+
+    /// The cells (state read by tests and probes).
+    pub fn cells(&self) -> &Adex {
+        &self.cells
+    }
+
+    fn step(&mut self, t: Time, ctx: &mut Ctx) {
+        if let Some(d) = &mut self.drive {
+            for &i in &self.driven {
+                while d.next(i as usize) <= t {
+                    let s = d.take_source(i as usize);
+                    self.cells.add_conductance(i, of_port(s.port), s.weight);
+                }
+            }
+        }
+        self.spikes.clear();
+        self.cells.step(&mut self.spikes);
+        for &i in &self.spikes {
+            ctx.spikes.push((t, i));
+        }
+    }
+}
+
+impl Population for AdexGrid {
+    fn len(&self) -> usize {
+        self.cells.len()
+    }
+    fn start(&mut self, t: Time, ctx: &mut Ctx) {
+        if !self.cells.is_empty() {
+            ctx.queue
+                .push(Entry::new(t + self.h, Kind::GridStep, ctx.offset, 0));
+        }
+    }
+    fn deliver(&mut self, t: Time, targets: &[u32], weights: Weights, ctx: &mut Ctx) {
+        self.deliver_port(t, targets, weights, 0, ctx);
+    }
+    fn deliver_port(
+        &mut self,
+        _t: Time,
+        targets: &[u32],
+        weights: Weights,
+        port: u8,
+        _ctx: &mut Ctx,
+    ) {
+        let r = of_port(port);
+        let cells = &mut self.cells;
+        weights.apply(targets, |i, w| {
+            cells.add_conductance(i, r, f64::from(w));
+            true
+        });
+    }
+    fn end_tick(&mut self, _t: Time, _ctx: &mut Ctx) {}
+    fn wake(&mut self, t: Time, kind: Kind, _local: u32, _b: u32, ctx: &mut Ctx) {
+        if kind == Kind::GridStep {
+            self.step(t, ctx);
+            ctx.queue
+                .push(Entry::new(t + self.h, Kind::GridStep, ctx.offset, 0));
+        }
+    }
+    fn set_current(&mut self, _t: Time, local: u32, i_e: f64, _ctx: &mut Ctx) {
+        self.cells.set_current(local, i_e);
+    }
+    fn set_current_port(&mut self, t: Time, local: u32, port: u8, i_e: f64, ctx: &mut Ctx) {
+        debug_assert_eq!(port, 0, "an AdEx cell has one compartment");
+        self.set_current(t, local, i_e, ctx);
+    }
+    fn sample(&mut self, _t: Time, local: u32, var: StateVar, _ctx: &mut Ctx) -> Option<f64> {
+        match var {
+            StateVar::Vm => Some(self.cells.v(local)),
+            _ => None,
+        }
+    }
+    fn needs_end_tick(&self) -> bool {
+        false
+    }
+    fn split(self: Box<Self>, parts: &[Vec<u32>]) -> Vec<Box<dyn Population>> {
+        parts
+            .iter()
+            .map(|idx| {
+                let drive = self.drive.as_ref().map(|d| d.subset(idx));
+                Box::new(AdexGrid::new(self.cells.subset(idx), 0.1, drive)) as Box<dyn Population>
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::queue::{HeapScheduler, Scheduler};
+    use crate::neuron::adex::AdexParams;
+    use crate::neuron::drive::Source;
+
+    const H: f64 = 0.1;
+
+    /// The queue and spike buffer a population writes to, as one shard of the engine.
+    struct Harness {
+        queue: HeapScheduler,
+        spikes: Vec<(Time, u32)>,
+    }
+
+    impl Harness {
+        fn new() -> Harness {
+            Harness {
+                queue: HeapScheduler::default(),
+                spikes: Vec::new(),
+            }
+        }
+
+        fn ctx(&mut self) -> Ctx<'_> {
+            Ctx {
+                queue: &mut self.queue,
+                spikes: &mut self.spikes,
+                offset: 0,
+                window: Time::from_ms(H).expect("small"),
+            }
+        }
+
+        /// Starts `pop` at 0 and runs its grid steps up to `until` (the engine's loop for a
+        /// population alone); returns the time of the last step.
+        fn run(&mut self, pop: &mut dyn Population, until: Time) -> Time {
+            if self.queue.is_empty() {
+                pop.start(Time::ZERO, &mut self.ctx());
+            }
+            let mut last = Time::ZERO;
+            while let Some(e) = self.queue.peek().filter(|e| e.time <= until) {
+                self.queue.pop();
+                assert_eq!(e.kind(), Kind::GridStep);
+                pop.wake(e.time, e.kind(), 0, e.b(), &mut self.ctx());
+                last = e.time;
+            }
+            last
+        }
+    }
+
+    fn at(steps: u64) -> Time {
+        Time::from_ms(steps as f64 * H).expect("small")
+    }
+
+    /// `n` cells of `p`, every one at rest, neuron `i` with current `i_e(i)`.
+    fn cells(p: AdexParams, n: u32, i_e: impl Fn(u32) -> f64) -> Adex {
+        let mut c = Adex::new(p, n, 3, 0).expect("valid parameters");
+        for i in 0..n {
+            c.set_current(i, i_e(i));
+        }
+        c
+    }
+
+    /// Poisson drive: neuron `i` gets AMPA at `rate(i)` Hz (weight 0.2) and GABA at 300 Hz
+    /// (weight 0.1).
+    fn drive(n: u32, rate: impl Fn(u32) -> f64) -> Drive {
+        let per: Vec<Vec<Source>> = (0..n)
+            .map(|i| {
+                let src = |rate_hz, weight, r| Source {
+                    rate_hz,
+                    weight,
+                    to_v: false,
+                    port: port(r),
+                };
+                vec![
+                    src(rate(i), 0.2, Receptor::Excitatory),
+                    src(300.0, 0.1, Receptor::Inhibitory),
+                ]
+            })
+            .collect();
+        Drive::new(11, 0, &per)
+    }
+
+    #[test]
+    fn ports_map_to_receptors() {
+        for r in [Receptor::Excitatory, Receptor::Inhibitory] {
+            assert_eq!(of_port(port(r)), r);
+        }
+        assert_eq!(
+            (port(Receptor::Excitatory), port(Receptor::Inhibitory)),
+            (0, 1)
+        );
+    }
+
+    /// `start` schedules the first step one grid step after the start; each GridStep advances
+    /// the cells by exactly one `Adex::step` (bit for bit), reports its spikes at the step's
+    /// time and schedules the next step.
+    #[test]
+    fn grid_step_advances_the_cells_by_one_step() {
+        for p in [AdexParams::pv(), AdexParams::som()] {
+            let i_e = |i: u32| [0.0, 150.0, 400.0][i as usize];
+            let mut twin = cells(p, 3, i_e);
+            let mut pop = AdexGrid::new(cells(p, 3, i_e), H, None);
+            let mut hs = Harness::new();
+            pop.start(Time::ZERO, &mut hs.ctx());
+            assert_eq!(hs.queue.len(), 1);
+            let first = hs.queue.peek().expect("scheduled");
+            assert_eq!(
+                (first.time, first.kind(), first.a()),
+                (at(1), Kind::GridStep, 0)
+            );
+
+            let mut want_spikes = Vec::new();
+            let mut s = Vec::new();
+            for k in 1..=300 {
+                assert_eq!(hs.run(&mut pop, at(k)), at(k));
+                s.clear();
+                twin.step(&mut s);
+                want_spikes.extend(s.iter().map(|&i| (at(k), i)));
+                assert_eq!(pop.cells().steps(), k);
+                for i in 0..3 {
+                    assert_eq!(pop.cells().v(i).to_bits(), twin.v(i).to_bits(), "step {k}");
+                    assert_eq!(pop.cells().w(i).to_bits(), twin.w(i).to_bits(), "step {k}");
+                }
+                let next = hs.queue.peek().expect("the next step");
+                assert_eq!((next.time, next.kind()), (at(k + 1), Kind::GridStep));
+                assert_eq!(hs.queue.len(), 1);
+            }
+            assert_eq!(hs.spikes, want_spikes);
+            // Silent at 0 pA, firing well above the rheobase (200 pA PV, 25 pA SOM).
+            assert!(!hs.spikes.iter().any(|&(_, i)| i == 0));
+            assert!(hs.spikes.iter().filter(|&&(_, i)| i == 2).count() >= 3);
+        }
+    }
+
+    /// A weight delivered on port 0 (or through `deliver`) raises the AMPA conductance of its
+    /// targets by the weight, on port 1 the GABA conductance; the next step moves V by
+    /// dt/τ_m·g·(E − V) relative to an unkicked neuron.
+    #[test]
+    fn delivered_weights_raise_their_receptor_conductance() {
+        type Case = (Option<u8>, Receptor, f64);
+        let cases: [Case; 3] = [
+            (None, Receptor::Excitatory, 0.0),
+            (Some(0), Receptor::Excitatory, 0.0),
+            (Some(1), Receptor::Inhibitory, -80.0),
+        ];
+        for (port, r, e_rev) in cases {
+            let p = AdexParams::pv();
+            let mut pop = AdexGrid::new(cells(p, 3, |_| 0.0), H, None);
+            let mut hs = Harness::new();
+            let t = at(0);
+            let ws = [0.25f32, 0.5];
+            let (targets, weights) = ([0u32, 2], Weights::Each(&ws));
+            match port {
+                None => pop.deliver(t, &targets, weights, &mut hs.ctx()),
+                Some(q) => pop.deliver_port(t, &targets, weights, q, &mut hs.ctx()),
+            }
+            let other = match r {
+                Receptor::Excitatory => Receptor::Inhibitory,
+                Receptor::Inhibitory => Receptor::Excitatory,
+            };
+            for (i, w) in [(0, 0.25), (1, 0.0), (2, 0.5)] {
+                assert_eq!(pop.cells().conductance(i, r), w, "{port:?} neuron {i}");
+                assert_eq!(pop.cells().conductance(i, other), 0.0);
+            }
+            pop.deliver_port(
+                t,
+                &[2],
+                Weights::Uniform(0.25),
+                port.unwrap_or(0),
+                &mut hs.ctx(),
+            );
+            assert_eq!(pop.cells().conductance(2, r), 0.75, "weights add up");
+
+            hs.run(&mut pop, at(1));
+            let m = H / p.tau_m();
+            for (i, g) in [(0, 0.25), (2, 0.75)] {
+                let dv = pop.cells().v(i) - pop.cells().v(1);
+                let want = m * g * (e_rev - p.e_l);
+                assert!(
+                    (dv - want).abs() < 1e-12,
+                    "{port:?} neuron {i}: {dv} vs {want}"
+                );
+            }
+        }
+    }
+
+    /// Poisson arrivals of the step at `t` (those in `(t − h, t]`) enter the conductances
+    /// after the step, exactly as a hand-driven twin does, and their number follows the rates.
+    #[test]
+    fn poisson_drive_is_added_after_each_step() {
+        let p = AdexParams::som();
+        let n = 4;
+        let rate = |i: u32| 500.0 * i as f64; // neuron 0: GABA only
+        let mut pop = AdexGrid::new(cells(p, n, |_| 0.0), H, Some(drive(n, rate)));
+        let mut twin = cells(p, n, |_| 0.0);
+        let mut d = drive(n, rate);
+        d.start_exact(Time::ZERO);
+        let mut counts = [[0u32; 2]; 4];
+        let mut hs = Harness::new();
+        let mut s = Vec::new();
+        let steps = 10_000; // 1 s
+        for k in 1..=steps {
+            hs.run(&mut pop, at(k));
+            s.clear();
+            twin.step(&mut s);
+            for i in 0..n {
+                while d.next(i as usize) <= at(k) {
+                    let src = d.take_source(i as usize);
+                    counts[i as usize][src.port as usize] += 1;
+                    twin.add_conductance(i, of_port(src.port), src.weight);
+                }
+            }
+            for i in 0..n {
+                for r in [Receptor::Excitatory, Receptor::Inhibitory] {
+                    let (a, b) = (pop.cells().conductance(i, r), twin.conductance(i, r));
+                    assert_eq!(a.to_bits(), b.to_bits(), "step {k} neuron {i} {r:?}");
+                }
+                assert_eq!(pop.cells().v(i).to_bits(), twin.v(i).to_bits());
+            }
+        }
+        for i in 0..n {
+            // Poisson counts over 1 s: within 5 standard deviations of the rate.
+            for (port, hz) in [(0, rate(i)), (1, 300.0)] {
+                let got = counts[i as usize][port] as f64;
+                assert!(
+                    (got - hz).abs() <= 5.0 * hz.sqrt(),
+                    "neuron {i} port {port}: {got}"
+                );
+            }
+        }
+        assert!(counts[3][0] > 1000 && counts[0][0] == 0);
+    }
+
+    /// Split before the start into {0, 2} and {1, 3}: every neuron keeps its state, current
+    /// and Poisson stream, so the parts run exactly as the whole (V, sampled through the
+    /// trait, equal bit for bit; the same spikes at the same times).
+    #[test]
+    fn split_parts_run_as_the_whole() {
+        let n = 4;
+        let p = AdexParams {
+            v0_sd: 4.0,
+            ..AdexParams::pv()
+        };
+        let i_e = |i: u32| 120.0 + 40.0 * i as f64;
+        let rate = |i: u32| 800.0 + 200.0 * i as f64;
+        let make = || {
+            let mut c = Adex::new(p, n, 5, 100).expect("valid");
+            for i in 0..n {
+                c.set_current(i, i_e(i));
+            }
+            c.add_conductance(3, Receptor::Excitatory, 0.4);
+            Box::new(AdexGrid::new(c, H, Some(drive(n, rate))))
+        };
+        let mut whole = make();
+        let parts_idx = [vec![0u32, 2], vec![1, 3]];
+        let mut parts = (make() as Box<dyn Population>).split(&parts_idx);
+        assert_eq!(parts.iter().map(|q| q.len()).collect::<Vec<_>>(), [2, 2]);
+
+        let mut hw = Harness::new();
+        let mut hp: Vec<Harness> = parts.iter().map(|_| Harness::new()).collect();
+        for k in 1..=3000 {
+            let t = at(k);
+            hw.run(whole.as_mut(), t);
+            for (q, h) in parts.iter_mut().zip(&mut hp) {
+                h.run(q.as_mut(), t);
+            }
+            for ((q, idx), h) in parts.iter_mut().zip(&parts_idx).zip(&mut hp) {
+                for (local, &i) in idx.iter().enumerate() {
+                    let got = q.sample(t, local as u32, StateVar::Vm, &mut h.ctx());
+                    let want = whole.sample(t, i, StateVar::Vm, &mut hw.ctx());
+                    assert_eq!(got.map(f64::to_bits), want.map(f64::to_bits), "step {k}");
+                }
+            }
+        }
+        let mut merged: Vec<(Time, u32)> = hp
+            .iter()
+            .zip(&parts_idx)
+            .flat_map(|(h, idx)| h.spikes.iter().map(|&(t, l)| (t, idx[l as usize])))
+            .collect();
+        merged.sort_unstable();
+        assert!(hw.spikes.len() > 20, "{} spikes", hw.spikes.len());
+        assert_eq!(merged, hw.spikes);
+    }
+
+    /// `sample` gives V for `V_m` and nothing else; a current set through the trait (port 0)
+    /// enters the cell.
+    #[test]
+    fn sample_and_currents() {
+        let p = AdexParams::som();
+        let mut pop = AdexGrid::new(cells(p, 2, |_| 0.0), H, None);
+        let mut hs = Harness::new();
+        pop.set_current(Time::ZERO, 0, 30.0, &mut hs.ctx());
+        pop.set_current_port(Time::ZERO, 1, 0, -20.0, &mut hs.ctx());
+        assert_eq!(
+            (pop.cells().current(0), pop.cells().current(1)),
+            (30.0, -20.0)
+        );
+        hs.run(&mut pop, at(1));
+        let t = at(1);
+        let v0 = pop.sample(t, 0, StateVar::Vm, &mut hs.ctx());
+        let v1 = pop.sample(t, 1, StateVar::Vm, &mut hs.ctx());
+        assert_eq!(v0, Some(pop.cells().v(0)));
+        // Both start at E_L: the step differs by the injected dt·ΔI/C alone.
+        let dv = v0.expect("V_m") - v1.expect("V_m");
+        assert!((dv - H / p.c * 50.0).abs() < 1e-12, "{dv}");
+        for var in [
+            StateVar::ISynEx,
+            StateVar::ISynIn,
+            StateVar::VDend,
+            StateVar::Threshold,
+            StateVar::BurstProbability,
+        ] {
+            assert_eq!(pop.sample(t, 0, var, &mut hs.ctx()), None, "{var:?}");
+        }
+        assert!(!pop.needs_end_tick());
+    }
+}
