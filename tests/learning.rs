@@ -344,7 +344,7 @@ tau_syn_in = 2.0
         ),
         (
             "[[projection]]\nsource = \"a\"\ntarget = \"l\"\nrule = \"all_to_all\"\nweight = 1.0\ndelay = 0.1\ncompartment = \"dendrite\"\n",
-            "apply to burst2c targets",
+            "apply to burst2c and adex targets",
         ),
         (
             "[[projection]]\nsource = \"a\"\ntarget = \"a\"\nrule = \"all_to_all\"\nweight = 0.1\ndelay = { uniform = [0.1, 0.5] }\nplasticity = { rule = \"bdsp\", eta = 0.01 }\n",
@@ -655,4 +655,82 @@ fn reduced_xor_is_learned() {
         solved += (r.correct_after == 4) as u32;
     }
     assert!(solved >= 4, "XOR solved in {solved} of 5 seeds");
+}
+
+/// `adex` populations from a model file: PV fires above its 200 pA rheobase and not below;
+/// SOM adapts (its second half fires less than its first); a GABA synapse hyperpolarises.
+#[test]
+fn adex_interneurons_from_a_model_file() {
+    let text = r#"
+[simulation]
+duration = 1000.0
+[[population]]
+name = "pv"
+model = "adex"
+cell = "pv"
+size = 2
+I_e = [150.0, 250.0]
+[[population]]
+name = "som"
+model = "adex"
+cell = "som"
+size = 1
+I_e = 60.0
+[[population]]
+name = "src"
+model = "spike_source"
+size = 1
+spike_times = [[500.0]]
+[[population]]
+name = "quiet"
+model = "adex"
+cell = "pv"
+size = 1
+[[projection]]
+source = "src"
+target = "quiet"
+rule = "one_to_one"
+weight = 1.0
+delay = 0.1
+receptor = "inhibitory"
+[[record.state]]
+population = "quiet"
+variables = ["V_m"]
+interval = 1.0
+"#;
+    let net = build(&model(text), None, None).expect("builds");
+    let mut sim = Simulation::new(net.blueprint);
+    let mut c = Collect::default();
+    sim.run_until(Time::from_ms(1000.0).unwrap(), &mut c);
+    let count = |n: u32, from: f64, to: f64| {
+        c.spikes
+            .iter()
+            .filter(|&&(t, i)| i == n && t.as_ms() >= from && t.as_ms() < to)
+            .count()
+    };
+    assert_eq!(count(0, 0.0, 1000.0), 0, "PV below rheobase");
+    assert!(count(1, 0.0, 1000.0) > 20, "PV above rheobase");
+    let (early, late) = (count(2, 0.0, 500.0), count(2, 500.0, 1000.0));
+    assert!(early > late, "SOM adapts: {early} then {late}");
+    let v = |ms: f64| {
+        c.samples
+            .iter()
+            .find(|s| s.0 == Time::from_ms(ms).unwrap())
+            .unwrap()
+            .1[0]
+    };
+    assert!(
+        v(503.0) < v(499.0) - 0.5,
+        "GABA: {} → {}",
+        v(499.0),
+        v(503.0)
+    );
+    let bad = format!(
+        "{text}[[projection]]\nsource = \"src\"\ntarget = \"quiet\"\nrule = \"one_to_one\"\nweight = 1.0\ndelay = 0.1\ncompartment = \"dendrite\"\n"
+    );
+    let err = build(&model(&bad), None, None)
+        .err()
+        .expect("rejected")
+        .to_string();
+    assert!(err.contains("single compartment"), "{err}");
 }

@@ -243,6 +243,7 @@ pub fn build(
                 ModelKind::LifExp => "lif_exp",
                 ModelKind::SpikeSource => "spike_source",
                 ModelKind::Burst2c => "burst2c",
+                ModelKind::Adex => "adex",
             }
             .to_owned(),
             offset,
@@ -272,7 +273,10 @@ pub fn build(
             ));
         }
         let grid = spec.populations[t].update == Update::Grid
-            || spec.populations[t].model == ModelKind::Burst2c;
+            || matches!(
+                spec.populations[t].model,
+                ModelKind::Burst2c | ModelKind::Adex
+            );
         let first = syn.len();
         let (port, stype) = super::learn::synapse_kind(
             model,
@@ -371,6 +375,7 @@ pub fn build(
                 }
                 ModelKind::SpikeSource => false,
                 ModelKind::Burst2c => !matches!(v, StateVar::ISynEx | StateVar::ISynIn),
+                ModelKind::Adex => *v == StateVar::Vm,
             };
             if !ok {
                 return Err(model.error_at(
@@ -488,7 +493,8 @@ fn make_populations(
                 let weight = st.weight.ok_or_else(|| missing("weight"))?;
                 let kind = spec.populations[p].model;
                 let port = super::learn::stimulus_port(model, st, &infos[p], kind)?;
-                if kind == ModelKind::Burst2c && (weight.0 < 0.0 || st.target_var == TargetVar::Vm)
+                if matches!(kind, ModelKind::Burst2c | ModelKind::Adex)
+                    && (weight.0 < 0.0 || st.target_var == TargetVar::Vm)
                 {
                     return Err(model.error_at(
                         st.kind.span(),
@@ -691,6 +697,21 @@ fn make_population(
     if p.model == ModelKind::Burst2c {
         return burst2c_population(model, p, info, k, seed, h_ms, drive, sets);
     }
+    if p.model == ModelKind::Adex {
+        return adex_population(model, p, info, k, seed, h_ms, drive, sets);
+    }
+    if let Some(span) = p
+        .cell
+        .map(|_| p.name.span())
+        .or(p.refractory_clamp.map(|_| p.name.span()))
+    {
+        return Err(model.error_at(
+            span,
+            format!(
+                "population `{name}`: `cell` and `refractory_clamp` belong to adex populations"
+            ),
+        ));
+    }
     if let Some(span) = [&p.i_dend]
         .into_iter()
         .flatten()
@@ -828,7 +849,9 @@ fn make_population(
             }
             Ok(Box::new(pop))
         }
-        (ModelKind::SpikeSource | ModelKind::Burst2c, _) => unreachable!("handled above"),
+        (ModelKind::SpikeSource | ModelKind::Burst2c | ModelKind::Adex, _) => {
+            unreachable!("handled above")
+        }
     }
 }
 
@@ -860,6 +883,8 @@ fn burst2c_population(
         ("tau_syn_in", p.tau_syn_in.is_some()),
         ("refractory_input", p.refractory_input.is_some()),
         ("reset_currents", p.reset_currents),
+        ("cell", p.cell.is_some()),
+        ("refractory_clamp", p.refractory_clamp.is_some()),
     ] {
         if given {
             return Err(at(format!(
@@ -924,6 +949,90 @@ fn burst2c_population(
         }
     }
     Ok(Box::new(crate::neuron::burst2c_grid::Burst2cGrid::new(
+        cells, h_ms, drive,
+    )))
+}
+
+/// An `adex` population: the spec's PV or SOM interneuron (§4.3), with the model file's
+/// currents and initial potentials (default E_L).
+#[allow(clippy::too_many_arguments)]
+fn adex_population(
+    model: &Model,
+    p: &PopulationSpec,
+    info: &PopInfo,
+    k: usize,
+    seed: u64,
+    h_ms: f64,
+    drive: Option<Drive>,
+    sets: &[(u32, &super::spec::SetSpec)],
+) -> Result<Box<dyn Population>> {
+    use super::spec::{AdexCell, AdexClamp};
+    use crate::neuron::adex::{Adex, AdexParams, RefractoryClamp};
+    let name = p.name.get_ref();
+    let n = info.size as usize;
+    let at = |msg: String| model.error_at(p.name.span(), format!("population `{name}`: {msg}"));
+    if p.tau_m.is_some()
+        || p.v_th.is_some()
+        || p.tau_syn_ex.is_some()
+        || p.i_dend.is_some()
+        || p.variant.is_some()
+    {
+        return Err(at(
+            "adex takes the BDSP spec's PV or SOM parameters (cell, refractory_clamp, I_e, V_m)"
+                .into(),
+        ));
+    }
+    let mut params = match p.cell {
+        Some(AdexCell::Pv) => AdexParams::pv(),
+        Some(AdexCell::Som) => AdexParams::som(),
+        None => return Err(at("needs `cell = \"pv\"` or `\"som\"`".into())),
+    };
+    params.dt_ms = h_ms;
+    if let Some(c) = p.refractory_clamp {
+        params.refractory_clamp = match c {
+            AdexClamp::Reset => RefractoryClamp::Reset,
+            AdexClamp::Rest => RefractoryClamp::Rest,
+        };
+    }
+    let mut cells = Adex::new(
+        params,
+        info.size,
+        seed,
+        streams::NEURON | info.offset as u64,
+    )
+    .map_err(|e| at(format!("{e} (simulation.resolution is the step dt)")))?;
+    let mut rng = stream_rng(seed, streams::PARAMS | ((k as u64) << 8));
+    if let Some(v) = &p.i_e {
+        for (i, x) in realize(model, v, n, &mut rng, "I_e")?
+            .into_iter()
+            .enumerate()
+        {
+            cells.set_current(i as u32, x);
+        }
+    }
+    if let Some(v) = &p.v_m {
+        for (i, x) in realize(model, v, n, &mut rng, "V_m")?
+            .into_iter()
+            .enumerate()
+        {
+            cells.set_v(i as u32, x);
+        }
+    }
+    for &(l, st) in sets {
+        if let Some(x) = st.i_e {
+            cells.set_current(l, x.0);
+        }
+        if let Some(x) = st.v_m {
+            cells.set_v(l, x.0);
+        }
+        if st.t_ref.is_some() {
+            return Err(model.error_at(
+                st.population.span(),
+                format!("[[set]] t_ref: `{name}` is adex, whose refractory period is the spec's"),
+            ));
+        }
+    }
+    Ok(Box::new(crate::neuron::adex_grid::AdexGrid::new(
         cells, h_ms, drive,
     )))
 }

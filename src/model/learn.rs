@@ -203,12 +203,26 @@ fn port_of(
             r.map(|x| *x.get_ref()).unwrap_or_default(),
         ));
     }
+    if kind == ModelKind::Adex {
+        if let Some(c) = c.filter(|c| *c.get_ref() != Compartment::Soma) {
+            return Err(model.error_at(
+                c.span(),
+                format!(
+                    "`{}` is adex, a single compartment; drop `compartment`",
+                    tgt.name
+                ),
+            ));
+        }
+        return Ok(crate::neuron::adex_grid::port(
+            r.map(|x| *x.get_ref()).unwrap_or_default(),
+        ));
+    }
     if let Some(span) = c.map(|x| x.span()).or_else(|| r.map(|x| x.span())) {
         return Err(model.error_at(
             span,
             format!(
-                "`compartment` and `receptor` apply to burst2c targets; `{}` is {} (its \
-                 weight's sign picks the receptor)",
+                "`compartment` and `receptor` apply to burst2c and adex targets; `{}` is {} \
+                 (its weight's sign picks the receptor)",
                 tgt.name, tgt.model
             ),
         ));
@@ -257,15 +271,15 @@ pub fn check_added(
 ) -> Result<()> {
     let span = proj.weight.as_ref().map_or(proj.rule.span(), |w| w.span());
     let w = &syn.weight[first..];
-    if kind == ModelKind::Burst2c
+    if matches!(kind, ModelKind::Burst2c | ModelKind::Adex)
         && let Some(bad) = w.iter().find(|&&x| x < 0.0)
     {
         return Err(model.error_at(
             span,
             format!(
-                "weight {bad} onto burst2c population `{}`: weights are conductances in units \
+                "weight {bad} onto {} population `{}`: weights are conductances in units \
                  of the leak conductance, ≥ 0; use receptor = \"inhibitory\" for inhibition",
-                tgt.name
+                tgt.model, tgt.name
             ),
         ));
     }

@@ -117,6 +117,29 @@ pub enum ModelKind {
     /// The two-compartment bursting pyramidal neuron of BDSP (Payeur et al. 2021), on the
     /// grid: `variant = "a"` (stochastic bursts, the XOR network) or `"b"` (active dendrite).
     Burst2c,
+    /// The adaptive-exponential interneurons of the BDSP networks, on the grid: `cell = "pv"`
+    /// or `"som"` (conductance synapses, `receptor` on projections).
+    Adex,
+}
+
+/// The interneurons of `adex`.
+#[derive(Copy, Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum AdexCell {
+    /// Fast-spiking, no adaptation (spec §4.3).
+    Pv,
+    /// Adapting (a = 0.5 nS, b = 10 pA, τ_w = 500 ms).
+    Som,
+}
+
+/// Where an `adex` neuron's V is held while refractory.
+#[derive(Copy, Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum AdexClamp {
+    /// At V_reset.
+    Reset,
+    /// At E_L.
+    Rest,
 }
 
 /// The two models of `burst2c`.
@@ -196,6 +219,11 @@ pub struct PopulationSpec {
     pub spike_times: Option<Spanned<Vec<Vec<Finite>>>>,
     /// `burst2c`: model A (default) or B.
     pub variant: Option<Burst2cVariant>,
+    /// `adex`: the cell type, "pv" or "som".
+    pub cell: Option<AdexCell>,
+    /// `adex`: where V is held while refractory, "reset" (V_reset, default) or "rest" (E_L,
+    /// the reference simulator).
+    pub refractory_clamp: Option<AdexClamp>,
     /// `burst2c`: the potential in the driving force of dendritic synapses, "soma" (the
     /// reference code, default) or "dendrite".
     pub dendritic_drive: Option<crate::neuron::burst2c::DendriticDrive>,

@@ -86,6 +86,11 @@ impl AdexGrid {
     }
 
     fn step(&mut self, t: Time, ctx: &mut Ctx) {
+        self.spikes.clear();
+        self.cells.step(&mut self.spikes);
+        for &i in &self.spikes {
+            ctx.spikes.push((t, i));
+        }
         if let Some(d) = &mut self.drive {
             for &i in &self.driven {
                 while d.next(i as usize) <= t {
@@ -93,11 +98,6 @@ impl AdexGrid {
                     self.cells.add_conductance(i, of_port(s.port), s.weight);
                 }
             }
-        }
-        self.spikes.clear();
-        self.cells.step(&mut self.spikes);
-        for &i in &self.spikes {
-            ctx.spikes.push((t, i));
         }
     }
 }
@@ -159,7 +159,13 @@ impl Population for AdexGrid {
             .iter()
             .map(|idx| {
                 let drive = self.drive.as_ref().map(|d| d.subset(idx));
-                Box::new(AdexGrid::new(self.cells.subset(idx), 0.1, drive)) as Box<dyn Population>
+                Box::new(AdexGrid {
+                    cells: self.cells.subset(idx),
+                    h: self.h,
+                    driven: drive.as_ref().map(Drive::driven).unwrap_or_default(),
+                    drive,
+                    spikes: Vec::new(),
+                }) as Box<dyn Population>
             })
             .collect()
     }
