@@ -555,6 +555,13 @@ fn xor_experiment_runs_end_to_end() {
     assert_eq!(cost.len(), 2);
     assert!(cost.iter().all(|c| c.as_f64().unwrap().is_finite()));
     assert_eq!(json["learning_bp"].as_array().unwrap().len(), 8);
+    let progress: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("xor_progress.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        progress["epoch_cost"], json["epoch_cost"],
+        "progress kept per epoch"
+    );
     for f in ["xor_cost.png", "xor_rates.png", "xor_bp.png"] {
         assert!(std::fs::metadata(dir.join(f)).unwrap().len() > 1000, "{f}");
     }

@@ -254,7 +254,7 @@ fn load(opts: &XorOptions) -> Result<Model> {
 }
 
 /// Runs the experiment; writes `xor.json` and the figures `xor_cost.png`, `xor_rates.png`
-/// and `xor_bp.png` into `opts.out`.
+/// and `xor_bp.png` into `opts.out` (and `xor_progress.json` after every epoch).
 pub fn run(opts: &XorOptions) -> Result<XorResult> {
     let t0 = Instant::now();
     for (key, ms) in [
@@ -407,6 +407,9 @@ pub fn run(opts: &XorOptions) -> Result<XorResult> {
             }
         }
         epoch_cost.push(c);
+        // A long run keeps what it has learned so far: the costs and the pre-test, rewritten
+        // after every epoch (an interrupted run loses at most one epoch).
+        write_progress(&opts.out, &before_hz, &epoch_cost)?;
     }
 
     // 4. Post-test.
@@ -449,6 +452,17 @@ pub fn run(opts: &XorOptions) -> Result<XorResult> {
     };
     write(&opts.out, &result)?;
     Ok(result)
+}
+
+/// Writes `xor_progress.json`: the pre-test rates and the epoch costs so far.
+fn write_progress(dir: &Path, before_hz: &[f64; 4], epoch_cost: &[f64]) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+        path: dir.to_owned(),
+        source,
+    })?;
+    let path = dir.join("xor_progress.json");
+    let text = serde_json::json!({ "before_hz": before_hz, "epoch_cost": epoch_cost }).to_string();
+    std::fs::write(&path, text).map_err(|source| Error::Io { path, source })
 }
 
 /// Writes `xor.json` and the figures into `dir`.
