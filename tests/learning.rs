@@ -360,7 +360,7 @@ tau_syn_in = 2.0
         ),
         (
             "[[population]]\nname = \"b\"\nmodel = \"burst2c\"\nsize = 1\ntau_m = 10.0\n",
-            "LIF parameter",
+            "not a burst2c parameter",
         ),
         (
             "[[stimulus]]\ntype = \"poisson\"\ntarget = \"a\"\nrate = 10.0\nweight = -1.0\n",

@@ -855,6 +855,93 @@ fn make_population(
     }
 }
 
+/// Per-neuron values of a conductance-based population (`burst2c`, `adex`), from the model
+/// file and `[[set]]`: somatic current, dendritic current (`burst2c`), initial somatic
+/// potential; `None` where the model's default stays.
+struct CellValues {
+    i_soma: Option<Vec<f64>>,
+    i_dend: Option<Vec<f64>>,
+    v0: Option<Vec<f64>>,
+}
+
+/// Reads [`CellValues`] of population `p` (index `k`), refusing the keys of other models:
+/// `takes` names what `kind` takes, for the message.
+#[allow(clippy::too_many_arguments)]
+fn cell_values(
+    model: &Model,
+    p: &PopulationSpec,
+    info: &PopInfo,
+    k: usize,
+    seed: u64,
+    sets: &[(u32, &super::spec::SetSpec)],
+    kind: &str,
+    takes: &str,
+) -> Result<CellValues> {
+    let name = p.name.get_ref();
+    let n = info.size as usize;
+    let foreign = [
+        ("tau_m", p.tau_m.is_some()),
+        ("C_m", p.c_m.is_some()),
+        ("E_L", p.e_l.is_some()),
+        ("V_th", p.v_th.is_some()),
+        ("V_reset", p.v_reset.is_some()),
+        ("t_ref", p.t_ref.is_some()),
+        ("tau_syn_ex", p.tau_syn_ex.is_some()),
+        ("tau_syn_in", p.tau_syn_in.is_some()),
+        ("refractory_input", p.refractory_input.is_some()),
+        ("reset_currents", p.reset_currents),
+        ("variant", p.variant.is_some() && kind != "burst2c"),
+        (
+            "dendritic_drive",
+            p.dendritic_drive.is_some() && kind != "burst2c",
+        ),
+        (
+            "current_order",
+            p.current_order.is_some() && kind != "burst2c",
+        ),
+        ("I_dend", p.i_dend.is_some() && kind != "burst2c"),
+        ("cell", p.cell.is_some() && kind != "adex"),
+        (
+            "refractory_clamp",
+            p.refractory_clamp.is_some() && kind != "adex",
+        ),
+    ];
+    if let Some((key, _)) = foreign.iter().find(|f| f.1) {
+        return Err(model.error_at(
+            p.name.span(),
+            format!(
+                "population `{name}`: `{key}` is not a {kind} parameter; {kind} takes the BDSP \
+                 spec's parameters ({takes})"
+            ),
+        ));
+    }
+    let mut rng = stream_rng(seed, streams::PARAMS | ((k as u64) << 8));
+    let mut draw = |v: &Option<Spanned<Value>>, key: &str| -> Result<Option<Vec<f64>>> {
+        v.as_ref()
+            .map(|v| realize(model, v, n, &mut rng, key))
+            .transpose()
+    };
+    let mut out = CellValues {
+        i_soma: draw(&p.i_e, "I_e")?,
+        i_dend: draw(&p.i_dend, "I_dend")?,
+        v0: draw(&p.v_m, "V_m")?,
+    };
+    for &(l, st) in sets {
+        if st.t_ref.is_some() {
+            return Err(model.error_at(
+                st.population.span(),
+                format!("[[set]] t_ref: `{name}` is {kind}, whose refractory period is the spec's"),
+            ));
+        }
+        for (x, column) in [(st.i_e, &mut out.i_soma), (st.v_m, &mut out.v0)] {
+            if let Some(x) = x {
+                column.get_or_insert_with(|| vec![f64::NAN; n])[l as usize] = x.0;
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// A `burst2c` population: the spec's model A or B, with the model file's currents and
 /// initial somatic potentials (default: the spec's Gaussian, −70 ± 5 mV).
 #[allow(clippy::too_many_arguments)]
@@ -870,29 +957,16 @@ fn burst2c_population(
 ) -> Result<Box<dyn Population>> {
     use crate::neuron::burst2c::{Burst2c, Burst2cParams, Compartment};
     let name = p.name.get_ref();
-    let n = info.size as usize;
-    let at = |msg: String| model.error_at(p.name.span(), format!("population `{name}`: {msg}"));
-    for (key, given) in [
-        ("tau_m", p.tau_m.is_some()),
-        ("C_m", p.c_m.is_some()),
-        ("E_L", p.e_l.is_some()),
-        ("V_th", p.v_th.is_some()),
-        ("V_reset", p.v_reset.is_some()),
-        ("t_ref", p.t_ref.is_some()),
-        ("tau_syn_ex", p.tau_syn_ex.is_some()),
-        ("tau_syn_in", p.tau_syn_in.is_some()),
-        ("refractory_input", p.refractory_input.is_some()),
-        ("reset_currents", p.reset_currents),
-        ("cell", p.cell.is_some()),
-        ("refractory_clamp", p.refractory_clamp.is_some()),
-    ] {
-        if given {
-            return Err(at(format!(
-                "`{key}` is a LIF parameter; burst2c takes the BDSP spec's parameters \
-                 (variant, dendritic_drive, current_order, I_e, I_dend, V_m)"
-            )));
-        }
-    }
+    let values = cell_values(
+        model,
+        p,
+        info,
+        k,
+        seed,
+        sets,
+        "burst2c",
+        "variant, dendritic_drive, current_order, I_e, I_dend, V_m",
+    )?;
     let mut params = match p.variant.unwrap_or_default() {
         super::spec::Burst2cVariant::A => Burst2cParams::model_a(),
         super::spec::Burst2cVariant::B => Burst2cParams::model_b(),
@@ -906,48 +980,26 @@ fn burst2c_population(
         seed,
         streams::NEURON | info.offset as u64,
     )
-    .map_err(|e| at(format!("{e} (simulation.resolution is the step dt)")))?;
-    let mut rng = stream_rng(seed, streams::PARAMS | ((k as u64) << 8));
-    if let Some(v) = &p.i_e {
-        for (i, x) in realize(model, v, n, &mut rng, "I_e")?
-            .into_iter()
-            .enumerate()
-        {
-            cells.set_current(i as u32, Compartment::Soma, x);
+    .map_err(|e| {
+        model.error_at(
+            p.name.span(),
+            format!("population `{name}`: {e} (simulation.resolution is the step dt)"),
+        )
+    })?;
+    let each = |v: &Option<Vec<f64>>, f: &mut dyn FnMut(u32, f64)| {
+        for (i, &x) in v.iter().flatten().enumerate() {
+            if !x.is_nan() {
+                f(i as u32, x);
+            }
         }
-    }
-    if let Some(v) = &p.i_dend {
-        for (i, x) in realize(model, v, n, &mut rng, "I_dend")?
-            .into_iter()
-            .enumerate()
-        {
-            cells.set_current(i as u32, Compartment::Dendrite, x);
-        }
-    }
-    if let Some(v) = &p.v_m {
-        for (i, x) in realize(model, v, n, &mut rng, "V_m")?
-            .into_iter()
-            .enumerate()
-        {
-            cells.set_v_s(i as u32, x);
-        }
-    }
-    for &(l, st) in sets {
-        if let Some(x) = st.i_e {
-            cells.set_current(l, Compartment::Soma, x.0);
-        }
-        if let Some(x) = st.v_m {
-            cells.set_v_s(l, x.0);
-        }
-        if st.t_ref.is_some() {
-            return Err(model.error_at(
-                st.population.span(),
-                format!(
-                    "[[set]] t_ref: `{name}` is burst2c, whose refractory period is the spec's"
-                ),
-            ));
-        }
-    }
+    };
+    each(&values.i_soma, &mut |i, x| {
+        cells.set_current(i, Compartment::Soma, x)
+    });
+    each(&values.i_dend, &mut |i, x| {
+        cells.set_current(i, Compartment::Dendrite, x)
+    });
+    each(&values.v0, &mut |i, x| cells.set_v_s(i, x));
     Ok(Box::new(crate::neuron::burst2c_grid::Burst2cGrid::new(
         cells, h_ms, drive,
     )))
@@ -969,19 +1021,17 @@ fn adex_population(
     use super::spec::{AdexCell, AdexClamp};
     use crate::neuron::adex::{Adex, AdexParams, RefractoryClamp};
     let name = p.name.get_ref();
-    let n = info.size as usize;
     let at = |msg: String| model.error_at(p.name.span(), format!("population `{name}`: {msg}"));
-    if p.tau_m.is_some()
-        || p.v_th.is_some()
-        || p.tau_syn_ex.is_some()
-        || p.i_dend.is_some()
-        || p.variant.is_some()
-    {
-        return Err(at(
-            "adex takes the BDSP spec's PV or SOM parameters (cell, refractory_clamp, I_e, V_m)"
-                .into(),
-        ));
-    }
+    let values = cell_values(
+        model,
+        p,
+        info,
+        k,
+        seed,
+        sets,
+        "adex",
+        "cell, refractory_clamp, I_e, V_m",
+    )?;
     let mut params = match p.cell {
         Some(AdexCell::Pv) => AdexParams::pv(),
         Some(AdexCell::Som) => AdexParams::som(),
@@ -1001,35 +1051,14 @@ fn adex_population(
         streams::NEURON | info.offset as u64,
     )
     .map_err(|e| at(format!("{e} (simulation.resolution is the step dt)")))?;
-    let mut rng = stream_rng(seed, streams::PARAMS | ((k as u64) << 8));
-    if let Some(v) = &p.i_e {
-        for (i, x) in realize(model, v, n, &mut rng, "I_e")?
-            .into_iter()
-            .enumerate()
-        {
+    for (i, &x) in values.i_soma.iter().flatten().enumerate() {
+        if !x.is_nan() {
             cells.set_current(i as u32, x);
         }
     }
-    if let Some(v) = &p.v_m {
-        for (i, x) in realize(model, v, n, &mut rng, "V_m")?
-            .into_iter()
-            .enumerate()
-        {
+    for (i, &x) in values.v0.iter().flatten().enumerate() {
+        if !x.is_nan() {
             cells.set_v(i as u32, x);
-        }
-    }
-    for &(l, st) in sets {
-        if let Some(x) = st.i_e {
-            cells.set_current(l, x.0);
-        }
-        if let Some(x) = st.v_m {
-            cells.set_v(l, x.0);
-        }
-        if st.t_ref.is_some() {
-            return Err(model.error_at(
-                st.population.span(),
-                format!("[[set]] t_ref: `{name}` is adex, whose refractory period is the spec's"),
-            ));
         }
     }
     Ok(Box::new(crate::neuron::adex_grid::AdexGrid::new(
