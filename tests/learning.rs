@@ -13,39 +13,17 @@ use hebb::time::Time;
 
 /// A reduced XOR network (spec §5 with N = `n`, p = `p`): the shipped model's structure.
 fn xor(n: u32, p: f64, on: bool, ms: f64) -> String {
-    let mut s = format!(
-        r#"
-[simulation]
-duration = {ms}
-resolution = 0.1
-seed = 7
-
-[[population]]
-name = "in1"
-model = "burst2c"
-size = {n}
-I_e = 150.0
-[[population]]
-name = "in2"
-model = "burst2c"
-size = {n}
-I_e = -350.0
-[[population]]
-name = "hid1"
-model = "burst2c"
-size = {n}
-[[population]]
-name = "hid2"
-model = "burst2c"
-size = {n}
-I_dend = 500.0
-[[population]]
-name = "out"
-model = "burst2c"
-size = {n}
-I_dend = 400.0
-"#
-    );
+    let mut s = format!("[simulation]\nduration = {ms}\nresolution = 0.1\nseed = 7\n");
+    for (pop, keys) in [
+        ("in1", "I_e = 150.0"),
+        ("in2", "I_e = -350.0"),
+        ("hid1", ""),
+        ("hid2", "I_dend = 500.0"),
+        ("out", "I_dend = 400.0"),
+    ] {
+        s +=
+            &format!("[[population]]\nname = \"{pop}\"\nmodel = \"burst2c\"\nsize = {n}\n{keys}\n");
+    }
     for (pop, rate, ws, wi) in [
         ("in1", 500.0, 0.35, 0.35),
         ("in2", 500.0, 0.35, 0.35),
@@ -88,42 +66,10 @@ I_dend = 400.0
         s += &proj(h, "out", 0.234, "soma", "excitatory", "events", Some(4e-3));
         s += &proj(h, "out", 0.25, "soma", "inhibitory", "events", None);
     }
-    s += &proj(
-        "out",
-        "hid1",
-        0.26,
-        "dendrite",
-        "excitatory",
-        "bursts",
-        None,
-    );
-    s += &proj(
-        "out",
-        "hid1",
-        0.06,
-        "dendrite",
-        "inhibitory",
-        "bursts",
-        None,
-    );
-    s += &proj(
-        "out",
-        "hid2",
-        0.026,
-        "dendrite",
-        "excitatory",
-        "bursts",
-        None,
-    );
-    s += &proj(
-        "out",
-        "hid2",
-        0.27,
-        "dendrite",
-        "inhibitory",
-        "bursts",
-        None,
-    );
+    for (h, w_exc, w_inh) in [("hid1", 0.26, 0.06), ("hid2", 0.026, 0.27)] {
+        s += &proj("out", h, w_exc, "dendrite", "excitatory", "bursts", None);
+        s += &proj("out", h, w_inh, "dendrite", "inhibitory", "bursts", None);
+    }
     s
 }
 
@@ -218,35 +164,49 @@ fn weights_change_only_while_plasticity_is_on() {
     assert!(rates.iter().any(|r| r.1 > 0.0), "Ē of the output neurons");
 }
 
+/// A model of one spike source `src` (spikes at `times`, ms) projecting one-to-one onto the
+/// one-neuron population `tgt` (`tgt` holds its keys), with projection keys `proj` and
+/// anything in `extra`, run for `ms`.
+fn source_onto(ms: f64, times: &str, tgt: &str, proj: &str, extra: &str) -> String {
+    format!(
+        "[simulation]\nduration = {ms}\n\
+         [[population]]\nname = \"src\"\nmodel = \"spike_source\"\nsize = 1\nspike_times = [[{times}]]\n\
+         [[population]]\nname = \"tgt\"\nsize = 1\n{tgt}\n\
+         [[projection]]\nsource = \"src\"\ntarget = \"tgt\"\nrule = \"one_to_one\"\n{proj}\n{extra}"
+    )
+}
+
+/// Runs a model for its `simulation.duration`: the simulation and what it recorded.
+fn run_model(text: &str) -> (Simulation, Collect) {
+    let net = build(&model(text), None, None).expect("builds");
+    let stop = net.warmup + net.duration;
+    let mut sim = Simulation::new(net.blueprint);
+    let mut c = Collect::default();
+    sim.run_until(stop, &mut c);
+    (sim, c)
+}
+
+/// The probe row recorded at `ms`.
+fn sample_at(c: &Collect, ms: f64) -> &[f64] {
+    let t = Time::from_ms(ms).unwrap();
+    &c.samples
+        .iter()
+        .find(|s| s.0 == t)
+        .expect("a sample then")
+        .1
+}
+
 /// Counts synaptic events delivered by one projection of `transmit` from a spike source with
 /// a doublet, a triplet and single spikes onto one burst2c neuron.
 fn delivered(transmit: &str, times: &str) -> u64 {
-    let text = format!(
-        r#"
-[simulation]
-duration = 200.0
-[[population]]
-name = "src"
-model = "spike_source"
-size = 1
-spike_times = [[{times}]]
-[[population]]
-name = "tgt"
-model = "burst2c"
-size = 1
-[[projection]]
-source = "src"
-target = "tgt"
-rule = "one_to_one"
-weight = 0.1
-delay = 0.1
-transmit = "{transmit}"
-"#
+    let text = source_onto(
+        200.0,
+        times,
+        "model = \"burst2c\"",
+        &format!("weight = 0.1\ndelay = 0.1\ntransmit = \"{transmit}\""),
+        "",
     );
-    let net = build(&model(&text), None, None).expect("builds");
-    let mut sim = Simulation::new(net.blueprint);
-    sim.run_until(Time::from_ms(200.0).unwrap(), &mut Collect::default());
-    sim.stats().synaptic_events
+    run_model(&text).0.stats().synaptic_events
 }
 
 /// Spec §7 D3 in the engine: an event-transmitting synapse delivers one PSP per presynaptic
@@ -265,39 +225,15 @@ fn event_and_burst_transmission_follow_the_classes() {
 #[test]
 fn compartments_and_receptors_reach_their_conductance() {
     let probe = |comp: &str, rec: &str| -> (f64, f64) {
-        let text = format!(
-            r#"
-[simulation]
-duration = 3.0
-[[population]]
-name = "src"
-model = "spike_source"
-size = 1
-spike_times = [[1.0]]
-[[population]]
-name = "tgt"
-model = "burst2c"
-size = 1
-V_m = -70.0
-[[projection]]
-source = "src"
-target = "tgt"
-rule = "one_to_one"
-weight = 0.5
-delay = 0.1
-compartment = "{comp}"
-receptor = "{rec}"
-[[record.state]]
-population = "tgt"
-variables = ["V_m", "V_d"]
-"#
+        let text = source_onto(
+            3.0,
+            "1.0",
+            "model = \"burst2c\"\nV_m = -70.0",
+            &format!("weight = 0.5\ndelay = 0.1\ncompartment = \"{comp}\"\nreceptor = \"{rec}\""),
+            "[[record.state]]\npopulation = \"tgt\"\nvariables = [\"V_m\", \"V_d\"]\n",
         );
-        let net = build(&model(&text), None, None).expect("builds");
-        let mut sim = Simulation::new(net.blueprint);
-        let mut c = Collect::default();
-        sim.run_until(Time::from_ms(3.0).unwrap(), &mut c);
-        let before = &c.samples[5].1; // 0.5 ms
-        let after = &c.samples.last().unwrap().1;
+        let c = run_model(&text).1;
+        let (before, after) = (sample_at(&c, 0.5), &c.samples.last().unwrap().1);
         (after[0] - before[0], after[1] - before[1])
     };
     let (s, d) = probe("soma", "excitatory");
@@ -385,51 +321,23 @@ tau_syn_in = 2.0
 #[test]
 fn stdp_pairs_in_the_engine_follow_the_window() {
     let w_after = |pre_ms: f64| -> f32 {
-        let text = format!(
-            r#"
-[simulation]
-duration = 60.0
-[[population]]
-name = "pre"
-model = "spike_source"
-size = 1
-spike_times = [[{pre_ms}]]
-[[population]]
-name = "kick"
-model = "spike_source"
-size = 1
-spike_times = [[15.0]]
-[[population]]
-name = "post"
-model = "lif_delta"
-size = 1
-tau_m = 10.0
-E_L = -70.0
-V_th = -55.0
-V_reset = -70.0
-[[projection]]
-source = "pre"
-target = "post"
-rule = "one_to_one"
-weight = 0.5
-delay = 0.1
-plasticity = {{ rule = "stdp", lambda = 0.01, alpha = 1.2, tau_plus = 20.0, tau_minus = 30.0 }}
-[[projection]]
-source = "kick"
-target = "post"
-rule = "one_to_one"
-weight = 100.0
-delay = 0.1
-"#
+        // The source projects plastically onto `tgt`; a second source kicks it at 15 ms.
+        let text = source_onto(
+            60.0,
+            &pre_ms.to_string(),
+            "model = \"lif_delta\"\ntau_m = 10.0\nE_L = -70.0\nV_th = -55.0\nV_reset = -70.0",
+            "weight = 0.5\ndelay = 0.1\nplasticity = { rule = \"stdp\", lambda = 0.01, \
+             alpha = 1.2, tau_plus = 20.0, tau_minus = 30.0 }",
+            "[[population]]\nname = \"kick\"\nmodel = \"spike_source\"\nsize = 1\n\
+             spike_times = [[15.0]]\n\
+             [[projection]]\nsource = \"kick\"\ntarget = \"tgt\"\nrule = \"one_to_one\"\n\
+             weight = 100.0\ndelay = 0.1\n",
         );
-        let net = build(&model(&text), None, None).expect("builds");
-        let mut sim = Simulation::new(net.blueprint);
-        let mut c = Collect::default();
-        sim.run_until(Time::from_ms(60.0).unwrap(), &mut c);
+        let (sim, c) = run_model(&text);
         assert!(
             c.spikes
                 .iter()
-                .any(|&(t, n)| n == 2 && t == Time::from_ms(15.1).unwrap()),
+                .any(|&(t, n)| n == 1 && t == Time::from_ms(15.1).unwrap()),
             "the kick makes the target spike at 15.1 ms: {:?}",
             c.spikes
         );
@@ -578,47 +486,15 @@ fn xor_experiment_runs_end_to_end() {
 #[test]
 fn short_term_plasticity_scales_transmitted_weights() {
     let ppr = |stp: &str| -> (f64, f64) {
-        let text = format!(
-            r#"
-[simulation]
-duration = 30.0
-[[population]]
-name = "src"
-model = "spike_source"
-size = 1
-spike_times = [[10.0, 20.0]]
-[[population]]
-name = "v"
-model = "lif_delta"
-size = 1
-tau_m = 1e9
-E_L = 0.0
-V_th = 1000.0
-V_reset = 0.0
-[[projection]]
-source = "src"
-target = "v"
-rule = "one_to_one"
-weight = 10.0
-delay = 0.5
-stp = {stp}
-[[record.state]]
-population = "v"
-variables = ["V_m"]
-interval = 5.0
-"#
+        let text = source_onto(
+            30.0,
+            "10.0, 20.0",
+            "model = \"lif_delta\"\ntau_m = 1e9\nE_L = 0.0\nV_th = 1000.0\nV_reset = 0.0",
+            &format!("weight = 10.0\ndelay = 0.5\nstp = {stp}"),
+            "[[record.state]]\npopulation = \"tgt\"\nvariables = [\"V_m\"]\ninterval = 5.0\n",
         );
-        let net = build(&model(&text), None, None).expect("builds");
-        let mut sim = Simulation::new(net.blueprint);
-        let mut c = Collect::default();
-        sim.run_until(Time::from_ms(30.0).unwrap(), &mut c);
-        let v = |ms: f64| {
-            c.samples
-                .iter()
-                .find(|s| s.0 == Time::from_ms(ms).unwrap())
-                .unwrap()
-                .1[0]
-        };
+        let c = run_model(&text).1;
+        let v = |ms: f64| sample_at(&c, ms)[0];
         let (a, b) = (v(15.0) - v(5.0), v(25.0) - v(15.0));
         (a / 10.0, b / a)
     };
@@ -705,10 +581,7 @@ population = "quiet"
 variables = ["V_m"]
 interval = 1.0
 "#;
-    let net = build(&model(text), None, None).expect("builds");
-    let mut sim = Simulation::new(net.blueprint);
-    let mut c = Collect::default();
-    sim.run_until(Time::from_ms(1000.0).unwrap(), &mut c);
+    let c = run_model(text).1;
     let count = |n: u32, from: f64, to: f64| {
         c.spikes
             .iter()
@@ -719,13 +592,7 @@ interval = 1.0
     assert!(count(1, 0.0, 1000.0) > 20, "PV above rheobase");
     let (early, late) = (count(2, 0.0, 500.0), count(2, 500.0, 1000.0));
     assert!(early > late, "SOM adapts: {early} then {late}");
-    let v = |ms: f64| {
-        c.samples
-            .iter()
-            .find(|s| s.0 == Time::from_ms(ms).unwrap())
-            .unwrap()
-            .1[0]
-    };
+    let v = |ms: f64| sample_at(&c, ms)[0];
     assert!(
         v(503.0) < v(499.0) - 0.5,
         "GABA: {} → {}",

@@ -694,11 +694,20 @@ fn make_population(
             "spike_times belong to model = \"spike_source\" populations".into(),
         ));
     }
+    let cell = CellCtx {
+        model,
+        p,
+        info,
+        k,
+        seed,
+        h_ms,
+        sets,
+    };
     if p.model == ModelKind::Burst2c {
-        return burst2c_population(model, p, info, k, seed, h_ms, drive, sets);
+        return burst2c_population(&cell, drive);
     }
     if p.model == ModelKind::Adex {
-        return adex_population(model, p, info, k, seed, h_ms, drive, sets);
+        return adex_population(&cell, drive);
     }
     if let Some(span) = p
         .cell
@@ -855,6 +864,34 @@ fn make_population(
     }
 }
 
+/// What building one population needs: the model, its spec and place, its index `k`, the
+/// seed, the grid step and its `[[set]]` changes.
+#[derive(Copy, Clone)]
+struct CellCtx<'a> {
+    model: &'a Model,
+    p: &'a PopulationSpec,
+    info: &'a PopInfo,
+    k: usize,
+    seed: u64,
+    h_ms: f64,
+    sets: &'a [(u32, &'a super::spec::SetSpec)],
+}
+
+impl CellCtx<'_> {
+    /// An error about the population.
+    fn error(&self, msg: String) -> Error {
+        self.model.error_at(
+            self.p.name.span(),
+            format!("population `{}`: {msg}", self.p.name.get_ref()),
+        )
+    }
+
+    /// The base of its neurons' own streams (`streams::NEURON` plus the global index).
+    fn stream(&self) -> u64 {
+        streams::NEURON | self.info.offset as u64
+    }
+}
+
 /// Per-neuron values of a conductance-based population (`burst2c`, `adex`), from the model
 /// file and `[[set]]`: somatic current, dendritic current (`burst2c`), initial somatic
 /// potential; `None` where the model's default stays.
@@ -864,19 +901,27 @@ struct CellValues {
     v0: Option<Vec<f64>>,
 }
 
+/// Calls `f(neuron, value)` for every value given (not NaN) in `v`.
+fn each_set(v: &Option<Vec<f64>>, mut f: impl FnMut(u32, f64)) {
+    for (i, &x) in v.iter().flatten().enumerate() {
+        if !x.is_nan() {
+            f(i as u32, x);
+        }
+    }
+}
+
 /// Reads [`CellValues`] of population `p` (index `k`), refusing the keys of other models:
 /// `takes` names what `kind` takes, for the message.
-#[allow(clippy::too_many_arguments)]
-fn cell_values(
-    model: &Model,
-    p: &PopulationSpec,
-    info: &PopInfo,
-    k: usize,
-    seed: u64,
-    sets: &[(u32, &super::spec::SetSpec)],
-    kind: &str,
-    takes: &str,
-) -> Result<CellValues> {
+fn cell_values(c: &CellCtx, kind: &str, takes: &str) -> Result<CellValues> {
+    let CellCtx {
+        model,
+        p,
+        info,
+        k,
+        seed,
+        sets,
+        ..
+    } = *c;
     let name = p.name.get_ref();
     let n = info.size as usize;
     let foreign = [
@@ -944,26 +989,11 @@ fn cell_values(
 
 /// A `burst2c` population: the spec's model A or B, with the model file's currents and
 /// initial somatic potentials (default: the spec's Gaussian, −70 ± 5 mV).
-#[allow(clippy::too_many_arguments)]
-fn burst2c_population(
-    model: &Model,
-    p: &PopulationSpec,
-    info: &PopInfo,
-    k: usize,
-    seed: u64,
-    h_ms: f64,
-    drive: Option<Drive>,
-    sets: &[(u32, &super::spec::SetSpec)],
-) -> Result<Box<dyn Population>> {
+fn burst2c_population(c: &CellCtx, drive: Option<Drive>) -> Result<Box<dyn Population>> {
+    let (p, info, h_ms) = (c.p, c.info, c.h_ms);
     use crate::neuron::burst2c::{Burst2c, Burst2cParams, Compartment};
-    let name = p.name.get_ref();
     let values = cell_values(
-        model,
-        p,
-        info,
-        k,
-        seed,
-        sets,
+        c,
         "burst2c",
         "variant, dendritic_drive, current_order, I_e, I_dend, V_m",
     )?;
@@ -974,32 +1004,15 @@ fn burst2c_population(
     params.dt_ms = h_ms;
     params.dendritic_drive = p.dendritic_drive.unwrap_or_default();
     params.current_order = p.current_order.unwrap_or_default();
-    let mut cells = Burst2c::new(
-        params,
-        info.size,
-        seed,
-        streams::NEURON | info.offset as u64,
-    )
-    .map_err(|e| {
-        model.error_at(
-            p.name.span(),
-            format!("population `{name}`: {e} (simulation.resolution is the step dt)"),
-        )
-    })?;
-    let each = |v: &Option<Vec<f64>>, f: &mut dyn FnMut(u32, f64)| {
-        for (i, &x) in v.iter().flatten().enumerate() {
-            if !x.is_nan() {
-                f(i as u32, x);
-            }
-        }
-    };
-    each(&values.i_soma, &mut |i, x| {
+    let mut cells = Burst2c::new(params, info.size, c.seed, c.stream())
+        .map_err(|e| c.error(format!("{e} (simulation.resolution is the step dt)")))?;
+    each_set(&values.i_soma, |i, x| {
         cells.set_current(i, Compartment::Soma, x)
     });
-    each(&values.i_dend, &mut |i, x| {
+    each_set(&values.i_dend, |i, x| {
         cells.set_current(i, Compartment::Dendrite, x)
     });
-    each(&values.v0, &mut |i, x| cells.set_v_s(i, x));
+    each_set(&values.v0, |i, x| cells.set_v_s(i, x));
     Ok(Box::new(crate::neuron::burst2c_grid::Burst2cGrid::new(
         cells, h_ms, drive,
     )))
@@ -1007,35 +1020,15 @@ fn burst2c_population(
 
 /// An `adex` population: the spec's PV or SOM interneuron (§4.3), with the model file's
 /// currents and initial potentials (default E_L).
-#[allow(clippy::too_many_arguments)]
-fn adex_population(
-    model: &Model,
-    p: &PopulationSpec,
-    info: &PopInfo,
-    k: usize,
-    seed: u64,
-    h_ms: f64,
-    drive: Option<Drive>,
-    sets: &[(u32, &super::spec::SetSpec)],
-) -> Result<Box<dyn Population>> {
+fn adex_population(c: &CellCtx, drive: Option<Drive>) -> Result<Box<dyn Population>> {
+    let (p, info, h_ms) = (c.p, c.info, c.h_ms);
     use super::spec::{AdexCell, AdexClamp};
     use crate::neuron::adex::{Adex, AdexParams, RefractoryClamp};
-    let name = p.name.get_ref();
-    let at = |msg: String| model.error_at(p.name.span(), format!("population `{name}`: {msg}"));
-    let values = cell_values(
-        model,
-        p,
-        info,
-        k,
-        seed,
-        sets,
-        "adex",
-        "cell, refractory_clamp, I_e, V_m",
-    )?;
+    let values = cell_values(c, "adex", "cell, refractory_clamp, I_e, V_m")?;
     let mut params = match p.cell {
         Some(AdexCell::Pv) => AdexParams::pv(),
         Some(AdexCell::Som) => AdexParams::som(),
-        None => return Err(at("needs `cell = \"pv\"` or `\"som\"`".into())),
+        None => return Err(c.error("needs `cell = \"pv\"` or `\"som\"`".into())),
     };
     params.dt_ms = h_ms;
     if let Some(c) = p.refractory_clamp {
@@ -1044,23 +1037,10 @@ fn adex_population(
             AdexClamp::Rest => RefractoryClamp::Rest,
         };
     }
-    let mut cells = Adex::new(
-        params,
-        info.size,
-        seed,
-        streams::NEURON | info.offset as u64,
-    )
-    .map_err(|e| at(format!("{e} (simulation.resolution is the step dt)")))?;
-    for (i, &x) in values.i_soma.iter().flatten().enumerate() {
-        if !x.is_nan() {
-            cells.set_current(i as u32, x);
-        }
-    }
-    for (i, &x) in values.v0.iter().flatten().enumerate() {
-        if !x.is_nan() {
-            cells.set_v(i as u32, x);
-        }
-    }
+    let mut cells = Adex::new(params, info.size, c.seed, c.stream())
+        .map_err(|e| c.error(format!("{e} (simulation.resolution is the step dt)")))?;
+    each_set(&values.i_soma, |i, x| cells.set_current(i, x));
+    each_set(&values.v0, |i, x| cells.set_v(i, x));
     Ok(Box::new(crate::neuron::adex_grid::AdexGrid::new(
         cells, h_ms, drive,
     )))

@@ -88,17 +88,8 @@ use super::drive::stream_rng;
 use rand::RngExt;
 use rand_distr::StandardNormal;
 
-/// An impossible AdEx parameter: which one, its value and what it must satisfy.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("adex parameter `{name}` = {value}: must be {requirement}")]
-pub struct AdexParamError {
-    /// The parameter's name, as in [`AdexParams`].
-    pub name: &'static str,
-    /// The value given.
-    pub value: f64,
-    /// What the value must satisfy.
-    pub requirement: &'static str,
-}
+/// An impossible adex parameter (see [`super::NeuronParamError`]).
+pub type AdexParamError = super::NeuronParamError;
 
 fn check(
     name: &'static str,
@@ -106,15 +97,7 @@ fn check(
     ok: bool,
     requirement: &'static str,
 ) -> Result<(), AdexParamError> {
-    if ok {
-        Ok(())
-    } else {
-        Err(AdexParamError {
-            name,
-            value,
-            requirement,
-        })
-    }
+    AdexParamError::check("adex", name, value, ok, requirement)
 }
 
 /// Where V is held during the refractory period.
@@ -282,18 +265,15 @@ impl AdexParams {
             p.tau_m() > p.dt_ms,
             "such that τ_m = c/g_l is longer than the step dt_ms (forward Euler)",
         )?;
-        for (name, v) in [
-            ("tau_w", p.tau_w),
-            ("tau_ampa", p.tau_ampa),
-            ("tau_gaba", p.tau_gaba),
-        ] {
-            check(
-                name,
-                v,
-                v.is_finite() && v > p.dt_ms,
-                "finite and longer than the step dt_ms (forward Euler)",
-            )?;
-        }
+        AdexParamError::time_constants(
+            "adex",
+            p.dt_ms,
+            &[
+                ("tau_w", p.tau_w),
+                ("tau_ampa", p.tau_ampa),
+                ("tau_gaba", p.tau_gaba),
+            ],
+        )?;
         check(
             "a",
             p.a,

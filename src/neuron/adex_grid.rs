@@ -1,6 +1,7 @@
 //! The AdEx interneuron ([`super::adex`], the PV and SOM cells of BDSP) as an engine
-//! population, stepped on the grid of `simulation.resolution` (0.1 ms in the reference model),
-//! the same way [`super::burst2c_grid`] wraps the pyramidal neuron.
+//! population, stepped on the grid of `simulation.resolution` (0.1 ms in the reference model):
+//! a [`GridPopulation`] of [`Adex`] cells, as [`super::burst2c_grid`] wraps the pyramidal
+//! neuron.
 //!
 //! # Inputs
 //!
@@ -9,29 +10,17 @@
 //! currents, run-time control) enter the membrane; the cell has one compartment, so port 0 is
 //! the only current port.
 //!
-//! # Order within the step at `t`
+//! # Order within the step and Poisson input
 //!
-//! Spikes delivered at `t` enter the conductances before the step at `t` (queue order: grid
-//! steps come after deliveries at a tick), so a spike emitted at `t − h` with the smallest
-//! delay `h` acts from the step at `t` on, as Auryn's connections do after the neuron update.
-//! Then the cells take their step ([`Adex::step`]) and emit their spikes at `t`, and this
-//! step's Poisson arrivals (those in `(t − h, t]`) are added to the conductances.
-//!
-//! # Poisson input
-//!
-//! As in [`super::burst2c_grid`]: each driven neuron's sources are one Poisson process of the
-//! summed rate, its arrivals generated ahead and picked among the sources by rate
-//! ([`Drive::take_source`]); binned into steps, each source's count per step is
-//! Poisson(rate·h). A step costs one comparison per driven neuron. Listed arrivals
-//! (`spike_times` stimuli) come on port 0.
+//! As for every grid population ([`super::grid`]): spikes delivered at `t` enter the
+//! conductances before the step at `t`, then the cells take their step ([`Adex::step`]) and
+//! emit their spikes at `t`, then this step's Poisson arrivals (those in `(t − h, t]`) are
+//! added to the conductances. Listed arrivals (`spike_times` stimuli) come on port 0.
 
+use super::StateVar;
 use super::adex::Adex;
 use super::burst2c::Receptor;
-use super::drive::Drive;
-use super::{Ctx, Population, StateVar};
-use crate::engine::Weights;
-use crate::engine::queue::{Entry, Kind};
-use crate::time::Time;
+use super::grid::{GridCells, GridPopulation};
 
 /// The input port of a synapse through receptor `r`: 0 AMPA, 1 GABA.
 pub fn port(r: Receptor) -> u8 {
@@ -50,133 +39,56 @@ pub fn of_port(port: u8) -> Receptor {
 }
 
 /// A population of AdEx neurons on a grid.
-pub struct AdexGrid {
-    cells: Adex,
-    h: Time,
-    drive: Option<Drive>,
-    /// The neurons with Poisson or listed input (local indices, ascending).
-    driven: Vec<u32>,
-    /// This step's spikes (local indices), reused across steps.
-    spikes: Vec<u32>,
-}
+pub type AdexGrid = GridPopulation<Adex>;
 
-impl AdexGrid {
-    /// The neurons `cells`, stepped every `h_ms` (the cells' `dt_ms`), with Poisson drive
-    /// `drive` (sources on ports, see the module docs).
-    pub fn new(cells: Adex, h_ms: f64, mut drive: Option<Drive>) -> AdexGrid {
-        debug_assert!(
-            (cells.params().dt_ms - h_ms).abs() <= 1e-12 * h_ms,
-            "the grid step is the cells' integration step"
-        );
-        if let Some(d) = &mut drive {
-            d.start_exact(Time::ZERO);
-        }
-        AdexGrid {
-            cells,
-            h: Time::from_ms(h_ms).expect("resolution validated"),
-            driven: drive.as_ref().map(Drive::driven).unwrap_or_default(),
-            drive,
-            spikes: Vec::new(),
-        }
-    }
+impl GridCells for Adex {
+    /// The neuron.
+    type Spike = u32;
+    type Input = Receptor;
 
-    /// The cells (state read by tests and probes).
-    pub fn cells(&self) -> &Adex {
-        &self.cells
-    }
-
-    fn step(&mut self, t: Time, ctx: &mut Ctx) {
-        self.spikes.clear();
-        self.cells.step(&mut self.spikes);
-        for &i in &self.spikes {
-            ctx.spikes.push((t, i));
-        }
-        if let Some(d) = &mut self.drive {
-            for &i in &self.driven {
-                while d.next(i as usize) <= t {
-                    let s = d.take_source(i as usize);
-                    self.cells.add_conductance(i, of_port(s.port), s.weight);
-                }
-            }
-        }
-    }
-}
-
-impl Population for AdexGrid {
     fn len(&self) -> usize {
-        self.cells.len()
+        Adex::len(self)
     }
-    fn start(&mut self, t: Time, ctx: &mut Ctx) {
-        if !self.cells.is_empty() {
-            ctx.queue
-                .push(Entry::new(t + self.h, Kind::GridStep, ctx.offset, 0));
-        }
+    fn dt_ms(&self) -> f64 {
+        self.params().dt_ms
     }
-    fn deliver(&mut self, t: Time, targets: &[u32], weights: Weights, ctx: &mut Ctx) {
-        self.deliver_port(t, targets, weights, 0, ctx);
+    fn step(&mut self, spikes: &mut Vec<u32>) {
+        Adex::step(self, spikes);
     }
-    fn deliver_port(
-        &mut self,
-        _t: Time,
-        targets: &[u32],
-        weights: Weights,
-        port: u8,
-        _ctx: &mut Ctx,
-    ) {
-        let r = of_port(port);
-        let cells = &mut self.cells;
-        weights.apply(targets, |i, w| {
-            cells.add_conductance(i, r, f64::from(w));
-            true
-        });
+    fn neuron(spike: u32) -> u32 {
+        spike
     }
-    fn end_tick(&mut self, _t: Time, _ctx: &mut Ctx) {}
-    fn wake(&mut self, t: Time, kind: Kind, _local: u32, _b: u32, ctx: &mut Ctx) {
-        if kind == Kind::GridStep {
-            self.step(t, ctx);
-            ctx.queue
-                .push(Entry::new(t + self.h, Kind::GridStep, ctx.offset, 0));
-        }
+    fn input(port: u8) -> Receptor {
+        of_port(port)
     }
-    fn set_current(&mut self, _t: Time, local: u32, i_e: f64, _ctx: &mut Ctx) {
-        self.cells.set_current(local, i_e);
+    fn add_input(&mut self, i: u32, r: Receptor, w: f64) {
+        self.add_conductance(i, r, w);
     }
-    fn set_current_port(&mut self, t: Time, local: u32, port: u8, i_e: f64, ctx: &mut Ctx) {
+    fn set_current_port(&mut self, i: u32, port: u8, pa: f64) {
         debug_assert_eq!(port, 0, "an AdEx cell has one compartment");
-        self.set_current(t, local, i_e, ctx);
+        self.set_current(i, pa);
     }
-    fn sample(&mut self, _t: Time, local: u32, var: StateVar, _ctx: &mut Ctx) -> Option<f64> {
+    fn sample(&self, i: u32, var: StateVar) -> Option<f64> {
         match var {
-            StateVar::Vm => Some(self.cells.v(local)),
+            StateVar::Vm => Some(self.v(i)),
             _ => None,
         }
     }
-    fn needs_end_tick(&self) -> bool {
-        false
-    }
-    fn split(self: Box<Self>, parts: &[Vec<u32>]) -> Vec<Box<dyn Population>> {
-        parts
-            .iter()
-            .map(|idx| {
-                let drive = self.drive.as_ref().map(|d| d.subset(idx));
-                Box::new(AdexGrid {
-                    cells: self.cells.subset(idx),
-                    h: self.h,
-                    driven: drive.as_ref().map(Drive::driven).unwrap_or_default(),
-                    drive,
-                    spikes: Vec::new(),
-                }) as Box<dyn Population>
-            })
-            .collect()
+    fn subset(&self, idx: &[u32]) -> Adex {
+        Adex::subset(self, idx)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::queue::{HeapScheduler, Scheduler};
+    use crate::engine::Weights;
+    use crate::engine::queue::{HeapScheduler, Kind, Scheduler};
     use crate::neuron::adex::AdexParams;
+    use crate::neuron::drive::Drive;
     use crate::neuron::drive::Source;
+    use crate::neuron::{Ctx, Population};
+    use crate::time::Time;
 
     const H: f64 = 0.1;
 

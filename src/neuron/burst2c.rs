@@ -82,17 +82,8 @@ use rand::RngExt;
 use rand_distr::StandardNormal;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-/// An impossible neuron parameter: which one, its value and what it must satisfy.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("burst2c parameter `{name}` = {value}: must be {requirement}")]
-pub struct Burst2cParamError {
-    /// The parameter's name, as in [`Burst2cParams`].
-    pub name: &'static str,
-    /// The value given.
-    pub value: f64,
-    /// What the value must satisfy.
-    pub requirement: &'static str,
-}
+/// An impossible burst2c parameter (see [`super::NeuronParamError`]).
+pub type Burst2cParamError = super::NeuronParamError;
 
 /// `ms/dt` in steps, snapped to the nearest integer when within 1e-9 of it (0.2/0.1 is
 /// 1.9999999999999998 in floating point).
@@ -111,15 +102,7 @@ fn check(
     ok: bool,
     requirement: &'static str,
 ) -> Result<(), Burst2cParamError> {
-    if ok {
-        Ok(())
-    } else {
-        Err(Burst2cParamError {
-            name,
-            value,
-            requirement,
-        })
-    }
+    Burst2cParamError::check("burst2c", name, value, ok, requirement)
 }
 
 /// The compartment a synapse or a current targets.
@@ -384,22 +367,19 @@ impl Burst2cParams {
             p.dt_ms.is_finite() && p.dt_ms > 0.0,
             "finite and > 0",
         )?;
-        for (name, v) in [
-            ("tau_theta", p.tau_theta),
-            ("tau_s", p.tau_s),
-            ("tau_ws", p.tau_ws),
-            ("tau_d", p.tau_d),
-            ("tau_wd", p.tau_wd),
-            ("tau_ampa", p.tau_ampa),
-            ("tau_gaba", p.tau_gaba),
-        ] {
-            check(
-                name,
-                v,
-                v.is_finite() && v > p.dt_ms,
-                "finite and longer than the step dt_ms (forward Euler)",
-            )?;
-        }
+        Burst2cParamError::time_constants(
+            "burst2c",
+            p.dt_ms,
+            &[
+                ("tau_theta", p.tau_theta),
+                ("tau_s", p.tau_s),
+                ("tau_ws", p.tau_ws),
+                ("tau_d", p.tau_d),
+                ("tau_wd", p.tau_wd),
+                ("tau_ampa", p.tau_ampa),
+                ("tau_gaba", p.tau_gaba),
+            ],
+        )?;
         for (name, v) in [("c_s", p.c_s), ("c_d", p.c_d), ("d_slope", p.d_slope)] {
             check(name, v, v.is_finite() && v > 0.0, "finite and > 0")?;
         }

@@ -14,8 +14,11 @@
 //! - [`source`]: spike-list sources (NEST `spike_generator` + `parrot_neuron`);
 //! - [`burst2c`]: the two-compartment bursting pyramidal neuron of BDSP (Payeur et al. 2021),
 //!   models A and B, and [`burst2c_grid`], the same as a grid population with
-//!   compartment-targeted inputs (ports).
-//! - [`adex`]: adaptive exponential integrate-and-fire PV and SOM interneurons of BDSP, on a grid.
+//!   compartment-targeted inputs (ports);
+//! - [`adex`]: adaptive exponential integrate-and-fire PV and SOM interneurons of BDSP, and
+//!   [`adex_grid`], the same as a grid population;
+//! - [`grid`]: the grid population shared by [`burst2c_grid`] and [`adex_grid`] (cells stepped
+//!   together, their order within a step, Poisson drive).
 
 pub mod adex;
 pub mod adex_grid;
@@ -24,6 +27,7 @@ pub mod burst2c_grid;
 pub mod drive;
 pub mod exact;
 pub mod expsum;
+pub mod grid;
 pub mod lif_delta;
 pub mod lif_exp;
 pub mod lif_exp_grid;
@@ -32,6 +36,62 @@ pub mod source;
 use crate::engine::Weights;
 use crate::engine::queue::Scheduler;
 use crate::time::Time;
+
+/// An impossible parameter of a neuron model: the model, which parameter, its value and what
+/// it must satisfy.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{model} parameter `{name}` = {value}: must be {requirement}")]
+pub struct NeuronParamError {
+    /// The model (`burst2c`, `adex`).
+    pub model: &'static str,
+    /// The parameter's name, as in the model's parameter struct.
+    pub name: &'static str,
+    /// The value given.
+    pub value: f64,
+    /// What the value must satisfy.
+    pub requirement: &'static str,
+}
+
+impl NeuronParamError {
+    /// Checks that every time constant of `taus` is finite and longer than the Euler step
+    /// `dt`.
+    pub(crate) fn time_constants(
+        model: &'static str,
+        dt: f64,
+        taus: &[(&'static str, f64)],
+    ) -> Result<(), NeuronParamError> {
+        for &(name, v) in taus {
+            Self::check(
+                model,
+                name,
+                v,
+                v.is_finite() && v > dt,
+                "finite and longer than the step dt_ms (forward Euler)",
+            )?;
+        }
+        Ok(())
+    }
+
+    /// `Ok` if `ok`, else the error for parameter `name` of `model`.
+    pub(crate) fn check(
+        model: &'static str,
+        name: &'static str,
+        value: f64,
+        ok: bool,
+        requirement: &'static str,
+    ) -> Result<(), NeuronParamError> {
+        if ok {
+            Ok(())
+        } else {
+            Err(NeuronParamError {
+                model,
+                name,
+                value,
+                requirement,
+            })
+        }
+    }
+}
 
 /// What a population may touch while it handles an entry.
 pub struct Ctx<'a> {
