@@ -338,10 +338,19 @@ impl Plasticity {
         let spike = spike_of(code);
         for &q in &self.onto[p] {
             let r = &mut self.rules[q as usize];
-            let (a, b) = (
-                r.in_start[i as usize] as usize,
-                r.in_start[i as usize + 1] as usize,
-            );
+            let plastic = match &r.rule {
+                Learner::Bdsp(rule) => rule.is_plastic(),
+                Learner::Stdp(rule) => rule.is_plastic(),
+            };
+            // Weights frozen: the rule only updates its traces, which need no synapse.
+            let (a, b) = if plastic {
+                (
+                    r.in_start[i as usize] as usize,
+                    r.in_start[i as usize + 1] as usize,
+                )
+            } else {
+                (0, 0)
+            };
             self.wbuf.clear();
             self.wbuf
                 .extend(r.in_w[a..b].iter().map(|&k| csr.weights[k as usize]));
