@@ -608,3 +608,52 @@ interval = 1.0
         .to_string();
     assert!(err.contains("single compartment"), "{err}");
 }
+
+/// `sinusoidal_current`: a membrane without leak (τ_m → ∞, C_m = 1 pF) integrates
+/// `A sin(2πt/P)` to `A·P/π` at half a period and back to 0 at a full one.
+#[test]
+fn sinusoidal_current_is_integrated_by_the_membrane() {
+    let text = r#"
+[simulation]
+duration = 10.5
+[[population]]
+name = "v"
+model = "lif_delta"
+size = 1
+tau_m = 1e8
+C_m = 1.0
+E_L = 0.0
+V_th = 1e6
+V_reset = 0.0
+[[stimulus]]
+type = "sinusoidal_current"
+target = "v"
+amplitude = 1.0
+period = 10.0
+[[record.state]]
+population = "v"
+variables = ["V_m"]
+interval = 5.0
+"#;
+    let c = run_model(text).1;
+    let half = sample_at(&c, 5.0)[0];
+    let want = 10.0 / std::f64::consts::PI;
+    assert!(
+        (half / want - 1.0).abs() < 0.01,
+        "V(P/2) = {half}, want {want}"
+    );
+    let full = sample_at(&c, 10.0)[0];
+    assert!(full.abs() < 0.02, "V(P) = {full}");
+    let bad = text.replace("period = 10.0\n", "");
+    let err = build(&model(&bad), None, None)
+        .err()
+        .expect("rejected")
+        .to_string();
+    assert!(err.contains("period"), "{err}");
+    let bad = text.replace("tau_m = 1e8", "tau_m = 1e12");
+    let err = build(&model(&bad), None, None)
+        .err()
+        .expect("rejected")
+        .to_string();
+    assert!(err.contains("tau_m = 1000000000000 ms is beyond"), "{err}");
+}

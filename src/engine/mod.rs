@@ -40,9 +40,36 @@ impl Recorder for NullRecorder {
     fn sample(&mut self, _t: Time, _probe: usize, _values: &[f64]) {}
 }
 
-/// A step current: sets `I_e` of its targets to `amplitudes[k]` at `times[k]`.
+/// A sinusoidal current `mean + amplitude·sin(2π t/period + phase)`, set every `interval`
+/// (NEST `ac_generator`).
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct Sine {
+    /// Mean (pA).
+    pub mean: f64,
+    /// Amplitude (pA).
+    pub amplitude: f64,
+    /// Period (ms).
+    pub period_ms: f64,
+    /// Phase (radians).
+    pub phase: f64,
+    /// How often the value is set.
+    pub interval: Time,
+}
+
+impl Sine {
+    /// The value at `t`.
+    pub fn at(&self, t: Time) -> f64 {
+        let x = std::f64::consts::TAU * t.as_ms() / self.period_ms + self.phase;
+        self.mean + self.amplitude * x.sin()
+    }
+}
+
+/// A step current: sets `I_e` of its targets to `amplitudes[k]` at `times[k]`; or, with
+/// `sine`, to the sinusoid's value at `times[0]` and every interval after it.
 #[derive(Clone, Debug)]
 pub struct StepCurrent {
+    /// A sinusoidal current instead of the steps.
+    pub sine: Option<Sine>,
     /// Target neurons.
     pub targets: Vec<NeuronId>,
     /// The compartment it enters (0: the soma, or the only one).
@@ -364,7 +391,11 @@ impl Simulation {
             Kind::Stimulus => {
                 let k = e.a() as usize;
                 let seg = e.b() as usize;
-                let amp = self.currents[k].amplitudes[seg];
+                let sine = self.currents[k].sine;
+                let amp = match &sine {
+                    Some(s) => s.at(t),
+                    None => self.currents[k].amplitudes[seg],
+                };
                 for idx in 0..self.currents[k].targets.len() {
                     let n = self.currents[k].targets[idx];
                     let (p, local) = self.locate(n.0);
@@ -373,7 +404,10 @@ impl Simulation {
                         pop.set_current_port(t, local, port, amp, ctx);
                     });
                 }
-                if let Some(&next) = self.currents[k].times.get(seg + 1) {
+                if let Some(s) = sine {
+                    self.queue
+                        .push(Entry::new(t + s.interval, Kind::Stimulus, k as u32, 0));
+                } else if let Some(&next) = self.currents[k].times.get(seg + 1) {
                     self.queue
                         .push(Entry::new(next, Kind::Stimulus, k as u32, seg as u32 + 1));
                 }

@@ -257,6 +257,7 @@ impl ShardedSimulation {
                 .currents
                 .iter()
                 .map(|c| StepCurrent {
+                    sine: c.sine,
                     targets: mine(&c.targets),
                     port: c.port,
                     times: c.times.clone(),

@@ -575,6 +575,28 @@ fn make_populations(
                     l[i] = Listed::new(ts, weight.0, st.target_var == TargetVar::Vm);
                 }
             }
+            StimulusKind::SinusoidalCurrent => {
+                let amplitude = st.amplitude.ok_or_else(|| missing("amplitude"))?;
+                let period = st.period.ok_or_else(|| missing("period"))?;
+                let interval = st.interval.map_or(h_ms, |x| x.0);
+                let interval = Time::from_ms(interval).filter(|t| t.0 > 0).ok_or_else(|| {
+                    model.error_at(st.kind.span(), "sinusoidal_current interval below the tick")
+                })?;
+                let info = &infos[p];
+                currents.push(StepCurrent {
+                    sine: Some(crate::engine::Sine {
+                        mean: st.mean.map_or(0.0, |x| x.0),
+                        amplitude: amplitude.0,
+                        period_ms: period.0,
+                        phase: st.phase.map_or(0.0, |x| x.0).to_radians(),
+                        interval,
+                    }),
+                    targets: chosen.iter().map(|&l| NeuronId(info.offset + l)).collect(),
+                    port: super::learn::current_port(model, st, info, spec.populations[p].model)?,
+                    times: vec![Time::from_ms(st.start.map_or(0.0, |x| x.0)).expect("checked ≥ 0")],
+                    amplitudes: Vec::new(),
+                });
+            }
             StimulusKind::StepCurrent => {
                 let times = st.times.as_ref().ok_or_else(|| missing("times"))?;
                 let amplitudes = st
@@ -602,6 +624,7 @@ fn make_populations(
                 let info = &infos[p];
                 let port = super::learn::current_port(model, st, info, spec.populations[p].model)?;
                 currents.push(StepCurrent {
+                    sine: None,
                     targets: chosen.iter().map(|&l| NeuronId(info.offset + l)).collect(),
                     port,
                     times: ts,
@@ -746,6 +769,21 @@ fn make_population(
             _ => RefractoryInput::Discard,
         }),
     };
+    // Times are integer ticks of 1e-9 ms: a time constant beyond a day would overflow the
+    // exact models' epochs (16 τ) and means "no leak" anyway.
+    for (key, tau) in [
+        ("tau_m", Some(lif.tau_m)),
+        ("tau_syn_ex", p.tau_syn_ex.map(|x| x.0)),
+        ("tau_syn_in", p.tau_syn_in.map(|x| x.0)),
+        ("t_ref", Some(lif.t_ref)),
+    ] {
+        if let Some(tau) = tau.filter(|&t| t > MAX_TAU_MS) {
+            return Err(at(format!(
+                "{key} = {tau} ms is beyond {MAX_TAU_MS:e} ms (about a day); use at most that \
+                 for a membrane without leak"
+            )));
+        }
+    }
     if lif.v_reset >= lif.v_th {
         return Err(at(format!(
             "V_reset ({}) must be below V_th ({})",
@@ -986,6 +1024,9 @@ fn cell_values(c: &CellCtx, kind: &str, takes: &str) -> Result<CellValues> {
     }
     Ok(out)
 }
+
+/// The longest time constant or refractory period a LIF population takes (ms).
+const MAX_TAU_MS: f64 = 1e8;
 
 /// A `burst2c` population: the spec's model A or B, with the model file's currents and
 /// initial somatic potentials (default: the spec's Gaussian, −70 ± 5 mV).

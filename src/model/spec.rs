@@ -607,6 +607,10 @@ pub enum StimulusKind {
     Poisson,
     /// A piecewise-constant current `I_e` (pA): keys `times` (ms, increasing) and `amplitudes`.
     StepCurrent,
+    /// A sinusoidal current (pA), `mean + amplitude·sin(2π t/period + phase)` set every
+    /// `interval` (default the resolution) from `start` on (NEST `ac_generator`): keys
+    /// `amplitude`, `period` (ms), optional `mean`, `phase` (degrees), `start`, `interval`.
+    SinusoidalCurrent,
     /// Input at listed times, per neuron, from a CSV file (`file`, rows `neuron,time_ms`;
     /// `neuron` is the external id for populations made from a connectome, else the index),
     /// with `weight` and `target_var` as for `poisson`: replays the same input in hebb and
@@ -638,7 +642,19 @@ pub struct StimulusSpec {
     pub amplitudes: Option<Spanned<Vec<Finite>>>,
     /// `spike_times`: the CSV file of `neuron,time_ms` rows (relative to the model file).
     pub file: Option<Spanned<String>>,
-    /// `burst2c` targets: the compartment of a Poisson input or a step current, "soma"
+    /// `sinusoidal_current`: amplitude (pA).
+    pub amplitude: Option<Finite>,
+    /// `sinusoidal_current`: mean (pA, default 0).
+    pub mean: Option<Finite>,
+    /// `sinusoidal_current`: period (ms).
+    pub period: Option<Positive>,
+    /// `sinusoidal_current`: phase (degrees, default 0).
+    pub phase: Option<Finite>,
+    /// `sinusoidal_current`: first time it is set (ms, default 0).
+    pub start: Option<NonNegative>,
+    /// `sinusoidal_current`: how often the value is set (ms, default the resolution).
+    pub interval: Option<Positive>,
+    /// `burst2c` targets: the compartment of a Poisson input or a current, "soma"
     /// (default) or "dendrite".
     pub compartment: Option<Spanned<crate::neuron::burst2c::Compartment>>,
     /// `burst2c` targets: the receptor of a Poisson input (default "excitatory").
