@@ -75,6 +75,40 @@ pub fn model_report(model: &Model) -> Result<String> {
         csr.bytes() as f64 / (1 << 20) as f64,
         csr.group_delay.len()
     );
+    // Synapses by kind: transmission filter, plasticity, short-term plasticity.
+    let mut per_type = vec![0u64; csr.types.len()];
+    for g in 0..csr.group_type.len() {
+        per_type[csr.group_type[g] as usize] +=
+            (csr.group_start[g + 1] - csr.group_start[g]) as u64;
+    }
+    for (ty, &count) in csr.types.iter().zip(&per_type).skip(1) {
+        let plastic = ty.plastic.map(|q| {
+            let p = &net.blueprint.plastic[q as usize];
+            let rule = match &p.rule {
+                crate::engine::plastic::Rule::Bdsp(b) => format!("bdsp η {}", b.eta),
+                crate::engine::plastic::Rule::Stdp(d) => format!("stdp λ {}", d.lambda),
+            };
+            format!(
+                ", plastic `{}` ({rule}, {})",
+                p.name,
+                if p.plastic { "on" } else { "off" }
+            )
+        });
+        let stp = ty.stp.map(|k| {
+            let m = &csr.stp[k as usize];
+            format!(
+                ", stp U {} τ_D {} ms τ_F {} ms f {}",
+                m.u, m.tau_d_ms, m.tau_f_ms, m.f
+            )
+        });
+        let _ = writeln!(
+            s,
+            "synapses transmitting {}: {count}{}{}",
+            format!("{:?}", ty.transmit).to_lowercase(),
+            plastic.unwrap_or_default(),
+            stp.unwrap_or_default()
+        );
+    }
     Ok(s)
 }
 
@@ -367,6 +401,22 @@ pub fn output_report(path: &std::path::Path) -> anyhow::Result<String> {
             "{:<14} {:>8} {:>10} {:>10.3} {:>8} {:>8.3}",
             p.name, p.n_neurons, p.spikes, p.rate_hz, cv, p.fraction_active
         );
+    }
+    // Weights of plastic projections, if recorded.
+    let file = crate::h5::open_input(path)?;
+    if let Ok(g) = file.group("weights") {
+        for name in g.member_names()? {
+            let mean: Vec<f64> = g.dataset(&format!("{name}/mean"))?.read_raw()?;
+            let time: Vec<f64> = g.dataset(&format!("{name}/time_ms"))?.read_raw()?;
+            if let (Some(first), Some(last)) = (mean.first(), mean.last()) {
+                let _ = writeln!(
+                    s,
+                    "mean weight of {name}: {first:.4} at {:.0} ms → {last:.4} at {:.0} ms",
+                    time[0],
+                    time[time.len() - 1]
+                );
+            }
+        }
     }
     Ok(s)
 }

@@ -657,3 +657,43 @@ interval = 5.0
         .to_string();
     assert!(err.contains("tau_m = 1000000000000 ms is beyond"), "{err}");
 }
+
+/// `hebb inspect` names the synapse kinds of a model and the weights of an output.
+#[test]
+fn inspect_reports_plastic_projections() {
+    let model = concat!(env!("CARGO_MANIFEST_DIR"), "/models/xor_bdsp.toml");
+    let (code, out, err) = common::hebb(&["inspect", model]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("synapses transmitting events: ")
+            && out.contains("plastic `hid1->out` (bdsp η 0.004, off)"),
+        "{out}"
+    );
+    assert!(out.contains("synapses transmitting bursts: "), "{out}");
+    let dir = std::env::temp_dir().join(format!("hebb-inspect-w-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let small = dir.join("xor_small.toml");
+    std::fs::write(
+        &small,
+        xor(20, 0.5, true, 300.0) + "[record.weights]\ninterval = 100.0\n",
+    )
+    .unwrap();
+    let h5 = dir.join("w.h5");
+    let (code, _, err) = common::hebb(&[
+        "run",
+        small.to_str().unwrap(),
+        "-q",
+        "-t",
+        "1",
+        "-o",
+        h5.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = common::hebb(&["inspect", h5.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("mean weight of hid1->out: 0.2340 at 0 ms →"),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
