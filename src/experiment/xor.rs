@@ -345,7 +345,7 @@ pub fn run(opts: &XorOptions) -> Result<XorResult> {
         let b = indicatif::ProgressBar::new(total_ms as u64);
         b.set_style(
             indicatif::ProgressStyle::with_template(
-                "{msg:12} [{bar:30}] {pos}/{len} ms simulated, {elapsed} elapsed, eta {eta}",
+                "{msg:32} [{bar:30}] {pos}/{len} ms simulated, {elapsed} elapsed, eta {eta}",
             )
             .expect("valid template"),
         );
@@ -377,7 +377,10 @@ pub fn run(opts: &XorOptions) -> Result<XorResult> {
     let mut epoch_cost = Vec::with_capacity(opts.epochs as usize);
     let mut learning_bp = Vec::with_capacity(4 * opts.epochs as usize);
     for e in 0..opts.epochs {
-        tick(&x, &format!("epoch {}", e + 1));
+        let last = epoch_cost
+            .last()
+            .map_or(String::new(), |c| format!(", last cost {c:.2}"));
+        tick(&x, &format!("epoch {}/{}{last}", e + 1, opts.epochs));
         let mut c = 0.0;
         for &p in &PATTERNS {
             let target = p.0 != p.1;
