@@ -64,8 +64,12 @@ pub fn rates(out: &Path, before: &[f64; 4], after: &[f64; 4]) -> Result<()> {
     chart
         .configure_mesh()
         .disable_x_mesh()
-        .x_labels(4)
+        // Ticks every 0.5: a pattern's name under the middle of its pair of bars.
+        .x_labels(9)
         .x_label_formatter(&|x| {
+            if (x - x.floor() - 0.5).abs() > 1e-9 {
+                return String::new();
+            }
             let k = x.floor() as usize;
             names.get(k).map_or(String::new(), |s| (*s).to_owned())
         })
