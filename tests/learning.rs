@@ -489,7 +489,7 @@ fn short_term_plasticity_scales_transmitted_weights() {
         let text = source_onto(
             30.0,
             "10.0, 20.0",
-            "model = \"lif_delta\"\ntau_m = 1e9\nE_L = 0.0\nV_th = 1000.0\nV_reset = 0.0",
+            "model = \"lif_delta\"\ntau_m = 1e8\nE_L = 0.0\nV_th = 1000.0\nV_reset = 0.0",
             &format!("weight = 10.0\ndelay = 0.5\nstp = {stp}"),
             "[[record.state]]\npopulation = \"tgt\"\nvariables = [\"V_m\"]\ninterval = 5.0\n",
         );
