@@ -140,27 +140,6 @@ impl SynapseColumns {
         }
     }
 
-    /// Appends one synapse onto input `port` of its target, of synapse type `stype`.
-    pub fn push_typed(
-        &mut self,
-        pre: u32,
-        post: u32,
-        weight: f32,
-        delay: Time,
-        port: u8,
-        stype: u16,
-    ) {
-        if self.port.is_empty() && (port != 0 || stype != 0) {
-            self.port = vec![0; self.pre.len()];
-            self.stype = vec![0; self.pre.len()];
-        }
-        self.push(pre, post, weight, delay);
-        if let (Some(p), Some(s)) = (self.port.last_mut(), self.stype.last_mut()) {
-            *p = port;
-            *s = stype;
-        }
-    }
-
     /// Sets the port and type of synapses `first..` (those of one projection).
     pub fn set_kind_from(&mut self, first: usize, port: u8, stype: u16) {
         if port == 0 && stype == 0 && self.port.is_empty() {
