@@ -40,6 +40,8 @@ pub struct PopInfo {
     pub offset: u32,
     /// Number of neurons.
     pub size: u32,
+    /// Number of neurons before `[scaling]` (= `size` without it).
+    pub full_size: u32,
     /// Whether its spikes are recorded.
     pub record_spikes: bool,
     /// The connectome rows its neurons come from, if it was made from a connectome file.
@@ -116,7 +118,10 @@ pub fn trial_dynamics(
     seed: u64,
 ) -> Result<Dynamics> {
     let h_ms = model.spec.simulation.resolution.get_ref().0;
-    make_populations(model, infos, cons, seed, h_ms)
+    let scaling = super::scaling::Scaling::of(model)?;
+    let full: Vec<u32> = infos.iter().map(|i| i.full_size).collect();
+    let dc = super::scaling::compensation(model, &full, &scaling)?;
+    make_populations(model, infos, cons, seed, h_ms, &scaling, &dc)
 }
 
 /// The seed of trial `k` of a run with seed `seed`: `seed` itself for trial 0, a mix of both
@@ -197,6 +202,7 @@ pub fn build(
     }
 
     // Populations: names, offsets.
+    let scaling = super::scaling::Scaling::of(model)?;
     let mut infos = Vec::new();
     let mut cons = Connectomes::default();
     let mut offset = 0u32;
@@ -236,6 +242,8 @@ pub fn build(
                 format!("population `{name}` is empty (size = 0); give it at least one neuron"),
             ));
         }
+        let full_size = size;
+        let size = scaling.size(model, p, full_size)?;
         infos.push(PopInfo {
             name: name.clone(),
             model: match p.model {
@@ -248,6 +256,7 @@ pub fn build(
             .to_owned(),
             offset,
             size,
+            full_size,
             record_spikes: true,
             rows,
         });
@@ -304,6 +313,7 @@ pub fn build(
                 grid,
                 h,
                 seed,
+                &scaling,
                 &mut syn,
             )?;
         }
@@ -319,7 +329,9 @@ pub fn build(
     }
 
     cons.drop_edges();
-    let (pops, currents) = make_populations(model, &infos, &cons, seed, h_ms)?;
+    let full: Vec<u32> = infos.iter().map(|i| i.full_size).collect();
+    let dc = super::scaling::compensation(model, &full, &scaling)?;
+    let (pops, currents) = make_populations(model, &infos, &cons, seed, h_ms, &scaling, &dc)?;
 
     // Silenced neurons lose their outgoing synapses.
     if !spec.silence.is_empty() {
@@ -464,6 +476,8 @@ fn make_populations(
     cons: &Connectomes,
     seed: u64,
     h_ms: f64,
+    scaling: &super::scaling::Scaling,
+    dc: &[f64],
 ) -> Result<Dynamics> {
     let spec = &model.spec;
     let find = |name: &Spanned<String>| find_population(model, infos, name);
@@ -513,8 +527,8 @@ fn make_populations(
                         ));
                     }
                     drives[p][l as usize].push(Source {
-                        rate_hz: rate.0,
-                        weight: weight.0,
+                        rate_hz: rate.0 * scaling.k,
+                        weight: weight.0 * scaling.weight(),
                         to_v: st.target_var == TargetVar::Vm,
                         port,
                     });
@@ -656,7 +670,7 @@ fn make_populations(
             }
         });
         pops.push(make_population(
-            model, p, info, k, seed, h_ms, drive, &sets[k],
+            model, p, info, k, seed, h_ms, drive, &sets[k], dc[k],
         )?);
     }
     Ok((pops, currents))
@@ -704,17 +718,28 @@ fn make_population(
     h_ms: f64,
     drive: Option<Drive>,
     sets: &[(u32, &super::spec::SetSpec)],
+    dc: f64,
 ) -> Result<Box<dyn Population>> {
     let n = info.size as usize;
     let name = &info.name;
     let at = |msg: String| model.error_at(p.name.span(), format!("population `{name}`: {msg}"));
     if p.model == ModelKind::SpikeSource {
-        let times = spike_times(model, p, n)?;
+        let mut times = spike_times(model, p, n)?;
+        if let Some(rate) = p.rate {
+            poisson_trains(model, p, info, seed, rate.0, &mut times)?;
+        }
         return Ok(Box::new(SpikeSource::new(times)));
     }
     if p.spike_times.is_some() || p.spike_times_file.is_some() {
         return Err(at(
             "spike_times belong to model = \"spike_source\" populations".into(),
+        ));
+    }
+    if p.rate.is_some() || p.start.is_some() || p.stop.is_some() {
+        return Err(at(
+            "`rate`, `start` and `stop` belong to model = \"spike_source\" populations (Poisson \
+             trains); a stimulus of `type = \"poisson\"` drives neurons"
+                .into(),
         ));
     }
     let cell = CellCtx {
@@ -822,6 +847,9 @@ fn make_population(
             }
             t_ref.get_or_insert_with(|| vec![lif.t_ref; n])[l] = x.0;
         }
+    }
+    if dc != 0.0 {
+        i_e.iter_mut().for_each(|x| *x += dc);
     }
     if p.reset_currents && p.model != ModelKind::LifExp {
         return Err(at("reset_currents applies to lif_exp populations".into()));
@@ -1087,6 +1115,52 @@ fn adex_population(c: &CellCtx, drive: Option<Drive>) -> Result<Box<dyn Populati
     )))
 }
 
+/// Adds Poisson spike trains at `rate` Hz from `start` to `stop` to a `spike_source`'s lists,
+/// each neuron from its own stream (`streams::NEURON` and its global id).
+fn poisson_trains(
+    model: &Model,
+    p: &PopulationSpec,
+    info: &PopInfo,
+    seed: u64,
+    rate: f64,
+    times: &mut [Vec<Time>],
+) -> Result<()> {
+    let sim = &model.spec.simulation;
+    let start = p.start.map_or(0.0, |x| x.0);
+    let stop = p.stop.map_or(sim.warmup.0 + sim.duration.0, |x| x.0);
+    if stop < start {
+        return Err(model.error_at(
+            p.name.span(),
+            format!(
+                "spike_source `{}`: stop {stop} ms is before start {start} ms",
+                info.name
+            ),
+        ));
+    }
+    if rate <= 0.0 {
+        return Ok(());
+    }
+    let per_ms = rate * 1e-3;
+    for (i, list) in times.iter_mut().enumerate() {
+        let mut rng = stream_rng(seed, streams::NEURON | (info.offset as u64 + i as u64));
+        let mut t = start;
+        loop {
+            // Exponential intervals; 1 − u is in (0, 1].
+            t += -(1.0 - rng.random::<f64>()).ln() / per_ms;
+            if t >= stop {
+                break;
+            }
+            let tick = Time::from_ms(t).expect("t ≥ 0");
+            if list.last() != Some(&tick) {
+                list.push(tick);
+            }
+        }
+        list.sort_unstable();
+        list.dedup();
+    }
+    Ok(())
+}
+
 fn spike_times(model: &Model, p: &PopulationSpec, n: usize) -> Result<Vec<Vec<Time>>> {
     let mut out: Vec<Vec<Time>> = vec![Vec::new(); n];
     let name = p.name.get_ref();
@@ -1236,7 +1310,8 @@ enum Sampler {
     Const(f64),
     List(Vec<f64>),
     Uniform(f64, f64),
-    Normal(NormalDist<f64>),
+    /// Normal, redrawn outside `[lo, hi]`.
+    Normal(NormalDist<f64>, f64, f64),
 }
 
 impl Sampler {
@@ -1253,10 +1328,27 @@ impl Sampler {
                 }
                 Sampler::Uniform(a.0, b.0)
             }
-            Value::Dist(Dist::Normal(nd)) => Sampler::Normal(
-                NormalDist::new(nd.mean.0, nd.std.0)
-                    .map_err(|e| model.error_at(v.span(), format!("`{key}`: {e}")))?,
-            ),
+            Value::Dist(Dist::Normal(nd)) => {
+                let lo = nd.min.map_or(f64::NEG_INFINITY, |x| x.0);
+                let hi = nd.max.map_or(f64::INFINITY, |x| x.0);
+                // Redrawing is hopeless (or endless) when the bounds keep almost nothing.
+                let (m, s) = (nd.mean.0, nd.std.0);
+                if lo > hi || lo > m + 4.0 * s || hi < m - 4.0 * s {
+                    return Err(model.error_at(
+                        v.span(),
+                        format!(
+                            "`{key}`: normal(mean {m}, std {s}) with bounds [{lo}, {hi}] keeps \
+                             (almost) no draws; the bounds must overlap mean ± 4 std"
+                        ),
+                    ));
+                }
+                Sampler::Normal(
+                    NormalDist::new(m, s)
+                        .map_err(|e| model.error_at(v.span(), format!("`{key}`: {e}")))?,
+                    lo,
+                    hi,
+                )
+            }
             Value::Column(c) => {
                 let path = model.resolve(&c.file);
                 let col = crate::connectome::file::read_column(&path, &c.column)?;
@@ -1291,7 +1383,12 @@ impl Sampler {
             Sampler::Const(x) => *x,
             Sampler::List(l) => l[i],
             Sampler::Uniform(a, b) => *a + (*b - *a) * rng.random::<f64>(),
-            Sampler::Normal(d) => d.sample(rng),
+            Sampler::Normal(d, lo, hi) => loop {
+                let x = d.sample(rng);
+                if x >= *lo && x <= *hi {
+                    break x;
+                }
+            },
         }
     }
     fn is_const(&self) -> Option<f64> {
@@ -1313,9 +1410,11 @@ fn connect(
     grid_target: bool,
     h: Time,
     seed: u64,
+    scaling: &super::scaling::Scaling,
     syn: &mut SynapseColumns,
 ) -> Result<()> {
     let (ns, nt) = (src.size as usize, tgt.size as usize);
+    let w_factor = scaling.weight();
     let rule_span = proj.rule.span();
     let weight_v = proj.weight.as_ref().ok_or_else(|| {
         model.error_at(
@@ -1391,7 +1490,7 @@ fn connect(
                    t: usize,
                    syn: &mut SynapseColumns|
      -> Result<()> {
-        let w = wsamp.draw(rng, 0);
+        let w = wsamp.draw(rng, 0) * w_factor;
         if !w.is_finite() {
             return Err(model.error_at(
                 w_span.clone(),
@@ -1434,7 +1533,7 @@ fn connect(
             }
         }
         Rule::FixedIndegree { indegree } => {
-            let kd = *indegree as usize;
+            let kd = scaling.degree(*indegree) as usize;
             let pool = if same && !proj.allow_autapses {
                 ns - 1
             } else {
@@ -1464,7 +1563,7 @@ fn connect(
             }
         }
         Rule::FixedOutdegree { outdegree } => {
-            let kd = *outdegree as usize;
+            let kd = scaling.degree(*outdegree) as usize;
             let pool = if same && !proj.allow_autapses {
                 nt - 1
             } else {
@@ -1490,7 +1589,16 @@ fn connect(
                 }
             }
         }
-        Rule::FixedTotalNumber { n } => {
+        Rule::FixedTotalNumber { n, p } => {
+            let full = super::scaling::full_total(
+                model,
+                proj,
+                *n,
+                p.map(|x| x.0),
+                src.full_size,
+                tgt.full_size,
+            )?;
+            let n = &scaling.total(full);
             if *n > 0 && same && !proj.allow_autapses && ns == 1 {
                 return Err(model.error_at(rule_span, "no possible pair for fixed_total_number"));
             }

@@ -32,6 +32,42 @@ pub struct Spec {
     /// What to record.
     #[serde(default)]
     pub record: RecordSpec,
+    /// Down-scaling of population sizes and in-degrees (Potjans & Diesmann's `N_scaling`,
+    /// `K_scaling`).
+    pub scaling: Option<Spanned<ScalingSpec>>,
+}
+
+/// `[scaling]`: a network built at a fraction of its size, as the Potjans–Diesmann
+/// microcircuit is scaled in NEST's example (van Albada et al. 2015, PLoS Comput Biol
+/// 11:e1004490).
+///
+/// With `N`, every population with a `size` has `round(N·size)` neurons (except those listed
+/// in `unscaled`). With `K`, in-degrees shrink: `fixed_indegree` and `fixed_outdegree` by `K`,
+/// `fixed_total_number` by `N·K`, Poisson stimulus rates by `K`; weights of projections and
+/// Poisson stimuli grow by `1/√K`, and each neuron receives the constant current
+/// `(1 − √K)·Σ w·τ_syn·K_in·ν` (pA; `C_m·w` in place of `w·τ_syn` for `lif_delta`) that keeps
+/// its mean input at the full-scale value, summed over its projections (full-scale weight `w`,
+/// in-degree `K_in` and source rate ν from `reference_rates`) and Poisson stimuli.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScalingSpec {
+    /// Factor of population sizes (default 1).
+    #[serde(rename = "N", default = "unit")]
+    pub n: Positive,
+    /// Factor of in-degrees (default 1).
+    #[serde(rename = "K", default = "unit")]
+    pub k: Positive,
+    /// Full-scale mean rate (Hz) of every population that projects onto a population whose
+    /// in-degrees are scaled (needed when `K` ≠ 1).
+    #[serde(default)]
+    pub reference_rates: std::collections::BTreeMap<String, NonNegative>,
+    /// Populations whose size is kept (e.g. a thalamic input of fixed size).
+    #[serde(default)]
+    pub unscaled: Vec<String>,
+}
+
+fn unit() -> Positive {
+    Positive(1.0)
 }
 
 /// `[simulation]`.
@@ -233,6 +269,14 @@ pub struct PopulationSpec {
     /// `burst2c`: constant dendritic current (pA): number, list or distribution.
     #[serde(rename = "I_dend")]
     pub i_dend: Option<Spanned<Value>>,
+    /// `spike_source`: Poisson spike trains at this rate (Hz) per neuron, from `start` to
+    /// `stop` (ms; NEST `poisson_generator` into `parrot_neuron`s), drawn when the network is
+    /// built.
+    pub rate: Option<NonNegative>,
+    /// `spike_source` with `rate`: first time (ms, default 0).
+    pub start: Option<NonNegative>,
+    /// `spike_source` with `rate`: end (ms, default the end of the run).
+    pub stop: Option<NonNegative>,
     /// Spike times of a `spike_source` from a file (relative to the model file): CSV rows
     /// `neuron,time_ms`, or an HDF5 file with `/spikes/neuron` and `/spikes/time_ms` (a hebb
     /// output file replays a recorded run; neuron ids must be indices into the population).
@@ -346,7 +390,8 @@ pub enum Dist {
     Normal(Normal),
 }
 
-/// Parameters of a normal distribution.
+/// Parameters of a normal distribution, optionally bounded: a draw outside `[min, max]` is
+/// redrawn (NEST `nest.math.redraw`), e.g. `min = 0.0` keeps excitatory weights positive.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Normal {
@@ -354,6 +399,10 @@ pub struct Normal {
     pub mean: Finite,
     /// Standard deviation (≥ 0).
     pub std: NonNegative,
+    /// Smallest value kept.
+    pub min: Option<Finite>,
+    /// Largest value kept.
+    pub max: Option<Finite>,
 }
 
 /// `[[projection]]`.
@@ -565,10 +614,14 @@ pub enum Rule {
         /// Targets per source.
         outdegree: u32,
     },
-    /// `n` synapses between random pairs.
+    /// `n` synapses between random pairs; or, with `p` in place of `n`, as many as make the
+    /// probability that a pair is connected at least once equal to `p` (Potjans & Diesmann
+    /// 2014): `n = ln(1 − p) / ln(1 − 1/(N_pre·N_post))` for the populations' full sizes.
     FixedTotalNumber {
         /// Number of synapses.
-        n: u64,
+        n: Option<u64>,
+        /// Connection probability, in place of `n`.
+        p: Option<Probability>,
     },
     /// Source i to target i (equal sizes).
     OneToOne,

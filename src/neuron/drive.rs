@@ -71,6 +71,9 @@ pub struct Drive {
     lists: Vec<Listed>,
     /// Grid mode: the end of the current step (arrivals up to it belong to it).
     step_end: Time,
+    /// Grid mode with few arrivals per step: arrivals are drawn one by one (exponential
+    /// intervals, as in exact mode) and summed per step, instead of a count per step.
+    sparse: bool,
 }
 
 /// Listed arrivals of one neuron.
@@ -131,6 +134,7 @@ impl Drive {
             dist_of: Vec::new(),
             lists: Vec::new(),
             step_end: Time::ZERO,
+            sparse: false,
         }
     }
 
@@ -178,6 +182,7 @@ impl Drive {
                 super::pick(&self.lists, idx)
             },
             step_end: self.step_end,
+            sparse: self.sparse,
         }
     }
 
@@ -282,8 +287,17 @@ impl Drive {
         Some(if s.to_v { (0.0, x) } else { (x, 0.0) })
     }
 
-    /// Prepares per-step count distributions for grid mode with step `h_ms`.
+    /// Prepares grid mode with step `h_ms`, from time 0: when every neuron expects fewer than
+    /// [`SPARSE_MEAN`] arrivals per step, arrivals are drawn one by one and summed per step
+    /// (a comparison per neuron and step, a draw per arrival); else a count is drawn per
+    /// source and step from a table of its distribution.
     pub fn start_grid(&mut self, h_ms: f64) {
+        let most = self.total.iter().fold(0.0f64, |m, &r| m.max(r)) * h_ms;
+        if most < SPARSE_MEAN {
+            self.sparse = true;
+            self.start_exact(Time::ZERO);
+            return;
+        }
         let mut rates: Vec<u64> = Vec::new();
         self.dist_of = self
             .sources
@@ -309,8 +323,19 @@ impl Drive {
         if let Some(x) = self.listed_step(i) {
             return x;
         }
-        let (a, b) = (self.start[i] as usize, self.start[i + 1] as usize);
         let (mut syn, mut jump) = (0.0, 0.0);
+        if self.sparse {
+            while self.next[i] <= self.step_end {
+                let s = self.take_source(i);
+                if s.to_v {
+                    jump += s.weight;
+                } else {
+                    syn += s.weight;
+                }
+            }
+            return (syn, jump);
+        }
+        let (a, b) = (self.start[i] as usize, self.start[i + 1] as usize);
         for k in a..b {
             if let Some(p) = &self.dists[self.dist_of[k] as usize] {
                 let x = p.sample(&mut self.rng[i]) * self.sources[k].weight;
@@ -348,6 +373,9 @@ enum Counts {
 }
 
 const GUIDE: usize = 256;
+
+/// Grid mode draws arrivals one by one below this mean number per neuron and step.
+pub const SPARSE_MEAN: f64 = 0.5;
 
 impl Counts {
     fn new(lambda: f64) -> Option<Counts> {

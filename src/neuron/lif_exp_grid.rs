@@ -8,7 +8,7 @@
 //! 1. neurons that are not refractory integrate exactly over the step,
 //!    `V ← V0T + (C_s·g_s + A·V)` (one term per current, excitatory first), then every current
 //!    decays, `g_s ← B_s·g_s`, with `A = e^{−h/τ_m}`, `B_s = e^{−h/τ_s}`, `V0T = V_∞ − V_∞·A`
-//!    and `C_s = κ τ_s (e^{h/τ_s} − e^{h/τ_m}) e^{−h/τ_m − h/τ_s} / (τ_m − τ_s)` — the values
+//!    and `C_s = τ_s (e^{h/τ_s} − e^{h/τ_m}) e^{−h/τ_m − h/τ_s} / (τ_m − τ_s)` — the values
 //!    and association order of Brian2's `linear` integrator, so borderline spikes agree bit
 //!    for bit (A, B, V0T and C are asserted against the spec's values in the tests);
 //! 2. threshold `V > V_th` (strict) on neurons that are not refractory; spikers are refractory
@@ -53,10 +53,9 @@ impl Propagators {
     /// The constants for step `h_ms`.
     pub fn new(p: &LifExpParams, h_ms: f64) -> Propagators {
         let (h, tm) = (h_ms, p.lif.tau_m);
-        let kappa = tm / p.lif.c_m;
-        let c = |ts: f64| {
-            kappa * (ts * ((h / ts).exp() - (h / tm).exp()) * (-h / tm - h / ts).exp() / (tm - ts))
-        };
+        // The currents are held as `g = κ I` (mV), so `C_s` carries no `κ`.
+        let c =
+            |ts: f64| ts * ((h / ts).exp() - (h / tm).exp()) * (-h / tm - h / ts).exp() / (tm - ts);
         Propagators {
             a: (-h / tm).exp(),
             b_ex: (-h / p.tau_syn_ex).exp(),
