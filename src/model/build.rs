@@ -272,6 +272,7 @@ pub fn build(
     let mut types = vec![SynapseType::default()];
     let mut plastic = Vec::new();
     let mut stp = Vec::new();
+    syn.reserve_exact(expected_synapses(model, &infos, &scaling));
     for (k, proj) in spec.projections.iter().enumerate() {
         let s = find(&proj.source)?;
         let t = find(&proj.target)?;
@@ -428,9 +429,8 @@ pub fn build(
             local_of.push(l);
         }
     }
-    let mut csr = Csr::compile_typed(n_total, &pop_of, &local_of, &syn, types);
+    let mut csr = Csr::compile_typed(n_total, &pop_of, &local_of, syn, types);
     csr.stp = stp;
-    drop(syn);
     let burst_detector = super::learn::detector(model)?;
     Ok(Network {
         blueprint: Blueprint {
@@ -448,6 +448,40 @@ pub fn build(
         duration,
         connectomes: cons,
     })
+}
+
+/// The number of synapses the generated projections will make (exact for every rule but
+/// `pairwise_bernoulli`, whose mean plus 5 standard deviations it takes; 0 for rules read from
+/// files).
+fn expected_synapses(
+    model: &Model,
+    infos: &[PopInfo],
+    scaling: &super::scaling::Scaling,
+) -> usize {
+    let size = |name: &Spanned<String>| {
+        infos
+            .iter()
+            .find(|i| &i.name == name.get_ref())
+            .map_or((0.0, 0), |i| (i.size as f64, i.full_size))
+    };
+    let mut total = 0.0;
+    for proj in &model.spec.projections {
+        let ((ns, fs), (nt, ft)) = (size(&proj.source), size(&proj.target));
+        total += match proj.rule.get_ref() {
+            // The mean and 5 standard deviations: going beyond would double the vectors.
+            Rule::PairwiseBernoulli { p } => p.0 * ns * nt + 5.0 * (p.0 * ns * nt).sqrt(),
+            Rule::FixedIndegree { indegree } => scaling.degree(*indegree) as f64 * nt,
+            Rule::FixedOutdegree { outdegree } => scaling.degree(*outdegree) as f64 * ns,
+            Rule::FixedTotalNumber { n, p } => {
+                super::scaling::full_total(model, proj, *n, p.map(|x| x.0), fs, ft)
+                    .map_or(0.0, |f| scaling.total(f) as f64)
+            }
+            Rule::OneToOne => ns,
+            Rule::AllToAll => ns * nt,
+            Rule::Connectome | Rule::File { .. } => 0.0,
+        };
+    }
+    total.min(u32::MAX as f64) as usize
 }
 
 /// The index of the population called `name`.
