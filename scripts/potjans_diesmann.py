@@ -116,6 +116,7 @@ for t, pt in enumerate(POPS):
 source = "{ps}"
 target = "{pt}"
 rule = {{ fixed_total_number = {{ p = {p} }} }}
+allow_autapses = true   # as NEST: autapses and multapses
 weight = {weight(mean)}
 delay = {delay(exc)}
 """)
@@ -124,6 +125,7 @@ for pt, p in TH_P.items():
 source = "TC"
 target = "{pt}"
 rule = {{ fixed_total_number = {{ p = {p} }} }}
+allow_autapses = true   # as NEST: autapses and multapses
 weight = {weight(W_E)}
 delay = {delay(True)}
 """)

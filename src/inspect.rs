@@ -53,6 +53,10 @@ pub fn model_report(model: &Model) -> Result<String> {
             p.name, p.model, p.size, mi, mo
         );
     }
+    let full: Vec<u32> = net.populations.iter().map(|p| p.full_size).collect();
+    if let Some(line) = crate::model::scaling::describe(model, &full)? {
+        let _ = writeln!(s, "{line}");
+    }
     let _ = writeln!(s, "in-degree   {}", stats(din.iter().map(|&x| x as f64)));
     let _ = writeln!(s, "out-degree  {}", stats(dout.iter().map(|&x| x as f64)));
     let _ = writeln!(s, "weight      {weight}");

@@ -68,7 +68,11 @@ fn scaled_microcircuit_has_the_sizes_totals_weights_and_delays_of_the_spec() {
     for (i, p) in POPS.iter().enumerate() {
         let info = &net.populations[i];
         assert_eq!(&info.name, p);
-        assert_eq!(info.size, (SIZES[i] as f64 * n).round() as u32, "{p}");
+        assert_eq!(
+            info.size,
+            (SIZES[i] as f64 * n).round_ties_even() as u32,
+            "{p}"
+        );
         assert_eq!(info.full_size, SIZES[i]);
     }
     assert_eq!(net.populations[8].size, 902, "the thalamus is unscaled");
@@ -83,7 +87,7 @@ fn scaled_microcircuit_has_the_sizes_totals_weights_and_delays_of_the_spec() {
         let pairs = SIZES[s] as f64 * SIZES[t] as f64;
         let full = (1.0 - p).ln() / (1.0 - 1.0 / pairs).ln();
         let (count, mean, lo, hi, dmin) = stats[&(s, t)];
-        assert_eq!(count, (full * n * k).round() as u64, "{s}→{t}");
+        assert_eq!(count, (full * n * k).round_ties_even() as u64, "{s}→{t}");
         // Weights grow by 1/√K; 10 % s.d.: the mean is within 4 standard errors.
         let want = w / k.sqrt();
         let se = 0.1 * want.abs() / (count as f64).sqrt();
@@ -126,10 +130,47 @@ fn scaled_microcircuit_has_the_sizes_totals_weights_and_delays_of_the_spec() {
             let full = (1.0 - p).ln() / (1.0 - 1.0 / pairs).ln();
             total += full;
             let count = stats.get(&(s, t)).map_or(0, |e| e.0);
-            assert_eq!(count, (full * n * k).round() as u64, "{s}→{t}");
+            assert_eq!(count, (full * n * k).round_ties_even() as u64, "{s}→{t}");
         }
     }
     assert!((2.9e8..3.1e8).contains(&total), "full-scale total {total}");
+}
+
+/// At N = K = 0.1 the synapse counts are NEST's (`benches/peers/pd_nest.py`, which draws
+/// the same totals with NEST 3.10) and so are the currents restoring the mean input.
+#[test]
+fn microcircuit_at_a_tenth_has_nests_counts_and_currents() {
+    // Target-major rows, sources in POPS order.
+    const NEST: [[u64; 8]; 8] = [
+        [454998, 223236, 202536, 96709, 32936, 0, 22714, 0],
+        [174437, 50188, 41053, 16901, 22212, 0, 3535, 0],
+        [35037, 7566, 244828, 174136, 7145, 70, 146244, 0],
+        [81143, 928, 99335, 52233, 878, 0, 88109, 0],
+        [106136, 18171, 55078, 1519, 20407, 24079, 14390, 0],
+        [12414, 1694, 6077, 129, 3196, 4304, 1324, 0],
+        [46812, 5561, 67276, 13202, 41122, 3050, 83726, 108277],
+        [22608, 172, 2200, 81, 4016, 252, 28884, 13543],
+    ];
+    let m = microcircuit(&[]);
+    let net = build(&m, None, None).unwrap();
+    let sizes: Vec<u32> = net.populations.iter().map(|p| p.size).collect();
+    assert_eq!(sizes, [2068, 583, 2192, 548, 485, 106, 1440, 295, 902]);
+    let stats = pair_stats(&net);
+    for (t, row) in NEST.iter().enumerate() {
+        for (s, &want) in row.iter().enumerate() {
+            assert_eq!(stats.get(&(s, t)).map_or(0, |e| e.0), want, "{s}→{t}");
+        }
+    }
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/potjans_diesmann.toml");
+    let (code, out, err) = common::hebb(&["inspect", model.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(
+            "(pA): L23E 29.035 L23I 112.371 L4E 112.970 L4I 114.990 L5E 125.418 L5I 151.684 \
+             L6E 43.847 L6I 153.710"
+        ),
+        "{out}"
+    );
 }
 
 /// A 0.15 mV PSP: the microcircuit's weight in a lif_exp neuron, on the grid and exact.

@@ -11,6 +11,7 @@ out/peers/results.jsonl under the repository root, git-ignored).
   python3 benches/peers/compare.py --wait-idle 1.0   # wait for load < 1.0
   python3 benches/peers/compare.py --from-jsonl out/peers/results.jsonl
   python3 benches/peers/compare.py --brian2-python .tools/peers-venv/bin/python
+  python3 benches/peers/compare.py --only pd --with-pd-k1    # the microcircuit
 
 Before each run it records the 1-min load average and a pure-Python
 speed probe (calib_loop_s, see calibrate()).
@@ -52,8 +53,15 @@ PEERS = [
     ("brunel/brian2", "brunel_brian2.py", []),
     ("brunel50k/nest", "brunel_nest.py", ["--scale", "4"]),
     ("brunel50k/brian2", "brunel_brian2.py", ["--scale", "4"]),
+    # Potjans & Diesmann 2014 microcircuit at N_scaling = K_scaling = 0.1 (7,717 neurons,
+    # 3.0 M synapses), 500 ms pre-simulation + 1 s measured; per-population rates in the
+    # JSON ("rates").  pd-k1: K_scaling = 1 (29.9 M synapses, NEST only; --with-pd-k1).
+    ("pd/nest", "pd_nest.py", []),
+    ("pd/brian2", "pd_brian2.py", []),
+    ("pd-k1/nest", "pd_nest.py", ["--k-scaling", "1"]),
 ]
-DEFAULT_SKIP = {"brunel50k/nest", "brunel50k/brian2"}  # need --with-50k
+DEFAULT_SKIP = {"brunel50k/nest", "brunel50k/brian2",  # need --with-50k
+                "pd-k1/nest"}  # needs --with-pd-k1
 
 # ---------------------------------------------------------------------------
 # HEBB HOOK.  This is where hebb's figures join
@@ -66,6 +74,9 @@ HEBB_BIN = os.path.join(REPO, "target", "release", "hebb")
 HEBB_RUNS = [
     ("b4/hebb", "models/brette_b4.toml", []),
     ("brunel/hebb", "models/brunel.toml", []),
+    # N = K = 0.1, 500 ms warm-up + 1 s, like pd/nest (its neurons include the 902
+    # thalamic ones, population TC, silent unless switched on).
+    ("pd/hebb", "models/potjans_diesmann.toml", []),
 ]
 
 
@@ -90,6 +101,8 @@ def hebb_row(raw):
         row["spikes"] = raw["spikes"]
     elif pops:  # spikes in the recorded (post warm-up) window
         row["spikes"] = sum(p.get("spikes", 0) for p in pops)
+    if pops and all("name" in p and "rate_hz" in p for p in pops):
+        row["rates"] = {p["name"]: p["rate_hz"] for p in pops}
     rec_ms = raw.get("recorded_ms")
     if "mean_rate_hz" in raw:
         row["mean_rate_hz"] = raw["mean_rate_hz"]
@@ -192,6 +205,18 @@ def table(rows):
     return "\n".join(out)
 
 
+def rates_table(rows):
+    """Per-population rates (Hz) of the rows that report them (the microcircuit)."""
+    rows = [r for r in rows if r.get("rates")]
+    pops = list(rows[0]["rates"])
+    out = ["| model | simulator | " + " | ".join(pops) + " |",
+           "|" + "---|" * (len(pops) + 2)]
+    for r in rows:
+        out.append(f"| {r.get('model', '?')} | {r.get('simulator', '?')} | "
+                   + " | ".join(fmt(r["rates"].get(p), 3) for p in pops) + " |")
+    return "\n".join(out)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=1)
@@ -200,6 +225,8 @@ def main():
                     help="comma-separated substrings of labels to run")
     ap.add_argument("--with-50k", action="store_true",
                     help="include the 50k Brunel variants")
+    ap.add_argument("--with-pd-k1", action="store_true",
+                    help="include the microcircuit at K_scaling = 1 (NEST)")
     ap.add_argument("--no-hebb", action="store_true",
                     help="skip the hebb hook even if target/release/hebb "
                          "exists")
@@ -223,6 +250,9 @@ def main():
         with open(args.from_jsonl) as f:
             rows = [json.loads(ln) for ln in f if ln.strip()]
         print(table(rows))
+        if any(r.get("rates") for r in rows):
+            print()
+            print(rates_table(rows))
         return
 
     only = [s for s in args.only.split(",") if s]
@@ -233,6 +263,8 @@ def main():
     print(f"compare: Brian2 interpreter: {brian2_python}", file=sys.stderr)
 
     def wanted(label):
+        if label.startswith("pd-k1/"):  # only with --with-pd-k1 (and --only, if given)
+            return args.with_pd_k1 and (not only or any(s in label for s in only))
         if only:
             return any(s in label for s in only)
         return args.with_50k or label not in DEFAULT_SKIP
@@ -260,6 +292,9 @@ def main():
             with open(args.jsonl, "a") as f:
                 f.write(json.dumps(r) + "\n")
     print(table(rows))
+    if any(r.get("rates") for r in rows):
+        print()
+        print(rates_table(rows))
 
 
 if __name__ == "__main__":

@@ -205,7 +205,13 @@ impl Csr {
     /// Synapses with equal `(pre, delay, population, post)` keep their input order, so the
     /// layout, and with it every sum, is a function of the input alone.
     pub fn compile(n: usize, pop_of: &[PopId], local_of: &[u32], syn: &SynapseColumns) -> Csr {
-        Csr::compile_typed(n, pop_of, local_of, syn.clone(), vec![SynapseType::default()])
+        Csr::compile_typed(
+            n,
+            pop_of,
+            local_of,
+            syn.clone(),
+            vec![SynapseType::default()],
+        )
     }
 
     /// [`Csr::compile`] with synapse types: `syn.stype` indexes `types` (type 0 is the plain

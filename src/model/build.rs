@@ -453,11 +453,7 @@ pub fn build(
 /// The number of synapses the generated projections will make (exact for every rule but
 /// `pairwise_bernoulli`, whose mean plus 5 standard deviations it takes; 0 for rules read from
 /// files).
-fn expected_synapses(
-    model: &Model,
-    infos: &[PopInfo],
-    scaling: &super::scaling::Scaling,
-) -> usize {
+fn expected_synapses(model: &Model, infos: &[PopInfo], scaling: &super::scaling::Scaling) -> usize {
     let size = |name: &Spanned<String>| {
         infos
             .iter()

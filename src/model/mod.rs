@@ -4,7 +4,7 @@
 pub mod build;
 pub mod learn;
 pub mod neurons;
-mod scaling;
+pub(crate) mod scaling;
 pub mod spec;
 pub mod wire;
 

@@ -67,7 +67,7 @@ impl Scaling {
                 ),
             ));
         }
-        let n = (full as f64 * self.n).round();
+        let n = (full as f64 * self.n).round_ties_even();
         if n < 1.0 || n > u32::MAX as f64 {
             return Err(model.error_at(
                 p.name.span(),
@@ -88,13 +88,38 @@ impl Scaling {
 
     /// A scaled in- or out-degree.
     pub fn degree(&self, d: u32) -> u32 {
-        (d as f64 * self.k).round() as u32
+        (d as f64 * self.k).round_ties_even() as u32
     }
 
     /// A scaled synapse total, from its full-scale value.
     pub fn total(&self, full: f64) -> u64 {
-        (full * self.n * self.k).round() as u64
+        (full * self.n * self.k).round_ties_even() as u64
     }
+}
+
+/// One line on a model's scaling for `hebb inspect`: the factors and each population's
+/// input-restoring current; `None` without `[scaling]`.
+pub(crate) fn describe(model: &Model, full: &[u32]) -> Result<Option<String>> {
+    if model.spec.scaling.is_none() {
+        return Ok(None);
+    }
+    let sc = Scaling::of(model)?;
+    let dc = compensation(model, full, &sc)?;
+    let mut s = format!(
+        "scaling N {} K {}: sizes × N, in-degrees × K, weights × {:.4}",
+        sc.n,
+        sc.k,
+        sc.weight()
+    );
+    if sc.scales_k() {
+        s.push_str("; current restoring the full-scale mean input (pA):");
+        for (p, x) in model.spec.populations.iter().zip(&dc) {
+            if *x != 0.0 {
+                s.push_str(&format!(" {} {x:.3}", p.name.get_ref()));
+            }
+        }
+    }
+    Ok(Some(s))
 }
 
 /// The full-scale synapse total of a `fixed_total_number` rule (`n`, or `p` with the

@@ -41,7 +41,8 @@ pub struct Spec {
 /// microcircuit is scaled in NEST's example (van Albada et al. 2015, PLoS Comput Biol
 /// 11:e1004490).
 ///
-/// With `N`, every population with a `size` has `round(N·size)` neurons (except those listed
+/// Counts are rounded half to even, as `numpy.round` in NEST's example. With `N`, every
+/// population with a `size` has `round(N·size)` neurons (except those listed
 /// in `unscaled`). With `K`, in-degrees shrink: `fixed_indegree` and `fixed_outdegree` by `K`,
 /// `fixed_total_number` by `N·K`, Poisson stimulus rates by `K`; weights of projections and
 /// Poisson stimuli grow by `1/√K`, and each neuron receives the constant current
