@@ -134,6 +134,10 @@ fn scaled_microcircuit_has_the_sizes_totals_weights_and_delays_of_the_spec() {
         }
     }
     assert!((2.9e8..3.1e8).contains(&total), "full-scale total {total}");
+    // The unscaled thalamus onto L4E: in-degrees × K, so the total × N·K.
+    let pairs = 902.0 * SIZES[2] as f64;
+    let full = (1.0f64 - 0.0983).ln() / (1.0 - 1.0 / pairs).ln();
+    assert_eq!(stats[&(8, 2)].0, (full * n * k).round_ties_even() as u64);
 }
 
 /// At N = K = 0.1 the synapse counts are NEST's (`benches/peers/pd_nest.py`, which draws
@@ -360,4 +364,40 @@ delay = 1.0
     assert!(e.contains("keeps (almost) no draws"), "{e}");
     let e = err(base("N = 0.01", "{ fixed_indegree = { indegree = 4 } }"));
     assert!(e.contains("keeps at least one"), "{e}");
+}
+
+/// Mean rates over 3 seeds at N = K = 0.1 within 15 % of NEST 3.10's mean over 5 seeds
+/// (`benches/peers/pd_rates.py --seeds 5 --k-scaling 0.1`: 0.499, 2.150, 4.020, 5.035, 6.638,
+/// 7.821, 0.855, 7.041 Hz, s.d. over seeds 0.03–0.26 Hz).
+#[test]
+fn microcircuit_rates_at_a_tenth_match_nest() {
+    const NEST: [f64; 8] = [0.499, 2.150, 4.020, 5.035, 6.638, 7.821, 0.855, 7.041];
+    let m = microcircuit(&[]);
+    let mut sum = [0.0; 8];
+    let seeds = [1, 2, 3];
+    for seed in seeds {
+        let net = build(&m, Some(seed), None).unwrap();
+        let (from, stop) = (net.warmup, net.warmup + net.duration);
+        let pops: Vec<(u32, u32)> = net.populations.iter().map(|p| (p.offset, p.size)).collect();
+        let mut sim = hebb::engine::Simulation::new(net.blueprint);
+        let mut c = common::Collect::default();
+        sim.run_until(stop, &mut c);
+        let secs = (stop.0 - from.0) as f64 * 1e-12;
+        for (k, &(off, size)) in pops.iter().take(8).enumerate() {
+            let n = c
+                .spikes
+                .iter()
+                .filter(|&&(t, i)| t >= from && i >= off && i < off + size)
+                .count();
+            sum[k] += n as f64 / size as f64 / secs;
+        }
+    }
+    for (k, p) in POPS.iter().enumerate() {
+        let rate = sum[k] / seeds.len() as f64;
+        assert!(
+            (rate / NEST[k] - 1.0).abs() < 0.15,
+            "{p}: hebb {rate:.3} Hz, NEST {} Hz",
+            NEST[k]
+        );
+    }
 }

@@ -44,6 +44,7 @@ def nest_rates(seed, n, k, sim_ms, presim_ms, tmp):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--first-seed", type=int, default=1)
     ap.add_argument("--n-scaling", type=float, default=0.1)
     ap.add_argument("--k-scaling", type=float, default=0.1)
     ap.add_argument("--sim-ms", type=float, default=1000.0)
@@ -52,14 +53,15 @@ def main():
     a = ap.parse_args()
     runs = {"hebb": [], "nest": []}
     with tempfile.TemporaryDirectory() as tmp:
-        for seed in range(1, a.seeds + 1):
+        for seed in range(a.first_seed, a.first_seed + a.seeds):
             for name, f in (("hebb", hebb_rates), ("nest", nest_rates)):
                 r = f(seed, a.n_scaling, a.k_scaling, a.sim_ms, a.presim_ms, tmp)
                 runs[name].append(r)
                 print(f"{name} seed {seed}: " + " ".join(f"{r[p]:.3f}" for p in POPS),
                       file=sys.stderr)
     summary = {}
-    print(f"N = {a.n_scaling}, K = {a.k_scaling}, {a.seeds} seeds, {a.sim_ms:g} ms after "
+    print(f"N = {a.n_scaling}, K = {a.k_scaling}, seeds {a.first_seed}–"
+          f"{a.first_seed + a.seeds - 1}, {a.sim_ms:g} ms after "
           f"{a.presim_ms:g} ms; rates in Hz, mean ± s.d. over seeds\n")
     print("| population | hebb | NEST 3.10 | hebb / NEST − 1 |")
     print("|---|---|---|---|")
@@ -73,7 +75,8 @@ def main():
         print(f"| {p} | {mh:.3f} ± {sd(h):.3f} | {mn:.3f} ± {sd(n):.3f} | "
               f"{100 * (mh / mn - 1):+.1f} % |")
     if a.json:
-        json.dump({"n_scaling": a.n_scaling, "k_scaling": a.k_scaling, "seeds": a.seeds,
+        json.dump({"n_scaling": a.n_scaling, "k_scaling": a.k_scaling,
+                   "seeds": list(range(a.first_seed, a.first_seed + a.seeds)),
                    "runs": runs, "summary": summary}, open(a.json, "w"), indent=1)
 
 

@@ -267,13 +267,15 @@ pub fn build(
     let n_total = offset as usize;
     let find = |name: &Spanned<String>| find_population(model, &infos, name);
 
-    // Connectivity.
-    let mut syn = SynapseColumns::default();
+    // Connectivity: the synapse kinds in order (they number types and plastic projections),
+    // then one part per projection, generated on all cores (each projection draws from its
+    // own streams, so the parts do not depend on the number of threads); connectome rules
+    // read the shared files on this thread.
     let mut types = vec![SynapseType::default()];
     let mut plastic = Vec::new();
     let mut stp = Vec::new();
-    syn.reserve_exact(expected_synapses(model, &infos, &scaling));
-    for (k, proj) in spec.projections.iter().enumerate() {
+    let mut jobs = Vec::with_capacity(spec.projections.len());
+    for proj in &spec.projections {
         let s = find(&proj.source)?;
         let t = find(&proj.target)?;
         if spec.populations[t].model == ModelKind::SpikeSource {
@@ -287,7 +289,6 @@ pub fn build(
                 spec.populations[t].model,
                 ModelKind::Burst2c | ModelKind::Adex
             );
-        let first = syn.len();
         let (port, stype) = super::learn::synapse_kind(
             model,
             proj,
@@ -299,11 +300,17 @@ pub fn build(
             &mut plastic,
             &mut stp,
         )?;
+        jobs.push((s, t, grid, port, stype));
+    }
+    let mut generated = par_map(spec.projections.len(), |k| {
+        let proj = &spec.projections[k];
         if let Rule::Connectome = proj.rule.get_ref() {
-            super::wire::connect_connectome(
-                model, proj, &infos[s], &infos[t], grid, h, &cons, &mut syn,
-            )?;
-        } else {
+            return None;
+        }
+        let (s, t, grid, _, _) = jobs[k];
+        let mut part = SynapseColumns::default();
+        part.reserve_exact(expected_of(model, proj, &infos, &scaling));
+        Some(
             connect(
                 model,
                 k,
@@ -315,19 +322,29 @@ pub fn build(
                 h,
                 seed,
                 &scaling,
-                &mut syn,
-            )?;
-        }
-        super::learn::check_added(
-            model,
-            proj,
-            &infos[t],
-            spec.populations[t].model,
-            &syn,
-            first,
-        )?;
-        syn.set_kind_from(first, port, stype);
+                &mut part,
+            )
+            .map(|()| part),
+        )
+    });
+    let mut parts = Vec::with_capacity(jobs.len());
+    for (k, proj) in spec.projections.iter().enumerate() {
+        let (s, t, grid, port, stype) = jobs[k];
+        let mut part = match generated[k].take() {
+            Some(r) => r?,
+            None => {
+                let mut part = SynapseColumns::default();
+                super::wire::connect_connectome(
+                    model, proj, &infos[s], &infos[t], grid, h, &cons, &mut part,
+                )?;
+                part
+            }
+        };
+        super::learn::check_added(model, proj, &infos[t], spec.populations[t].model, &part, 0)?;
+        part.set_kind_from(0, port, stype);
+        parts.push(part);
     }
+    drop(generated);
 
     cons.drop_edges();
     let full: Vec<u32> = infos.iter().map(|i| i.full_size).collect();
@@ -343,7 +360,9 @@ pub fn build(
                 silent[(infos[p].offset + l) as usize] = true;
             }
         }
-        syn.retain(|pre| !silent[pre as usize]);
+        for part in &mut parts {
+            part.retain(|pre| !silent[pre as usize]);
+        }
     }
 
     // Recording.
@@ -429,7 +448,7 @@ pub fn build(
             local_of.push(l);
         }
     }
-    let mut csr = Csr::compile_typed(n_total, &pop_of, &local_of, syn, types);
+    let mut csr = Csr::compile_typed(n_total, &pop_of, &local_of, parts, types);
     csr.stp = stp;
     let burst_detector = super::learn::detector(model)?;
     Ok(Network {
@@ -450,34 +469,68 @@ pub fn build(
     })
 }
 
-/// The number of synapses the generated projections will make (exact for every rule but
+/// The number of synapses a generated projection will make (exact for every rule but
 /// `pairwise_bernoulli`, whose mean plus 5 standard deviations it takes; 0 for rules read from
 /// files).
-fn expected_synapses(model: &Model, infos: &[PopInfo], scaling: &super::scaling::Scaling) -> usize {
+fn expected_of(
+    model: &Model,
+    proj: &super::spec::ProjectionSpec,
+    infos: &[PopInfo],
+    scaling: &super::scaling::Scaling,
+) -> usize {
     let size = |name: &Spanned<String>| {
         infos
             .iter()
             .find(|i| &i.name == name.get_ref())
             .map_or((0.0, 0), |i| (i.size as f64, i.full_size))
     };
-    let mut total = 0.0;
-    for proj in &model.spec.projections {
-        let ((ns, fs), (nt, ft)) = (size(&proj.source), size(&proj.target));
-        total += match proj.rule.get_ref() {
-            // The mean and 5 standard deviations: going beyond would double the vectors.
-            Rule::PairwiseBernoulli { p } => p.0 * ns * nt + 5.0 * (p.0 * ns * nt).sqrt(),
-            Rule::FixedIndegree { indegree } => scaling.degree(*indegree) as f64 * nt,
-            Rule::FixedOutdegree { outdegree } => scaling.degree(*outdegree) as f64 * ns,
-            Rule::FixedTotalNumber { n, p } => {
-                super::scaling::full_total(model, proj, *n, p.map(|x| x.0), fs, ft)
-                    .map_or(0.0, |f| scaling.total(f) as f64)
-            }
-            Rule::OneToOne => ns,
-            Rule::AllToAll => ns * nt,
-            Rule::Connectome | Rule::File { .. } => 0.0,
-        };
+    let ((ns, fs), (nt, ft)) = (size(&proj.source), size(&proj.target));
+    let n = match proj.rule.get_ref() {
+        // The mean and 5 standard deviations: going beyond would double the vectors.
+        Rule::PairwiseBernoulli { p } => p.0 * ns * nt + 5.0 * (p.0 * ns * nt).sqrt(),
+        Rule::FixedIndegree { indegree } => scaling.degree(*indegree) as f64 * nt,
+        Rule::FixedOutdegree { outdegree } => scaling.degree(*outdegree) as f64 * ns,
+        Rule::FixedTotalNumber { n, p } => {
+            super::scaling::full_total(model, proj, *n, p.map(|x| x.0), fs, ft)
+                .map_or(0.0, |f| scaling.total(f, proj.target.get_ref()) as f64)
+        }
+        Rule::OneToOne => ns,
+        Rule::AllToAll => ns * nt,
+        Rule::Connectome | Rule::File { .. } => 0.0,
+    };
+    n.min(u32::MAX as f64) as usize
+}
+
+/// `f(0..n)` on all cores (items handed out one at a time), results in order.
+fn par_map<T: Send>(n: usize, f: impl Fn(usize) -> Option<T> + Sync) -> Vec<Option<T>> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |c| c.get())
+        .min(n);
+    if threads <= 1 {
+        return (0..n).map(f).collect();
     }
-    total.min(u32::MAX as f64) as usize
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<T>>> = (0..n).map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    if k >= n {
+                        break;
+                    }
+                    let r = f(k);
+                    *slots[k].lock().expect("no panic while holding it") = r;
+                }
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|m| m.into_inner().expect("no panic while holding it"))
+        .collect()
 }
 
 /// The index of the population called `name`.
@@ -1628,7 +1681,7 @@ fn connect(
                 src.full_size,
                 tgt.full_size,
             )?;
-            let n = &scaling.total(full);
+            let n = &scaling.total(full, &tgt.name);
             if *n > 0 && same && !proj.allow_autapses && ns == 1 {
                 return Err(model.error_at(rule_span, "no possible pair for fixed_total_number"));
             }

@@ -17,13 +17,19 @@ pub(crate) struct Scaling {
     pub n: f64,
     /// Factor of in-degrees.
     pub k: f64,
+    /// Populations whose size is kept.
+    unscaled: Vec<String>,
 }
 
 impl Scaling {
     /// The model's factors (1 and 1 without `[scaling]`).
     pub fn of(model: &Model) -> Result<Scaling> {
         let Some(sc) = &model.spec.scaling else {
-            return Ok(Scaling { n: 1.0, k: 1.0 });
+            return Ok(Scaling {
+                n: 1.0,
+                k: 1.0,
+                unscaled: Vec::new(),
+            });
         };
         let s = sc.get_ref();
         for name in s.reference_rates.keys().chain(&s.unscaled) {
@@ -39,7 +45,11 @@ impl Scaling {
                 ));
             }
         }
-        Ok(Scaling { n: s.n.0, k: s.k.0 })
+        Ok(Scaling {
+            n: s.n.0,
+            k: s.k.0,
+            unscaled: s.unscaled.clone(),
+        })
     }
 
     /// Whether in-degrees are scaled.
@@ -50,12 +60,7 @@ impl Scaling {
     /// The built size of population `p` whose full size is `full`.
     pub fn size(&self, model: &Model, p: &PopulationSpec, full: u32) -> Result<u32> {
         let name = p.name.get_ref();
-        let unscaled = model
-            .spec
-            .scaling
-            .as_ref()
-            .is_some_and(|s| s.get_ref().unscaled.contains(name));
-        if self.n == 1.0 || unscaled {
+        if self.n == 1.0 || self.unscaled.contains(name) {
             return Ok(full);
         }
         if p.connectome.is_some() || p.spike_times.is_some() || p.spike_times_file.is_some() {
@@ -91,9 +96,16 @@ impl Scaling {
         (d as f64 * self.k).round_ties_even() as u32
     }
 
-    /// A scaled synapse total, from its full-scale value.
-    pub fn total(&self, full: f64) -> u64 {
-        (full * self.n * self.k).round_ties_even() as u64
+    /// A scaled synapse total onto population `target`, from its full-scale value: × K, and
+    /// × N unless the target keeps its size, so that in-degrees scale by K. (NEST's example
+    /// scales its thalamic totals by K alone, which multiplies their in-degrees by K/N.)
+    pub fn total(&self, full: f64, target: &str) -> u64 {
+        let n = if self.unscaled.iter().any(|u| u == target) {
+            1.0
+        } else {
+            self.n
+        };
+        (full * n * self.k).round_ties_even() as u64
     }
 }
 

@@ -42,13 +42,14 @@ pub struct Spec {
 /// 11:e1004490).
 ///
 /// Counts are rounded half to even, as `numpy.round` in NEST's example. With `N`, every
-/// population with a `size` has `round(N·size)` neurons (except those listed
-/// in `unscaled`). With `K`, in-degrees shrink: `fixed_indegree` and `fixed_outdegree` by `K`,
-/// `fixed_total_number` by `N·K`, Poisson stimulus rates by `K`; weights of projections and
-/// Poisson stimuli grow by `1/√K`, and each neuron receives the constant current
-/// `(1 − √K)·Σ w·τ_syn·K_in·ν` (pA; `C_m·w` in place of `w·τ_syn` for `lif_delta`) that keeps
-/// its mean input at the full-scale value, summed over its projections (full-scale weight `w`,
-/// in-degree `K_in` and source rate ν from `reference_rates`) and Poisson stimuli.
+/// population with a `size` has `round(N·size)` neurons (except those listed in `unscaled`).
+/// With `K`, in-degrees shrink: `fixed_indegree` and `fixed_outdegree` by `K`,
+/// `fixed_total_number` by `N·K` (by `K` onto an unscaled population), Poisson stimulus rates
+/// by `K`; weights of projections and Poisson stimuli grow by `1/√K`, and each neuron receives
+/// the constant current `(1 − √K)·Σ w·τ_syn·K_in·ν` (pA; `C_m·w` in place of `w·τ_syn` for
+/// `lif_delta`) that keeps its mean input at the full-scale value, summed over its projections
+/// (full-scale weight `w`, in-degree `K_in` and source rate ν from `reference_rates`) and
+/// Poisson stimuli.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScalingSpec {
