@@ -20,5 +20,6 @@ pub mod plasticity;
 pub mod plot;
 pub mod record;
 pub mod run;
+pub mod stats;
 pub mod time;
 pub mod weights;
