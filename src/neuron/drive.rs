@@ -240,11 +240,16 @@ impl Drive {
         s
     }
 
+    #[inline]
     fn pick_source(&mut self, i: usize) -> Source {
         let (a, b) = (self.start[i] as usize, self.start[i + 1] as usize);
         if b - a == 1 {
             return self.sources[a];
         }
+        self.pick_among(i, a, b)
+    }
+
+    fn pick_among(&mut self, i: usize, a: usize, b: usize) -> Source {
         let mut u = self.rng[i].random::<f64>() * self.total[i] * 1000.0;
         for s in &self.sources[a..b] {
             if u < s.rate_hz {
@@ -260,10 +265,13 @@ impl Drive {
         self.sources.iter().any(|s| s.to_v)
     }
 
+    #[inline]
     fn advance(&mut self, i: usize) {
         let gap: f64 = Exp1.sample(&mut self.rng[i]);
-        let dt = Time::from_ms(gap / self.total[i]).unwrap_or(Time::NEVER);
-        self.next[i] = self.next[i].saturating_add(dt);
+        // `Time::from_ms` inline: the interval is ≥ 0, and `as` saturates (a rate of 0 gives
+        // an infinite interval, i.e. never); `x + 0.5` truncated is `x` rounded for x ≥ 0.
+        let ticks = gap / self.total[i] * crate::time::TICKS_PER_MS as f64 + 0.5;
+        self.next[i] = self.next[i].saturating_add(Time(ticks as u64));
     }
 
     /// Grid mode: the step ending at `t` begins (listed arrivals up to `t` belong to it).
@@ -319,7 +327,17 @@ impl Drive {
 
     /// Grid mode: the summed weight of neuron `i`'s arrivals during one step, synaptic input
     /// and jumps of the membrane potential apart.
+    #[inline]
     pub fn step_inputs(&mut self, i: usize) -> (f64, f64) {
+        // Most neurons have no arrival in most steps of a sparse drive: answer inline.
+        if self.sparse && self.lists.is_empty() && self.next[i] > self.step_end {
+            return (0.0, 0.0);
+        }
+        self.step_inputs_drawn(i)
+    }
+
+    /// [`Drive::step_inputs`] beyond its inline answer.
+    fn step_inputs_drawn(&mut self, i: usize) -> (f64, f64) {
         if let Some(x) = self.listed_step(i) {
             return x;
         }
