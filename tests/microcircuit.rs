@@ -328,42 +328,36 @@ delay = 1.0
         Ok(_) => panic!("built:\n{text}"),
         Err(e) => e.to_string(),
     };
-    let e = err(base("", "{ fixed_indegree = { indegree = 4 } }"));
-    assert!(e.contains("reference_rates has no rate for `A`"), "{e}");
-    let e = err(base(
-        "reference_rates = { A = 1.0 }",
-        "{ pairwise_bernoulli = { p = 0.1 } }",
-    ));
-    assert!(
-        e.contains("fixed_indegree, fixed_outdegree or fixed_total_number"),
-        "{e}"
-    );
-    let e = err(base(
-        "reference_rates = { B = 1.0 }",
-        "{ fixed_indegree = { indegree = 4 } }",
-    ));
-    assert!(e.contains("`B`, which is not a population"), "{e}");
-    let e = err(base(
-        "reference_rates = { A = 1.0 }",
-        "{ fixed_total_number = { n = 4, p = 0.1 } }",
-    ));
-    assert!(e.contains("exactly one of them"), "{e}");
-    let e = err(base(
-        "reference_rates = { A = 1.0 }",
-        "{ fixed_total_number = { p = 1.0 } }",
-    ));
-    assert!(e.contains("no finite total"), "{e}");
-    let e = err(base(
-        "reference_rates = { A = 1.0 }",
-        "{ fixed_indegree = { indegree = 4 } }",
-    )
-    .replace(
+    let indegree = "{ fixed_indegree = { indegree = 4 } }";
+    let rates = "reference_rates = { A = 1.0 }";
+    let bounded = base(rates, indegree).replace(
         "weight = 10.0",
         "weight = { normal = { mean = 1.0, std = 0.1, min = 2.0 } }",
-    ));
-    assert!(e.contains("keeps (almost) no draws"), "{e}");
-    let e = err(base("N = 0.01", "{ fixed_indegree = { indegree = 4 } }"));
-    assert!(e.contains("keeps at least one"), "{e}");
+    );
+    for (text, want) in [
+        (base("", indegree), "reference_rates has no rate for `A`"),
+        (
+            base(rates, "{ pairwise_bernoulli = { p = 0.1 } }"),
+            "fixed_indegree, fixed_outdegree or fixed_total_number",
+        ),
+        (
+            base("reference_rates = { B = 1.0 }", indegree),
+            "`B`, which is not a population",
+        ),
+        (
+            base(rates, "{ fixed_total_number = { n = 4, p = 0.1 } }"),
+            "exactly one of them",
+        ),
+        (
+            base(rates, "{ fixed_total_number = { p = 1.0 } }"),
+            "no finite total",
+        ),
+        (bounded, "keeps (almost) no draws"),
+        (base("N = 0.01", indegree), "keeps at least one"),
+    ] {
+        let e = err(text);
+        assert!(e.contains(want), "{e}\n(expected: {want})");
+    }
 }
 
 /// Mean per-population rates over `seeds` at the given `[scaling]` overrides.
