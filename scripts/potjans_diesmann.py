@@ -105,30 +105,25 @@ rate = 0.0           # Hz; 120 switches it on
 start = 700.0
 stop = 710.0
 """)
-for t, pt in enumerate(POPS):
-    for s, ps in enumerate(POPS):
-        p = P[t][s]
-        if p == 0.0:
-            continue
-        exc = ps.endswith("E")
-        mean = W_E * (2.0 if (ps, pt) == ("L4E", "L23E") else 1.0) * (1.0 if exc else G)
-        w(f"""[[projection]]
-source = "{ps}"
-target = "{pt}"
+def projection(source, target, p, mean, exc):
+    w(f"""[[projection]]
+source = "{source}"
+target = "{target}"
 rule = {{ fixed_total_number = {{ p = {p} }} }}
 allow_autapses = true   # as NEST: autapses and multapses
 weight = {weight(mean)}
 delay = {delay(exc)}
 """)
+
+
+for t, pt in enumerate(POPS):
+    for s, ps in enumerate(POPS):
+        if P[t][s] != 0.0:
+            exc = ps.endswith("E")
+            mean = W_E * (2.0 if (ps, pt) == ("L4E", "L23E") else 1.0) * (1.0 if exc else G)
+            projection(ps, pt, P[t][s], mean, exc)
 for pt, p in TH_P.items():
-    w(f"""[[projection]]
-source = "TC"
-target = "{pt}"
-rule = {{ fixed_total_number = {{ p = {p} }} }}
-allow_autapses = true   # as NEST: autapses and multapses
-weight = {weight(W_E)}
-delay = {delay(True)}
-""")
+    projection("TC", pt, p, W_E, True)
 for k, p in enumerate(POPS):
     w(f"""[[stimulus]]
 type = "poisson"

@@ -38,6 +38,16 @@ impl Time {
         Some(Time(ticks as u64))
     }
 
+    /// [`Time::from_ms`] for a duration known not to be negative, without a check or a libm
+    /// call (hot paths): rounds to the nearest tick; infinity and overflow give
+    /// [`Time::NEVER`] (NaN gives 0).
+    #[inline]
+    pub fn from_ms_saturating(ms: f64) -> Time {
+        debug_assert!(ms.is_nan() || ms >= 0.0, "negative duration {ms} ms");
+        // `x + 0.5` truncated is `x` rounded for x ≥ 0; `as` saturates.
+        Time((ms * TICKS_PER_MS_F + 0.5) as u64)
+    }
+
     /// Converts a non-negative duration in ms to ticks, rounding *up*: the first tick at or
     /// after the exact instant. Used for threshold crossings, so that a spike is never reported
     /// before the membrane reached threshold.

@@ -469,7 +469,6 @@ impl Csr {
     }
 }
 
-/// The columns stably sorted by source (`by_pre`) or target, by a counting sort.
 /// Calls `put(part, s, d)` for every synapse `s` of every part, in order, with its destination
 /// `d`: the cursor of its key (`pre` or `post`) in `start`, which then advances.
 fn walk(
@@ -488,6 +487,8 @@ fn walk(
     }
 }
 
+/// The parts' columns, concatenated and stably sorted by source (`by_pre`) or target, by a
+/// counting sort.
 fn scatter_by(n: usize, parts: &[SynapseColumns], by_pre: bool) -> SynapseColumns {
     let m: usize = parts.iter().map(SynapseColumns::len).sum();
     let mut start = vec![0u32; n + 1];

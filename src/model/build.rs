@@ -118,10 +118,7 @@ pub fn trial_dynamics(
     seed: u64,
 ) -> Result<Dynamics> {
     let h_ms = model.spec.simulation.resolution.get_ref().0;
-    let scaling = super::scaling::Scaling::of(model)?;
-    let full: Vec<u32> = infos.iter().map(|i| i.full_size).collect();
-    let dc = super::scaling::compensation(model, &full, &scaling)?;
-    make_populations(model, infos, cons, seed, h_ms, &scaling, &dc)
+    make_populations(model, infos, cons, seed, h_ms)
 }
 
 /// The seed of trial `k` of a run with seed `seed`: `seed` itself for trial 0, a mix of both
@@ -309,7 +306,7 @@ pub fn build(
         }
         let (s, t, grid, _, _) = jobs[k];
         let mut part = SynapseColumns::default();
-        part.reserve_exact(expected_of(model, proj, &infos, &scaling));
+        part.reserve_exact(expected_of(model, proj, &infos[s], &infos[t], &scaling));
         Some(
             connect(
                 model,
@@ -347,9 +344,7 @@ pub fn build(
     drop(generated);
 
     cons.drop_edges();
-    let full: Vec<u32> = infos.iter().map(|i| i.full_size).collect();
-    let dc = super::scaling::compensation(model, &full, &scaling)?;
-    let (pops, currents) = make_populations(model, &infos, &cons, seed, h_ms, &scaling, &dc)?;
+    let (pops, currents) = make_populations(model, &infos, &cons, seed, h_ms)?;
 
     // Silenced neurons lose their outgoing synapses.
     if !spec.silence.is_empty() {
@@ -475,16 +470,12 @@ pub fn build(
 fn expected_of(
     model: &Model,
     proj: &super::spec::ProjectionSpec,
-    infos: &[PopInfo],
+    src: &PopInfo,
+    tgt: &PopInfo,
     scaling: &super::scaling::Scaling,
 ) -> usize {
-    let size = |name: &Spanned<String>| {
-        infos
-            .iter()
-            .find(|i| &i.name == name.get_ref())
-            .map_or((0.0, 0), |i| (i.size as f64, i.full_size))
-    };
-    let ((ns, fs), (nt, ft)) = (size(&proj.source), size(&proj.target));
+    let (ns, nt) = (src.size as f64, tgt.size as f64);
+    let (fs, ft) = (src.full_size, tgt.full_size);
     let n = match proj.rule.get_ref() {
         // The mean and 5 standard deviations: going beyond would double the vectors.
         Rule::PairwiseBernoulli { p } => p.0 * ns * nt + 5.0 * (p.0 * ns * nt).sqrt(),
@@ -492,7 +483,7 @@ fn expected_of(
         Rule::FixedOutdegree { outdegree } => scaling.degree(*outdegree) as f64 * ns,
         Rule::FixedTotalNumber { n, p } => {
             super::scaling::full_total(model, proj, *n, p.map(|x| x.0), fs, ft)
-                .map_or(0.0, |f| scaling.total(f, proj.target.get_ref()) as f64)
+                .map_or(0.0, |f| scaling.total(f, &tgt.name) as f64)
         }
         Rule::OneToOne => ns,
         Rule::AllToAll => ns * nt,
@@ -559,10 +550,12 @@ fn make_populations(
     cons: &Connectomes,
     seed: u64,
     h_ms: f64,
-    scaling: &super::scaling::Scaling,
-    dc: &[f64],
 ) -> Result<Dynamics> {
     let spec = &model.spec;
+    // `[scaling]`: Poisson rates and weights, and the current that restores the mean input.
+    let scaling = super::scaling::Scaling::of(model)?;
+    let full: Vec<u32> = infos.iter().map(|i| i.full_size).collect();
+    let dc = super::scaling::compensation(model, &full, &scaling)?;
     let find = |name: &Spanned<String>| find_population(model, infos, name);
     // Stimuli.
     let mut drives: Vec<Vec<Vec<Source>>> = infos

@@ -268,10 +268,9 @@ impl Drive {
     #[inline]
     fn advance(&mut self, i: usize) {
         let gap: f64 = Exp1.sample(&mut self.rng[i]);
-        // `Time::from_ms` inline: the interval is ≥ 0, and `as` saturates (a rate of 0 gives
-        // an infinite interval, i.e. never); `x + 0.5` truncated is `x` rounded for x ≥ 0.
-        let ticks = gap / self.total[i] * crate::time::TICKS_PER_MS as f64 + 0.5;
-        self.next[i] = self.next[i].saturating_add(Time(ticks as u64));
+        // A rate of 0 gives an infinite interval: never.
+        let dt = Time::from_ms_saturating(gap / self.total[i]);
+        self.next[i] = self.next[i].saturating_add(dt);
     }
 
     /// Grid mode: the step ending at `t` begins (listed arrivals up to `t` belong to it).
