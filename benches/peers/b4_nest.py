@@ -19,8 +19,8 @@ T_START = time.perf_counter()
 
 import numpy as np  # noqa: E402
 
-from peers_common import (base_parser, emit, rss_mb, spike_stats,  # noqa: E402
-                          stdout_to_stderr)
+from peers_common import (base_parser, emit, nest_warmup_and_simulate, rss_mb,  # noqa: E402
+                          spike_stats, stdout_to_stderr)
 
 NE, NI = 3200, 800
 P_CONN = 0.02
@@ -78,18 +78,8 @@ def main():
         nest.Connect(neurons, rec)
         build_s = time.perf_counter() - t0
 
-        t1 = time.perf_counter()
-        nest.Simulate(args.warmup_ms)
-        warmup_s = time.perf_counter() - t1
-
-        t2 = time.perf_counter()
-        nest.Simulate(args.sim_ms)
-        simulate_s = time.perf_counter() - t2
-
-        ev = rec.get("events")
-        first_id = neurons[0].global_id
-        senders = np.asarray(ev["senders"]) - first_id
-        times = np.asarray(ev["times"], dtype=float)
+        warmup_s, simulate_s, senders, times = nest_warmup_and_simulate(
+            nest, rec, neurons[0].global_id, args.warmup_ms, args.sim_ms)
         n_syn = (nest.GetDefaults("b4_exc")["num_connections"]
                  + nest.GetDefaults("b4_inh")["num_connections"])
         version = nest.__version__

@@ -22,8 +22,8 @@ T_START = time.perf_counter()
 
 import numpy as np  # noqa: E402
 
-from peers_common import (base_parser, emit, rss_mb, spike_stats,  # noqa: E402
-                          stdout_to_stderr)
+from peers_common import (base_parser, emit, nest_warmup_and_simulate, rss_mb,  # noqa: E402
+                          spike_stats, stdout_to_stderr)
 
 RESOLUTION = 0.1  # ms
 DELAY = 1.5  # ms
@@ -91,17 +91,8 @@ def main():
                      "inhibitory")
         build_s = time.perf_counter() - t0
 
-        t1 = time.perf_counter()
-        nest.Simulate(args.warmup_ms)
-        warmup_s = time.perf_counter() - t1
-
-        t2 = time.perf_counter()
-        nest.Simulate(args.sim_ms)
-        simulate_s = time.perf_counter() - t2
-
-        ev = rec.get("events")
-        senders = np.asarray(ev["senders"]) - nodes[0].global_id
-        times = np.asarray(ev["times"], dtype=float)
+        warmup_s, simulate_s, senders, times = nest_warmup_and_simulate(
+            nest, rec, nodes[0].global_id, args.warmup_ms, args.sim_ms)
         n_syn = (nest.GetDefaults("excitatory")["num_connections"]
                  + nest.GetDefaults("inhibitory")["num_connections"])
         version = nest.__version__

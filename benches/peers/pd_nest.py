@@ -26,7 +26,7 @@ T_START = time.perf_counter()
 import numpy as np  # noqa: E402
 
 import pd_common as pd  # noqa: E402
-from peers_common import rss_mb, stdout_to_stderr  # noqa: E402
+from peers_common import nest_warmup_and_simulate, rss_mb, stdout_to_stderr  # noqa: E402
 
 
 def connect_recurrent(nest, pops, d):
@@ -132,17 +132,8 @@ def main():
             connect_thalamus(nest, pops, d)
         build_s = time.perf_counter() - t0
 
-        t1 = time.perf_counter()
-        nest.Simulate(args.warmup_ms)
-        warmup_s = time.perf_counter() - t1
-
-        t2 = time.perf_counter()
-        nest.Simulate(args.sim_ms)
-        simulate_s = time.perf_counter() - t2
-
-        ev = rec.get("events")
-        senders = np.asarray(ev["senders"]) - first_id
-        times = np.asarray(ev["times"], dtype=float)
+        warmup_s, simulate_s, senders, times = nest_warmup_and_simulate(
+            nest, rec, first_id, args.warmup_ms, args.sim_ms)
         n_syn = int(nest.GetDefaults("pd_recurrent")["num_connections"])
         n_th = int(nest.GetDefaults("pd_thalamic")["num_connections"])
         version = nest.__version__

@@ -11,6 +11,7 @@ import json
 import os
 import resource
 import sys
+import time
 
 import numpy as np
 
@@ -42,6 +43,21 @@ def stdout_to_stderr():
         sys.stdout.flush()
         os.dup2(saved, 1)
         os.close(saved)
+
+
+def nest_warmup_and_simulate(nest, recorder, first_id, warmup_ms, sim_ms):
+    """Runs NEST for the warm-up, then for the measured time, timing each; returns
+    (warmup_s, simulate_s, senders, times) with senders counted from `first_id`."""
+    t1 = time.perf_counter()
+    nest.Simulate(warmup_ms)
+    warmup_s = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    nest.Simulate(sim_ms)
+    simulate_s = time.perf_counter() - t2
+    ev = recorder.get("events")
+    senders = np.asarray(ev["senders"]) - first_id
+    times = np.asarray(ev["times"], dtype=float)
+    return warmup_s, simulate_s, senders, times
 
 
 def rss_mb():
