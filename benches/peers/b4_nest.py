@@ -19,8 +19,9 @@ T_START = time.perf_counter()
 
 import numpy as np  # noqa: E402
 
-from peers_common import (base_parser, emit, nest_warmup_and_simulate, rss_mb,  # noqa: E402
-                          spike_stats, stdout_to_stderr)
+from peers_common import (base_parser, emit, import_nest,  # noqa: E402
+                          nest_warmup_and_simulate, rss_mb, spike_stats,
+                          stdout_to_stderr)
 
 NE, NI = 3200, 800
 P_CONN = 0.02
@@ -45,11 +46,7 @@ def main():
     n = NE + NI
 
     with stdout_to_stderr():
-        import nest
-        try:
-            nest.verbosity = nest.VerbosityLevel.WARNING
-        except AttributeError:
-            nest.set_verbosity("M_WARNING")
+        nest = import_nest()
 
         t0 = time.perf_counter()
         nest.ResetKernel()

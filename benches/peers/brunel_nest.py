@@ -22,8 +22,9 @@ T_START = time.perf_counter()
 
 import numpy as np  # noqa: E402
 
-from peers_common import (base_parser, emit, nest_warmup_and_simulate, rss_mb,  # noqa: E402
-                          spike_stats, stdout_to_stderr)
+from peers_common import (base_parser, emit, import_nest,  # noqa: E402
+                          nest_warmup_and_simulate, rss_mb, spike_stats,
+                          stdout_to_stderr)
 
 RESOLUTION = 0.1  # ms
 DELAY = 1.5  # ms
@@ -49,11 +50,7 @@ def main():
     p_rate = 1000.0 * ETA * nu_th * CE  # Hz, = 20000
 
     with stdout_to_stderr():
-        import nest
-        try:
-            nest.verbosity = nest.VerbosityLevel.WARNING
-        except AttributeError:
-            nest.set_verbosity("M_WARNING")
+        nest = import_nest()
 
         t0 = time.perf_counter()
         nest.ResetKernel()

@@ -26,7 +26,8 @@ T_START = time.perf_counter()
 import numpy as np  # noqa: E402
 
 import pd_common as pd  # noqa: E402
-from peers_common import nest_warmup_and_simulate, rss_mb, stdout_to_stderr  # noqa: E402
+from peers_common import (import_nest, nest_warmup_and_simulate, rss_mb,  # noqa: E402
+                          stdout_to_stderr)
 
 
 def connect_recurrent(nest, pops, d):
@@ -83,11 +84,7 @@ def main():
     n = int(sizes.sum())
 
     with stdout_to_stderr():
-        import nest
-        try:
-            nest.verbosity = nest.VerbosityLevel.WARNING
-        except AttributeError:
-            nest.set_verbosity("M_WARNING")
+        nest = import_nest()
 
         t0 = time.perf_counter()
         nest.ResetKernel()

@@ -45,6 +45,17 @@ def stdout_to_stderr():
         os.close(saved)
 
 
+def import_nest():
+    """Imports NEST (call inside `stdout_to_stderr`, which takes its banner) with warnings
+    only."""
+    import nest
+    try:
+        nest.verbosity = nest.VerbosityLevel.WARNING
+    except AttributeError:
+        nest.set_verbosity("M_WARNING")
+    return nest
+
+
 def nest_warmup_and_simulate(nest, recorder, first_id, warmup_ms, sim_ms):
     """Runs NEST for the warm-up, then for the measured time, timing each; returns
     (warmup_s, simulate_s, senders, times) with senders counted from `first_id`."""
