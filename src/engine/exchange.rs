@@ -8,6 +8,7 @@
 
 use crate::time::Time;
 use crossbeam_channel::{Receiver, Sender, TryRecvError, bounded};
+use std::time::{Duration, Instant};
 
 /// A spike in transit: its time and the sender's global neuron id.
 pub type Spike = (Time, u32);
@@ -33,19 +34,34 @@ pub trait SpikeExchange: Send {
     fn bytes_sent(&self) -> u64;
 }
 
-/// Polls of an empty channel before blocking. A blocked receiver is woken through the
-/// operating system, which costs microseconds per window; with a thread per core the other
-/// shards' batches usually arrive within a few hundred nanoseconds, so polling first is
-/// cheaper (a few microseconds of polling at most).
-const SPIN: u32 = 1 << 11;
+/// How long a shard polls an empty channel before it yields its core, and how long it yields
+/// before it blocks. A blocked receiver is woken through the operating system, which costs
+/// tens of microseconds on a virtual machine — more than a whole window of a network with
+/// short delays — so with a thread per core a shard waits actively, as OpenMP runtimes do;
+/// yielding first lets a recording thread run, and blocking after that keeps a stalled run
+/// from burning a core.
+const SPIN_FOR: Duration = Duration::from_micros(200);
+const YIELD_FOR: Duration = Duration::from_millis(20);
 
-/// The next batch from `rx`, polling up to `spin` times before blocking.
-fn receive(rx: &Receiver<Batch>, spin: u32) -> Batch {
-    for _ in 0..spin {
-        match rx.try_recv() {
-            Ok(batch) => return batch,
-            Err(TryRecvError::Empty) => std::hint::spin_loop(),
-            Err(TryRecvError::Disconnected) => break,
+/// The next batch from `rx`: polled (when `spin`), then yielded for, then blocked on.
+fn receive(rx: &Receiver<Batch>, spin: bool) -> Batch {
+    if spin {
+        let start = Instant::now();
+        let mut yielding = false;
+        'wait: loop {
+            for _ in 0..64 {
+                match rx.try_recv() {
+                    Ok(batch) => return batch,
+                    Err(TryRecvError::Empty) if yielding => std::thread::yield_now(),
+                    Err(TryRecvError::Empty) => std::hint::spin_loop(),
+                    Err(TryRecvError::Disconnected) => break 'wait,
+                }
+            }
+            let waited = start.elapsed();
+            if waited >= YIELD_FOR {
+                break 'wait;
+            }
+            yielding = waited >= SPIN_FOR;
         }
     }
     rx.recv().expect("a shard hung up during the exchange")
@@ -67,8 +83,8 @@ type Inlet = (Receiver<Batch>, Sender<Vec<Spike>>);
 /// so at most two batches are ever in flight between two shards.
 pub struct ChannelExchange {
     me: usize,
-    /// Polls before blocking on an empty channel (0 when shards outnumber cores).
-    spin: u32,
+    /// Whether to wait actively for a batch (not when shards outnumber cores).
+    spin: bool,
     /// Per destination: batches to it, and emptied buffers back from it.
     to: Vec<Option<Outlet>>,
     /// Per source: batches from it, and emptied buffers back to it.
@@ -83,7 +99,7 @@ impl ChannelExchange {
         let mut ends: Vec<ChannelExchange> = (0..shards)
             .map(|me| ChannelExchange {
                 me,
-                spin: if shards <= cores { SPIN } else { 0 },
+                spin: shards <= cores,
                 to: (0..shards).map(|_| None).collect(),
                 from: (0..shards).map(|_| None).collect(),
                 bytes: 0,
