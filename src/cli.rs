@@ -54,6 +54,13 @@ enum Command {
         /// A model file (.toml), a connectome (.h5, schema in connectomes/SCHEMA.md) or a run's
         /// output (.h5).
         file: PathBuf,
+        /// For a model: print it as hebb reads it, with its areas expanded into populations
+        /// and projections (TOML), instead of the report.
+        #[arg(long)]
+        expanded: bool,
+        /// For a model: `KEY=VALUE` overrides, as for `run`.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
     },
     /// Plot a spike raster above population rates from a run's output (PNG).
     Plot {
@@ -396,7 +403,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             print!("{}", summary.render_bench());
             Ok(())
         }
-        Command::Inspect { file } => crate_inspect(&file),
+        Command::Inspect {
+            file,
+            expanded,
+            set,
+        } => crate_inspect(&file, expanded, &set),
         Command::Import { format } => format.run(cli.quiet),
         Command::Generate { what } => generate(what, cli.quiet),
         Command::Experiment {
@@ -556,11 +567,15 @@ fn generate(what: GenerateCommand, quiet: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn crate_inspect(file: &std::path::Path) -> anyhow::Result<()> {
+fn crate_inspect(file: &std::path::Path, expanded: bool, set: &[String]) -> anyhow::Result<()> {
     let is_model = file.extension().is_some_and(|e| e == "toml");
     if is_model {
-        let m = Model::load(file)?;
-        print!("{}", hebb::inspect::model_report(&m)?);
+        let m = Model::load_with(file, set)?;
+        if expanded {
+            print!("{}", m.text);
+        } else {
+            print!("{}", hebb::inspect::model_report(&m)?);
+        }
     } else if hebb::inspect::is_connectome_file(file) {
         print!("{}", hebb::inspect::connectome_report(file)?);
     } else {

@@ -1,6 +1,7 @@
 //! Model files: parsing ([`spec`]), overrides from the command line, and building a network
 //! ([`build`]). A model is read once; everything after works on the validated [`Model`].
 
+pub mod areas;
 pub mod build;
 pub mod learn;
 pub mod neurons;
@@ -19,55 +20,81 @@ pub struct Model {
     pub spec: Spec,
     /// Where it came from (relative paths in it are relative to its folder).
     pub path: PathBuf,
-    /// The text that was parsed (stored in outputs).
+    /// The text that was parsed (stored in outputs): with areas expanded and overrides
+    /// applied, if there were any.
     pub text: String,
+    /// Whether `text` is not the file's own (areas expanded or overrides applied), so that
+    /// messages say which text their line numbers are in.
+    pub rewritten: Option<&'static str>,
 }
 
 impl Model {
     /// Reads and parses a model file.
     pub fn load(path: &Path) -> Result<Model> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-        Model::parse(&text, path)
+        Model::load_with(path, &[])
     }
 
     /// Reads a model file and applies `key=value` overrides (TOML values; keys like
-    /// `simulation.duration`, `population.E.I_e` (by name) or `projection.0.weight`).
+    /// `simulation.duration`, `population.E.I_e` (by name; `population.A1.L4E.I_e` for an
+    /// area's population) or `projection.0.weight`). Areas are expanded first
+    /// ([`areas`]), so overrides address the expanded model.
     pub fn load_with(path: &Path, overrides: &[String]) -> Result<Model> {
-        if overrides.is_empty() {
-            return Model::load(path);
-        }
         let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
             path: path.to_owned(),
             source,
         })?;
+        Model::parse_with(&text, path, overrides)
+    }
+
+    /// Parses model text; `path` is used in messages and to resolve relative paths.
+    pub fn parse(text: &str, path: &Path) -> Result<Model> {
+        Model::parse_with(text, path, &[])
+    }
+
+    /// Parses model text, expands its areas and applies `key=value` overrides.
+    pub fn parse_with(text: &str, path: &Path, overrides: &[String]) -> Result<Model> {
         let mut table: toml::Table = text
             .parse()
-            .map_err(|e: toml::de::Error| model_err(path, e.to_string()))?;
+            .map_err(|e: toml::de::Error| model_err(path, format_toml_error(&e)))?;
+        let expanded = areas::has_templates(&table);
+        if !expanded && overrides.is_empty() {
+            // Parsed from the text itself, so that messages give the file's own lines.
+            return Model::parse_plain(text, path);
+        }
+        if expanded {
+            areas::expand(&mut table, path).map_err(|m| model_err(path, m))?;
+        }
         for o in overrides {
             apply_override(&mut table, o)
                 .map_err(|m| model_err(path, format!("--set {o}: {m}")))?;
         }
         let new_text = toml::to_string(&table).map_err(|e| model_err(path, e.to_string()))?;
-        Model::parse(&new_text, path).map_err(|e| match e {
+        let note = match (expanded, overrides.is_empty()) {
+            (true, true) => {
+                "in the model with its areas expanded (`hebb inspect MODEL --expanded`)"
+            }
+            (true, false) => "in the model with its areas expanded and --set applied",
+            _ => "after --set overrides",
+        };
+        let mut m = Model::parse_plain(&new_text, path).map_err(|e| match e {
             Error::Model { path, message } => Error::Model {
                 path,
-                message: format!("{message} (after --set overrides)"),
+                message: format!("{message} ({note})"),
             },
             e => e,
-        })
+        })?;
+        m.rewritten = Some(note);
+        Ok(m)
     }
 
-    /// Parses model text; `path` is used in messages and to resolve relative paths.
-    pub fn parse(text: &str, path: &Path) -> Result<Model> {
+    fn parse_plain(text: &str, path: &Path) -> Result<Model> {
         let spec: Spec =
             toml::from_str(text).map_err(|e| model_err(path, format_toml_error(&e)))?;
         Ok(Model {
             spec,
             path: path.to_owned(),
             text: text.to_owned(),
+            rewritten: None,
         })
     }
 
@@ -75,7 +102,11 @@ impl Model {
     pub fn error_at(&self, span: std::ops::Range<usize>, message: impl Into<String>) -> Error {
         let message = message.into();
         let message = if span.end > 0 {
-            format!("line {}: {message}", spec::line_of(&self.text, span.start))
+            let line = spec::line_of(&self.text, span.start);
+            match self.rewritten {
+                Some(note) => format!("line {line} ({note}): {message}"),
+                None => format!("line {line}: {message}"),
+            }
         } else {
             message
         };
@@ -145,14 +176,20 @@ fn set_path(
     match t.get_mut(*first) {
         Some(toml::Value::Table(sub)) => set_path(sub, rest, value),
         Some(toml::Value::Array(arr)) => {
-            let (sel, rest) = rest.split_first().ok_or("missing element name or index")?;
-            let pos = match sel.parse::<usize>() {
-                Ok(k) => Some(k).filter(|&k| k < arr.len()),
-                Err(_) => arr
-                    .iter()
-                    .position(|e| e.get("name").and_then(|n| n.as_str()) == Some(*sel)),
+            let (sel, _) = rest.split_first().ok_or("missing element name or index")?;
+            // By index, or by name; a name may hold dots (`A1.L4E`): the longest that names an
+            // element, with a key after it.
+            let found = match sel.parse::<usize>() {
+                Ok(k) => Some(k).filter(|&k| k < arr.len()).map(|k| (k, 1)),
+                Err(_) => (1..=rest.len()).rev().find_map(|j| {
+                    let name = rest[..j].join(".");
+                    arr.iter()
+                        .position(|e| e.get("name").and_then(|n| n.as_str()) == Some(&name))
+                        .map(|k| (k, j))
+                }),
             };
-            let k = pos.ok_or_else(|| format!("no element `{sel}` in `{first}`"))?;
+            let (k, used) = found.ok_or_else(|| format!("no element `{sel}` in `{first}`"))?;
+            let rest = &rest[used..];
             match &mut arr[k] {
                 toml::Value::Table(sub) if !rest.is_empty() => set_path(sub, rest, value),
                 _ => Err(format!("`{first}.{sel}` needs a key after it")),

@@ -35,6 +35,23 @@ pub struct Spec {
     /// Down-scaling of population sizes and in-degrees (Potjans & Diesmann's `N_scaling`,
     /// `K_scaling`).
     pub scaling: Option<Spanned<ScalingSpec>>,
+    /// The areas a model was expanded from ([`super::areas`]); empty for a plain model.
+    #[serde(default, rename = "area")]
+    pub areas: Vec<AreaInfo>,
+}
+
+/// What is left of an `[[area]]` once its populations are made: for outputs and reports.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AreaInfo {
+    /// The area's name (its populations are `NAME.POPULATION`).
+    pub name: String,
+    /// The template it was made from.
+    pub template: String,
+    /// Its place in the hierarchy, if given.
+    pub level: Option<i64>,
+    /// Its populations' full names, in order.
+    pub populations: Vec<String>,
 }
 
 /// `[scaling]`: a network built at a fraction of its size, as the Potjans–Diesmann

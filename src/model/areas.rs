@@ -1,0 +1,475 @@
+//! Circuit templates and areas: a model file made of copies of a circuit.
+//!
+//! ```toml
+//! [[template]]
+//! name = "pd"
+//! file = "../potjans_diesmann.toml"   # its populations, projections, stimuli and [scaling]
+//!
+//! [[area]]
+//! name = "A1"
+//! template = "pd"
+//! level = 1                            # place in the hierarchy (reports sort areas by it)
+//! [area.population.L4E]                # any population key, replacing the template's
+//! tau_m = 12.0
+//! [area.projection."L4E->L4I"]         # a template projection by name (default source->target)
+//! rule = { fixed_total_number = { p = 0.1 } }
+//! [[area.add_population]]              # populations only this area has
+//! [[area.add_projection]]              # projections only this area has (local names)
+//!
+//! [[projection]]                       # between areas: populations as AREA.POPULATION
+//! source = "A1.L23E"
+//! target = "A2.L4E"
+//! ```
+//!
+//! [`expand`] turns such a file into a plain one before it is checked: every area's populations
+//! become `AREA.NAME` (so stimuli, recorders, `--set population.A1.L4E.tau_m=…` and sweeps
+//! address them by area and population), its projections, stimuli, `[[set]]` and
+//! `[[silence]]` entries are copied with the names prefixed, relative paths are made relative
+//! to the expanding file, and the templates' `[scaling]` reference rates and unscaled
+//! populations are copied per area. What is left of an area is a short `[[area]]` entry (name,
+//! template, level, populations) that outputs and reports use. A population or projection
+//! override with `remove = true` drops it from the area.
+
+use std::path::{Path, PathBuf};
+use toml::{Table, Value};
+
+/// Keys whose string values are paths relative to the file they are written in.
+const PATH_KEYS: [&str; 4] = ["connectome", "file", "spike_times_file", "path"];
+
+/// A template as loaded: its own tables, and the folder its relative paths start from.
+struct Template {
+    table: Table,
+    /// The template file's folder relative to the expanding file's folder.
+    dir: PathBuf,
+}
+
+/// Whether `t` has templates or areas to expand (an expanded model's `[[area]]` entries list
+/// their `populations`).
+pub(crate) fn has_templates(t: &Table) -> bool {
+    t.contains_key("template")
+        || matches!(t.get("area"), Some(Value::Array(a))
+            if a.iter().any(|a| a.get("populations").is_none()))
+}
+
+/// Expands `[[template]]` and `[[area]]` in `t` (a model file at `path`). Errors name the
+/// area, template or key.
+pub(crate) fn expand(t: &mut Table, path: &Path) -> Result<(), String> {
+    let templates = load_templates(t, path)?;
+    let areas = match t.remove("area") {
+        Some(Value::Array(a)) => a,
+        Some(_) => return Err("`area` must be an array of tables ([[area]])".into()),
+        None => return Err("[[template]] is given but no [[area]] uses it".into()),
+    };
+    let mut out = Plain::take(t)?;
+    let mut infos = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, a) in areas.into_iter().enumerate() {
+        let Value::Table(mut a) = a else {
+            return Err(format!("area {i}: expected a table"));
+        };
+        let name = take_str(&mut a, "name").ok_or(format!("area {i}: missing `name`"))?;
+        let what = format!("area `{name}`");
+        if name.is_empty() || name.contains(['.', '>']) {
+            return Err(format!(
+                "{what}: a name must be non-empty, without `.` or `>`"
+            ));
+        }
+        if !seen.insert(name.clone()) {
+            return Err(format!("{what} is defined twice"));
+        }
+        let tname = take_str(&mut a, "template").ok_or(format!("{what}: missing `template`"))?;
+        let tpl = templates
+            .iter()
+            .find(|(n, _)| *n == tname)
+            .map(|(_, t)| t)
+            .ok_or(format!(
+                "{what}: no [[template]] named `{tname}` (templates: {})",
+                templates
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))?;
+        let level = match a.remove("level") {
+            None => None,
+            Some(Value::Integer(l)) => Some(l),
+            Some(v) => return Err(format!("{what}: `level` must be an integer, got {v}")),
+        };
+        let pops = instantiate(&name, tpl, &mut a, &mut out).map_err(|m| format!("{what}: {m}"))?;
+        if let Some(k) = a.keys().next() {
+            return Err(format!(
+                "{what}: unknown key `{k}` (expected name, template, level, population, projection, add_population, add_projection, reference_rates)"
+            ));
+        }
+        let mut info = Table::new();
+        info.insert("name".into(), Value::String(name));
+        info.insert("template".into(), Value::String(tname));
+        if let Some(l) = level {
+            info.insert("level".into(), Value::Integer(l));
+        }
+        info.insert(
+            "populations".into(),
+            Value::Array(pops.into_iter().map(Value::String).collect()),
+        );
+        infos.push(Value::Table(info));
+    }
+    out.put(t, infos);
+    Ok(())
+}
+
+/// The plain tables being assembled: each area's entries, then the file's own.
+struct Plain {
+    /// The file's own populations, projections, stimuli, sets and silences.
+    own: [Vec<Value>; 5],
+    populations: Vec<Value>,
+    projections: Vec<Value>,
+    stimuli: Vec<Value>,
+    sets: Vec<Value>,
+    silence: Vec<Value>,
+    rates: Table,
+    unscaled: Vec<Value>,
+    /// `[scaling]` N and K from the first template that has them.
+    scale: Option<(Option<Value>, Option<Value>)>,
+}
+
+impl Plain {
+    /// Takes the file's own populations, projections and stimuli out of `t`.
+    fn take(t: &mut Table) -> Result<Plain, String> {
+        let mut arr = |k: &str| match t.remove(k) {
+            None => Ok(Vec::new()),
+            Some(Value::Array(a)) => Ok(a),
+            Some(_) => Err(format!("`{k}` must be an array of tables ([[{k}]])")),
+        };
+        let (populations, projections) = (arr("population")?, arr("projection")?);
+        let (stimuli, sets, silence) = (arr("stimulus")?, arr("set")?, arr("silence")?);
+        Ok(Plain {
+            own: [populations, projections, stimuli, sets, silence],
+            populations: Vec::new(),
+            projections: Vec::new(),
+            stimuli: Vec::new(),
+            sets: Vec::new(),
+            silence: Vec::new(),
+            rates: Table::new(),
+            unscaled: Vec::new(),
+            scale: None,
+        })
+    }
+
+    /// Puts the assembled tables into `t`; the file's own `[scaling]` keys win over the
+    /// templates'.
+    fn put(self, t: &mut Table, areas: Vec<Value>) {
+        let [p, q, st, se, si] = self.own;
+        for (k, mut v, own) in [
+            ("population", self.populations, p),
+            ("projection", self.projections, q),
+            ("stimulus", self.stimuli, st),
+            ("set", self.sets, se),
+            ("silence", self.silence, si),
+        ] {
+            v.extend(own);
+            if !v.is_empty() {
+                t.insert(k.into(), Value::Array(v));
+            }
+        }
+        if !self.rates.is_empty() || !self.unscaled.is_empty() || self.scale.is_some() {
+            let scaling = t
+                .entry("scaling")
+                .or_insert_with(|| Value::Table(Table::new()));
+            if let Value::Table(s) = scaling {
+                if let Some((n, k)) = self.scale {
+                    for (key, v) in [("N", n), ("K", k)] {
+                        if let Some(v) = v {
+                            s.entry(key).or_insert(v);
+                        }
+                    }
+                }
+                if let Value::Table(r) = s
+                    .entry("reference_rates")
+                    .or_insert_with(|| Value::Table(Table::new()))
+                {
+                    for (k, v) in self.rates {
+                        r.entry(k).or_insert(v);
+                    }
+                }
+                if let Value::Array(u) = s
+                    .entry("unscaled")
+                    .or_insert_with(|| Value::Array(Vec::new()))
+                {
+                    u.extend(self.unscaled);
+                }
+            }
+        }
+        t.insert("area".into(), Value::Array(areas));
+    }
+}
+
+fn load_templates(t: &mut Table, path: &Path) -> Result<Vec<(String, Template)>, String> {
+    let list = match t.remove("template") {
+        Some(Value::Array(list)) => list,
+        Some(_) => return Err("`template` must be an array of tables ([[template]])".into()),
+        None => return Err("an [[area]] is a copy of a [[template]], and there is none".into()),
+    };
+    let mut out: Vec<(String, Template)> = Vec::new();
+    for (i, v) in list.into_iter().enumerate() {
+        let Value::Table(mut v) = v else {
+            return Err(format!("template {i}: expected a table"));
+        };
+        let name = take_str(&mut v, "name").ok_or(format!("template {i}: missing `name`"))?;
+        if out.iter().any(|(n, _)| *n == name) {
+            return Err(format!("template `{name}` is defined twice"));
+        }
+        let tpl = match take_str(&mut v, "file") {
+            Some(file) => {
+                if !v.is_empty() {
+                    return Err(format!(
+                        "template `{name}`: with `file`, no other keys (override per area)"
+                    ));
+                }
+                let base = path.parent().unwrap_or(Path::new("."));
+                let full = base.join(&file);
+                let text = std::fs::read_to_string(&full)
+                    .map_err(|e| format!("template `{name}`: reading {}: {e}", full.display()))?;
+                let table: Table = text.parse().map_err(|e: toml::de::Error| {
+                    format!("template `{name}`: {}: {}", full.display(), e.message())
+                })?;
+                if has_templates(&table) || table.contains_key("area") {
+                    return Err(format!(
+                        "template `{name}`: {} has areas of its own; a template is one circuit",
+                        full.display()
+                    ));
+                }
+                let dir = Path::new(&file)
+                    .parent()
+                    .unwrap_or(Path::new(""))
+                    .to_owned();
+                Template { table, dir }
+            }
+            None => Template {
+                table: v,
+                dir: PathBuf::new(),
+            },
+        };
+        out.push((name, tpl));
+    }
+    Ok(out)
+}
+
+/// Copies template `tpl` as area `area` into `out`, applying the area's overrides (taken out of
+/// `a`). Returns the area's population names (prefixed).
+fn instantiate(
+    area: &str,
+    tpl: &Template,
+    a: &mut Table,
+    out: &mut Plain,
+) -> Result<Vec<String>, String> {
+    let prefix = |n: &str| format!("{area}.{n}");
+    let mut pop_over = take_table(a, "population")?;
+    let mut proj_over = take_table(a, "projection")?;
+    let add_pops = take_array(a, "add_population")?;
+    let add_projs = take_array(a, "add_projection")?;
+    let own_rates = take_table(a, "reference_rates")?;
+
+    let mut names = Vec::new();
+    let mut removed = Vec::new();
+    let tpl_pops = array_of(&tpl.table, "population")?;
+    for p in tpl_pops
+        .iter()
+        .cloned()
+        .map(|p| (p, true))
+        .chain(add_pops.into_iter().map(|p| (p, false)))
+    {
+        let (p, from_template) = p;
+        let Value::Table(mut p) = p else {
+            return Err("a population is not a table".into());
+        };
+        let name = str_of(&p, "name").ok_or("a population without `name`")?;
+        if from_template {
+            rebase(&mut p, &tpl.dir);
+            if let Some(o) = pop_over.remove(&name) {
+                let Value::Table(o) = o else {
+                    return Err(format!("`population.{name}` must be a table of keys"));
+                };
+                if o.get("remove").and_then(Value::as_bool) == Some(true) {
+                    removed.push(name);
+                    continue;
+                }
+                for (k, v) in o {
+                    if k == "name" {
+                        return Err(format!("`population.{name}`: a population keeps its name"));
+                    }
+                    p.insert(k, v);
+                }
+            }
+        }
+        if names.contains(&prefix(&name)) {
+            return Err(format!("population `{name}` is defined twice"));
+        }
+        p.insert("name".into(), Value::String(prefix(&name)));
+        names.push(prefix(&name));
+        out.populations.push(Value::Table(p));
+    }
+    if let Some(k) = pop_over.keys().next() {
+        return Err(format!(
+            "`population.{k}` overrides no population of the template"
+        ));
+    }
+    let local = |n: &str| names.contains(&prefix(n));
+    for (proj, from_template) in array_of(&tpl.table, "projection")?
+        .iter()
+        .cloned()
+        .map(|p| (p, true))
+        .chain(add_projs.into_iter().map(|p| (p, false)))
+    {
+        let Value::Table(mut p) = proj else {
+            return Err("a projection is not a table".into());
+        };
+        let (src, tgt) = (
+            str_of(&p, "source").ok_or("a projection without `source`")?,
+            str_of(&p, "target").ok_or("a projection without `target`")?,
+        );
+        let pname = str_of(&p, "name").unwrap_or(format!("{src}->{tgt}"));
+        if from_template {
+            rebase(&mut p, &tpl.dir);
+            if removed.contains(&src) || removed.contains(&tgt) {
+                proj_over.remove(&pname);
+                continue;
+            }
+            if let Some(o) = proj_over.remove(&pname) {
+                let Value::Table(o) = o else {
+                    return Err(format!("`projection.\"{pname}\"` must be a table of keys"));
+                };
+                if o.get("remove").and_then(Value::as_bool) == Some(true) {
+                    continue;
+                }
+                for (k, v) in o {
+                    if matches!(k.as_str(), "source" | "target") {
+                        return Err(format!(
+                            "`projection.\"{pname}\"`: `{k}` is the template's (remove it and add one)"
+                        ));
+                    }
+                    p.insert(k, v);
+                }
+            }
+        }
+        for (key, n) in [("source", &src), ("target", &tgt)] {
+            if !local(n) {
+                return Err(format!(
+                    "projection `{pname}`: {key} `{n}` is not a population of this area"
+                ));
+            }
+            p.insert(key.into(), Value::String(prefix(n)));
+        }
+        if let Some(Value::String(n)) = p.get_mut("name") {
+            *n = prefix(n);
+        }
+        out.projections.push(Value::Table(p));
+    }
+    if let Some(k) = proj_over.keys().next() {
+        return Err(format!(
+            "`projection.\"{k}\"` overrides no projection of the template (projections are named `source->target` unless they have a `name`)"
+        ));
+    }
+    for (key, list, field) in [
+        ("stimulus", &mut out.stimuli, "target"),
+        ("set", &mut out.sets, "population"),
+        ("silence", &mut out.silence, "population"),
+    ] {
+        for v in array_of(&tpl.table, key)? {
+            let Value::Table(mut s) = v.clone() else {
+                return Err(format!("a {key} entry is not a table"));
+            };
+            rebase(&mut s, &tpl.dir);
+            let n = str_of(&s, field).ok_or(format!("a {key} entry without `{field}`"))?;
+            if removed.contains(&n) {
+                continue;
+            }
+            s.insert(field.into(), Value::String(prefix(&n)));
+            list.push(Value::Table(s));
+        }
+    }
+    if let Some(Value::Table(s)) = tpl.table.get("scaling") {
+        let scale = (s.get("N").cloned(), s.get("K").cloned());
+        match &out.scale {
+            None => out.scale = Some(scale),
+            Some(prev) if *prev != scale => {
+                return Err("its template's [scaling] N or K differs from another template's; give them in this file's [scaling]".into());
+            }
+            Some(_) => {}
+        }
+        if let Some(Value::Table(r)) = s.get("reference_rates") {
+            for (k, v) in r {
+                if local(k) {
+                    out.rates.insert(prefix(k), v.clone());
+                }
+            }
+        }
+        if let Some(Value::Array(u)) = s.get("unscaled") {
+            for v in u {
+                if let Some(n) = v.as_str().filter(|n| local(n)) {
+                    out.unscaled.push(Value::String(prefix(n)));
+                }
+            }
+        }
+    }
+    for (k, v) in own_rates {
+        if !local(&k) {
+            return Err(format!(
+                "`reference_rates.{k}`: no population `{k}` in this area"
+            ));
+        }
+        out.rates.insert(prefix(&k), v);
+    }
+    Ok(names)
+}
+
+/// Makes the relative paths in `v` (values of [`PATH_KEYS`], at any depth) start from the
+/// expanding file's folder instead of the template's.
+fn rebase(v: &mut Table, dir: &Path) {
+    if dir.as_os_str().is_empty() {
+        return;
+    }
+    for (k, val) in v.iter_mut() {
+        match val {
+            Value::String(s) if PATH_KEYS.contains(&k.as_str()) && Path::new(s).is_relative() => {
+                *s = dir.join(&*s).to_string_lossy().into_owned();
+            }
+            Value::Table(t) => rebase(t, dir),
+            _ => {}
+        }
+    }
+}
+
+fn take_str(t: &mut Table, k: &str) -> Option<String> {
+    match t.remove(k) {
+        Some(Value::String(s)) => Some(s),
+        _ => None,
+    }
+}
+
+fn str_of(t: &Table, k: &str) -> Option<String> {
+    t.get(k).and_then(Value::as_str).map(str::to_owned)
+}
+
+fn take_table(t: &mut Table, k: &str) -> Result<Table, String> {
+    match t.remove(k) {
+        None => Ok(Table::new()),
+        Some(Value::Table(x)) => Ok(x),
+        Some(_) => Err(format!("`{k}` must be a table")),
+    }
+}
+
+fn take_array(t: &mut Table, k: &str) -> Result<Vec<Value>, String> {
+    match t.remove(k) {
+        None => Ok(Vec::new()),
+        Some(Value::Array(x)) => Ok(x),
+        Some(_) => Err(format!("`{k}` must be an array of tables ([[area.{k}]])")),
+    }
+}
+
+fn array_of<'a>(t: &'a Table, k: &str) -> Result<&'a [Value], String> {
+    match t.get(k) {
+        None => Ok(&[]),
+        Some(Value::Array(x)) => Ok(x),
+        Some(_) => Err(format!("the template's `{k}` must be an array of tables")),
+    }
+}
