@@ -134,6 +134,27 @@ enum ExperimentCommand {
         #[arg(short, long, default_value = "out/xor")]
         out: PathBuf,
     },
+    /// Variants of a model × seeds (e.g. canonical and heterogeneous circuits): every run's
+    /// spontaneous activity and responses to K input patterns, their metrics (rates, CV ISI,
+    /// correlations, synchrony, spectral peak, gain, latency, linear decoding), and per metric
+    /// bootstrap intervals, effect sizes and permutation tests. Writes report.md,
+    /// report.json, raster_VARIANT.png and metrics.png.
+    Compare {
+        /// The experiment file (models/experiments/*.toml).
+        experiment: PathBuf,
+        /// Runs per variant (default: the file's `experiment.seeds`).
+        #[arg(long)]
+        seeds: Option<usize>,
+        /// Runs side by side (default: the file's, else the number of cores).
+        #[arg(short, long)]
+        jobs: Option<usize>,
+        /// `KEY=VALUE` overrides applied to every variant's model (after its own `set`).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Output directory.
+        #[arg(short, long, default_value = "out/compare")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -410,6 +431,35 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         } => crate_inspect(&file, expanded, &set),
         Command::Import { format } => format.run(cli.quiet),
         Command::Generate { what } => generate(what, cli.quiet),
+        Command::Experiment {
+            which:
+                ExperimentCommand::Compare {
+                    experiment,
+                    seeds,
+                    jobs,
+                    set,
+                    out,
+                },
+        } => {
+            let opts = hebb::experiment::compare::CompareOptions {
+                experiment,
+                out,
+                seeds,
+                jobs,
+                set,
+                progress: !cli.quiet,
+            };
+            let r = hebb::experiment::compare::compare(&opts)?;
+            if !cli.quiet {
+                let failed = r.runs.iter().filter(|x| x.error.is_some()).count();
+                println!(
+                    "{} runs ({failed} failed); report: {}",
+                    r.runs.len(),
+                    r.report.display()
+                );
+            }
+            Ok(())
+        }
         Command::Experiment {
             which:
                 ExperimentCommand::Xor {

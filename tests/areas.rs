@@ -212,7 +212,7 @@ fn malformed_areas_are_refused_with_the_area_and_key_named() {
         ),
         (
             "[[area]]\nname = \"A1\"\ntemplate = \"ei\"\n[[area.add_projection]]\nsource = \"E\"\ntarget = \"B2.E\"\nrule = \"all_to_all\"\n",
-            "target `B2.E` is not a population of this area",
+            "target `B2.E` is not a population of this circuit",
         ),
         (
             "[[area]]\nname = \"A1\"\ntemplate = \"ei\"\n[[projection]]\nsource = \"A1.E\"\ntarget = \"A2.E\"\nrule = \"all_to_all\"\nweight = 1.0\ndelay = 1.0\n",

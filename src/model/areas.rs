@@ -5,6 +5,12 @@
 //! name = "pd"
 //! file = "../potjans_diesmann.toml"   # its populations, projections, stimuli and [scaling]
 //!
+//! [[template]]                         # a template made from another one, with overrides
+//! name = "pd_som"                      # (the same keys as an area's, below)
+//! base = "pd"
+//! [[template.add_population]]
+//! name = "L4S"
+//!
 //! [[area]]
 //! name = "A1"
 //! template = "pd"
@@ -15,6 +21,7 @@
 //! rule = { fixed_total_number = { p = 0.1 } }
 //! [[area.add_population]]              # populations only this area has
 //! [[area.add_projection]]              # projections only this area has (local names)
+//! [[area.add_stimulus]]                # stimuli only this area has
 //!
 //! [[projection]]                       # between areas: populations as AREA.POPULATION
 //! source = "A1.L23E"
@@ -28,7 +35,10 @@
 //! to the expanding file, and the templates' `[scaling]` reference rates and unscaled
 //! populations are copied per area. What is left of an area is a short `[[area]]` entry (name,
 //! template, level, populations) that outputs and reports use. A population or projection
-//! override with `remove = true` drops it from the area.
+//! override with `remove = true` drops it from the area. A template may also be written inline
+//! (`population = [...]`, `projection = [...]`). `--set area.A1.template=pd_som` (keys under
+//! `area.` and `template.`) changes the file before expansion, so that variants of a model can
+//! differ by the templates of their areas.
 
 use std::path::{Path, PathBuf};
 use toml::{Table, Value};
@@ -98,7 +108,7 @@ pub(crate) fn expand(t: &mut Table, path: &Path) -> Result<(), String> {
         let pops = instantiate(&name, tpl, &mut a, &mut out).map_err(|m| format!("{what}: {m}"))?;
         if let Some(k) = a.keys().next() {
             return Err(format!(
-                "{what}: unknown key `{k}` (expected name, template, level, population, projection, add_population, add_projection, reference_rates)"
+                "{what}: unknown key `{k}` (expected name, template, level, population, projection, add_population, add_projection, add_stimulus, reference_rates)"
             ));
         }
         let mut info = Table::new();
@@ -218,7 +228,29 @@ fn load_templates(t: &mut Table, path: &Path) -> Result<Vec<(String, Template)>,
         if out.iter().any(|(n, _)| *n == name) {
             return Err(format!("template `{name}` is defined twice"));
         }
+        let base_name = take_str(&mut v, "base");
         let tpl = match take_str(&mut v, "file") {
+            Some(_) if base_name.is_some() => {
+                return Err(format!("template `{name}`: `file` or `base`, not both"));
+            }
+            None if base_name.is_some() => {
+                let b = base_name.unwrap_or_default();
+                let base = out
+                    .iter()
+                    .find(|(n, _)| *n == b)
+                    .map(|(_, t)| t)
+                    .ok_or(format!(
+                        "template `{name}`: its base `{b}` is not a [[template]] defined before it"
+                    ))?;
+                let derived =
+                    derive(base, &mut v).map_err(|m| format!("template `{name}`: {m}"))?;
+                if let Some(k) = v.keys().next() {
+                    return Err(format!(
+                        "template `{name}`: unknown key `{k}` (a template with `base` takes population, projection, add_population, add_projection, add_stimulus, reference_rates)"
+                    ));
+                }
+                derived
+            }
             Some(file) => {
                 if !v.is_empty() {
                     return Err(format!(
@@ -254,46 +286,42 @@ fn load_templates(t: &mut Table, path: &Path) -> Result<Vec<(String, Template)>,
     Ok(out)
 }
 
-/// Copies template `tpl` as area `area` into `out`, applying the area's overrides (taken out of
-/// `a`). Returns the area's population names (prefixed).
-fn instantiate(
-    area: &str,
-    tpl: &Template,
-    a: &mut Table,
-    out: &mut Plain,
-) -> Result<Vec<String>, String> {
-    let prefix = |n: &str| format!("{area}.{n}");
-    let mut pop_over = take_table(a, "population")?;
-    let mut proj_over = take_table(a, "projection")?;
-    let add_pops = take_array(a, "add_population")?;
-    let add_projs = take_array(a, "add_projection")?;
-    let own_rates = take_table(a, "reference_rates")?;
+/// The circuit of `tpl` with the overrides in `o` (taken out of it): population and
+/// projection overrides, removals and additions, reference rates. Paths in the result are
+/// relative to the expanding file.
+fn derive(tpl: &Template, o: &mut Table) -> Result<Template, String> {
+    let mut pop_over = take_table(o, "population")?;
+    let mut proj_over = take_table(o, "projection")?;
+    let add_pops = take_array(o, "add_population")?;
+    let add_projs = take_array(o, "add_projection")?;
+    let own_rates = take_table(o, "reference_rates")?;
+    let add_stimuli = take_array(o, "add_stimulus")?;
 
-    let mut names = Vec::new();
+    let mut pops = Vec::new();
+    let mut names: Vec<String> = Vec::new();
     let mut removed = Vec::new();
     let tpl_pops = array_of(&tpl.table, "population")?;
-    for p in tpl_pops
+    let all_pops = tpl_pops
         .iter()
         .cloned()
         .map(|p| (p, true))
-        .chain(add_pops.into_iter().map(|p| (p, false)))
-    {
-        let (p, from_template) = p;
+        .chain(add_pops.into_iter().map(|p| (p, false)));
+    for (p, from_template) in all_pops {
         let Value::Table(mut p) = p else {
             return Err("a population is not a table".into());
         };
         let name = str_of(&p, "name").ok_or("a population without `name`")?;
         if from_template {
             rebase(&mut p, &tpl.dir);
-            if let Some(o) = pop_over.remove(&name) {
-                let Value::Table(o) = o else {
+            if let Some(ov) = pop_over.remove(&name) {
+                let Value::Table(ov) = ov else {
                     return Err(format!("`population.{name}` must be a table of keys"));
                 };
-                if o.get("remove").and_then(Value::as_bool) == Some(true) {
+                if ov.get("remove").and_then(Value::as_bool) == Some(true) {
                     removed.push(name);
                     continue;
                 }
-                for (k, v) in o {
+                for (k, v) in ov {
                     if k == "name" {
                         return Err(format!("`population.{name}`: a population keeps its name"));
                     }
@@ -301,25 +329,29 @@ fn instantiate(
                 }
             }
         }
-        if names.contains(&prefix(&name)) {
+        if name.contains('.') {
+            return Err(format!(
+                "population `{name}`: a name in a template has no `.`"
+            ));
+        }
+        if names.contains(&name) {
             return Err(format!("population `{name}` is defined twice"));
         }
-        p.insert("name".into(), Value::String(prefix(&name)));
-        names.push(prefix(&name));
-        out.populations.push(Value::Table(p));
+        names.push(name);
+        pops.push(Value::Table(p));
     }
     if let Some(k) = pop_over.keys().next() {
         return Err(format!(
             "`population.{k}` overrides no population of the template"
         ));
     }
-    let local = |n: &str| names.contains(&prefix(n));
-    for (proj, from_template) in array_of(&tpl.table, "projection")?
+    let mut projs = Vec::new();
+    let all_projs = array_of(&tpl.table, "projection")?
         .iter()
         .cloned()
         .map(|p| (p, true))
-        .chain(add_projs.into_iter().map(|p| (p, false)))
-    {
+        .chain(add_projs.into_iter().map(|p| (p, false)));
+    for (proj, from_template) in all_projs {
         let Value::Table(mut p) = proj else {
             return Err("a projection is not a table".into());
         };
@@ -334,14 +366,14 @@ fn instantiate(
                 proj_over.remove(&pname);
                 continue;
             }
-            if let Some(o) = proj_over.remove(&pname) {
-                let Value::Table(o) = o else {
+            if let Some(ov) = proj_over.remove(&pname) {
+                let Value::Table(ov) = ov else {
                     return Err(format!("`projection.\"{pname}\"` must be a table of keys"));
                 };
-                if o.get("remove").and_then(Value::as_bool) == Some(true) {
+                if ov.get("remove").and_then(Value::as_bool) == Some(true) {
                     continue;
                 }
-                for (k, v) in o {
+                for (k, v) in ov {
                     if matches!(k.as_str(), "source" | "target") {
                         return Err(format!(
                             "`projection.\"{pname}\"`: `{k}` is the template's (remove it and add one)"
@@ -352,43 +384,137 @@ fn instantiate(
             }
         }
         for (key, n) in [("source", &src), ("target", &tgt)] {
-            if !local(n) {
+            if !names.contains(n) {
                 return Err(format!(
-                    "projection `{pname}`: {key} `{n}` is not a population of this area"
+                    "projection `{pname}`: {key} `{n}` is not a population of this circuit"
                 ));
             }
-            p.insert(key.into(), Value::String(prefix(n)));
         }
-        if let Some(Value::String(n)) = p.get_mut("name") {
-            *n = prefix(n);
-        }
-        out.projections.push(Value::Table(p));
+        projs.push(Value::Table(p));
     }
     if let Some(k) = proj_over.keys().next() {
         return Err(format!(
             "`projection.\"{k}\"` overrides no projection of the template (projections are named `source->target` unless they have a `name`)"
         ));
     }
+    let mut table = Table::new();
+    table.insert("population".into(), Value::Array(pops));
+    table.insert("projection".into(), Value::Array(projs));
+    for (key, field) in [
+        ("stimulus", "target"),
+        ("set", "population"),
+        ("silence", "population"),
+    ] {
+        let mut list = Vec::new();
+        for v in array_of(&tpl.table, key)? {
+            let Value::Table(mut e) = v.clone() else {
+                return Err(format!("a {key} entry is not a table"));
+            };
+            rebase(&mut e, &tpl.dir);
+            let n = str_of(&e, field).ok_or(format!("a {key} entry without `{field}`"))?;
+            if !removed.contains(&n) {
+                list.push(Value::Table(e));
+            }
+        }
+        if key == "stimulus" {
+            for e in &add_stimuli {
+                let n = e.get(field).and_then(Value::as_str).unwrap_or_default();
+                if !names.iter().any(|m| m == n) {
+                    return Err(format!(
+                        "an added stimulus: target `{n}` is not a population of this circuit"
+                    ));
+                }
+                list.push(e.clone());
+            }
+        }
+        table.insert(key.into(), Value::Array(list));
+    }
+    let mut scaling = Table::new();
+    let mut rates = Table::new();
+    let mut unscaled = Vec::new();
+    if let Some(Value::Table(sc)) = tpl.table.get("scaling") {
+        for k in ["N", "K"] {
+            if let Some(v) = sc.get(k) {
+                scaling.insert(k.into(), v.clone());
+            }
+        }
+        if let Some(Value::Table(r)) = sc.get("reference_rates") {
+            rates.extend(
+                r.iter()
+                    .filter(|(k, _)| names.contains(k))
+                    .map(|(k, v)| (k.clone(), v.clone())),
+            );
+        }
+        if let Some(Value::Array(u)) = sc.get("unscaled") {
+            unscaled.extend(
+                u.iter()
+                    .filter(|v| v.as_str().is_some_and(|n| names.iter().any(|m| m == n)))
+                    .cloned(),
+            );
+        }
+    }
+    for (k, v) in own_rates {
+        if !names.contains(&k) {
+            return Err(format!(
+                "`reference_rates.{k}`: no population `{k}` in this circuit"
+            ));
+        }
+        rates.insert(k, v);
+    }
+    scaling.insert("reference_rates".into(), Value::Table(rates));
+    scaling.insert("unscaled".into(), Value::Array(unscaled));
+    table.insert("scaling".into(), Value::Table(scaling));
+    Ok(Template {
+        table,
+        dir: PathBuf::new(),
+    })
+}
+
+/// Copies template `tpl` with the overrides in `a` as area `area` into `out`. Returns the
+/// area's population names (prefixed).
+fn instantiate(
+    area: &str,
+    tpl: &Template,
+    a: &mut Table,
+    out: &mut Plain,
+) -> Result<Vec<String>, String> {
+    let c = derive(tpl, a)?;
+    let prefix = |n: &str| format!("{area}.{n}");
+    let mut names = Vec::new();
+    for p in array_of(&c.table, "population")? {
+        let mut p = p.as_table().cloned().unwrap_or_default();
+        let n = prefix(&str_of(&p, "name").unwrap_or_default());
+        p.insert("name".into(), Value::String(n.clone()));
+        names.push(n);
+        out.populations.push(Value::Table(p));
+    }
+    for p in array_of(&c.table, "projection")? {
+        let mut p = p.as_table().cloned().unwrap_or_default();
+        for key in ["source", "target", "name"] {
+            if let Some(Value::String(n)) = p.get_mut(key) {
+                *n = prefix(n);
+            }
+        }
+        out.projections.push(Value::Table(p));
+    }
     for (key, list, field) in [
         ("stimulus", &mut out.stimuli, "target"),
         ("set", &mut out.sets, "population"),
         ("silence", &mut out.silence, "population"),
     ] {
-        for v in array_of(&tpl.table, key)? {
-            let Value::Table(mut s) = v.clone() else {
-                return Err(format!("a {key} entry is not a table"));
-            };
-            rebase(&mut s, &tpl.dir);
-            let n = str_of(&s, field).ok_or(format!("a {key} entry without `{field}`"))?;
-            if removed.contains(&n) {
-                continue;
+        for e in array_of(&c.table, key)? {
+            let mut e = e.as_table().cloned().unwrap_or_default();
+            if let Some(Value::String(n)) = e.get_mut(field) {
+                *n = prefix(n);
             }
-            s.insert(field.into(), Value::String(prefix(&n)));
-            list.push(Value::Table(s));
+            list.push(Value::Table(e));
         }
     }
-    if let Some(Value::Table(s)) = tpl.table.get("scaling") {
-        let scale = (s.get("N").cloned(), s.get("K").cloned());
+    let Some(Value::Table(sc)) = c.table.get("scaling") else {
+        return Ok(names);
+    };
+    let scale = (sc.get("N").cloned(), sc.get("K").cloned());
+    if scale != (None, None) {
         match &out.scale {
             None => out.scale = Some(scale),
             Some(prev) if *prev != scale => {
@@ -396,28 +522,18 @@ fn instantiate(
             }
             Some(_) => {}
         }
-        if let Some(Value::Table(r)) = s.get("reference_rates") {
-            for (k, v) in r {
-                if local(k) {
-                    out.rates.insert(prefix(k), v.clone());
-                }
-            }
-        }
-        if let Some(Value::Array(u)) = s.get("unscaled") {
-            for v in u {
-                if let Some(n) = v.as_str().filter(|n| local(n)) {
-                    out.unscaled.push(Value::String(prefix(n)));
-                }
-            }
+    }
+    if let Some(Value::Table(r)) = sc.get("reference_rates") {
+        for (k, v) in r {
+            out.rates.insert(prefix(k), v.clone());
         }
     }
-    for (k, v) in own_rates {
-        if !local(&k) {
-            return Err(format!(
-                "`reference_rates.{k}`: no population `{k}` in this area"
-            ));
-        }
-        out.rates.insert(prefix(&k), v);
+    if let Some(Value::Array(u)) = sc.get("unscaled") {
+        out.unscaled.extend(
+            u.iter()
+                .filter_map(Value::as_str)
+                .map(|n| Value::String(prefix(n))),
+        );
     }
     Ok(names)
 }

@@ -66,6 +66,18 @@ pub struct Network {
 }
 
 impl Network {
+    /// The neurons of population `pop` that `sel` picks (all when `None`), as indices within
+    /// the population; `None` when there is no such population.
+    pub fn select(
+        &self,
+        model: &Model,
+        pop: &str,
+        sel: Option<&Spanned<Selection>>,
+    ) -> Option<Result<Vec<u32>>> {
+        let info = self.populations.iter().find(|p| p.name == pop)?;
+        Some(pick_neurons(model, sel, info, &self.connectomes))
+    }
+
     /// Total number of neurons.
     pub fn n_neurons(&self) -> usize {
         self.populations.iter().map(|p| p.size as usize).sum()
@@ -590,6 +602,10 @@ fn make_populations(
                         st.kind.span(),
                         "a Poisson stimulus onto burst2c is a conductance input: weight ≥ 0                          (use receptor = \"inhibitory\" for inhibition) and target_var                          \"I_syn\"",
                     ));
+                }
+                // A rate of 0 adds nothing (a stimulus switched off with --set).
+                if rate.0 == 0.0 {
+                    continue;
                 }
                 for &l in &chosen {
                     if lists[p].get(l as usize).is_some_and(|x| x.source.is_some()) {

@@ -53,30 +53,72 @@ impl Model {
 
     /// Parses model text, expands its areas and applies `key=value` overrides.
     pub fn parse_with(text: &str, path: &Path, overrides: &[String]) -> Result<Model> {
-        let mut table: toml::Table = text
-            .parse()
-            .map_err(|e: toml::de::Error| model_err(path, format_toml_error(&e)))?;
+        let mut table = Model::table_of(text, path)?;
         let expanded = areas::has_templates(&table);
         if !expanded && overrides.is_empty() {
             // Parsed from the text itself, so that messages give the file's own lines.
             return Model::parse_plain(text, path);
         }
-        if expanded {
-            areas::expand(&mut table, path).map_err(|m| model_err(path, m))?;
-        }
-        for o in overrides {
-            apply_override(&mut table, o)
-                .map_err(|m| model_err(path, format!("--set {o}: {m}")))?;
-        }
-        let new_text = toml::to_string(&table).map_err(|e| model_err(path, e.to_string()))?;
+        Model::rewrite(&mut table, path, overrides)?;
         let note = match (expanded, overrides.is_empty()) {
             (true, true) => {
                 "in the model with its areas expanded (`hebb inspect MODEL --expanded`)"
             }
             (true, false) => "in the model with its areas expanded and --set applied",
-            _ => "after --set overrides",
+            (false, _) => "after --set overrides",
         };
-        let mut m = Model::parse_plain(&new_text, path).map_err(|e| match e {
+        Model::from_table(table, path, note)
+    }
+
+    /// A model file as a TOML table with its areas expanded and `key=value` overrides
+    /// applied, for programs that change it further before it is read (an experiment sets
+    /// its stimulus); [`Model::from_table`] reads the result.
+    pub fn load_table(path: &Path, overrides: &[String]) -> Result<toml::Table> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut table = Model::table_of(&text, path)?;
+        Model::rewrite(&mut table, path, overrides)?;
+        Ok(table)
+    }
+
+    fn table_of(text: &str, path: &Path) -> Result<toml::Table> {
+        text.parse()
+            .map_err(|e: toml::de::Error| model_err(path, format_toml_error(&e)))
+    }
+
+    /// Expands areas and applies overrides.
+    /// Overrides of `area.…` and `template.…` change the file before its areas are expanded
+    /// (`--set area.A1.template=s1` gives an area another template); the others change the
+    /// expanded model.
+    fn rewrite(table: &mut toml::Table, path: &Path, overrides: &[String]) -> Result<()> {
+        let set = |table: &mut toml::Table, o: &String| {
+            apply_override(table, o).map_err(|m| model_err(path, format!("--set {o}: {m}")))
+        };
+        let early = |o: &&String| o.starts_with("area.") || o.starts_with("template.");
+        if areas::has_templates(table) {
+            for o in overrides.iter().filter(early) {
+                set(table, o)?;
+            }
+            areas::expand(table, path).map_err(|m| model_err(path, m))?;
+            for o in overrides.iter().filter(|o| !early(o)) {
+                set(table, o)?;
+            }
+        } else {
+            for o in overrides {
+                set(table, o)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads a model from a TOML table (as [`Model::load_table`] gives it, possibly changed
+    /// since); `note` says how the text was rewritten, for messages (their line numbers are
+    /// in the rewritten text).
+    pub fn from_table(table: toml::Table, path: &Path, note: &'static str) -> Result<Model> {
+        let text = toml::to_string(&table).map_err(|e| model_err(path, e.to_string()))?;
+        let mut m = Model::parse_plain(&text, path).map_err(|e| match e {
             Error::Model { path, message } => Error::Model {
                 path,
                 message: format!("{message} ({note})"),
