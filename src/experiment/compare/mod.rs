@@ -215,12 +215,18 @@ pub fn compare(opts: &CompareOptions) -> Result<CompareSummary> {
         source,
     })?;
     let base = opts.experiment.parent().unwrap_or(Path::new("."));
+    let setup = Setup {
+        spec: &spec,
+        base,
+        extra: &opts.set,
+        out: &opts.out,
+    };
     // Check every variant's model once before any run; the pattern neurons do not depend on
     // the seed.
     let mut fixed = Vec::new();
     for v in &spec.variants {
         let first = spec.experiment.first_seed;
-        fixed.push(prepare(&spec, v, base, &opts.set, first, &opts.out, None)?.fixed);
+        fixed.push(prepare(&setup, v, first, None)?.fixed);
     }
     let jobs: Vec<(usize, u64)> = (0..spec.variants.len())
         .flat_map(|v| (0..spec.experiment.seeds as u64).map(move |k| (v, k)))
@@ -256,9 +262,7 @@ pub fn compare(opts: &CompareOptions) -> Result<CompareSummary> {
                         b.set_message(format!("running {} seed {seed}", variant.name));
                     }
                     let keep = seed == spec.experiment.first_seed;
-                    let (r, raster) = run_one(
-                        &spec, variant, base, &opts.set, seed, &opts.out, &fixed[v], keep,
-                    );
+                    let (r, raster) = run_one(&setup, variant, seed, &fixed[v], keep);
                     if let Some(b) = &bar {
                         // Also when the bar is hidden (output not a terminal): one line a run.
                         let line = match &r.error {
@@ -305,19 +309,23 @@ struct Prepared {
     fixed: Fixed,
 }
 
+/// What every run of an experiment shares.
+struct Setup<'a> {
+    spec: &'a ExperimentSpec,
+    /// The experiment file's folder (variant models are relative to it).
+    base: &'a Path,
+    /// Overrides of every variant's model, after its own.
+    extra: &'a [String],
+    /// The output folder.
+    out: &'a Path,
+}
+
 /// Makes the model of variant `v` for `seed`: overrides, rewired connectomes, the protocol's
-/// input trains (written into `out/runs`). Without the pattern neurons' `ids`, the model is
-/// built once to find them, and the files are removed again (a check before the runs).
-#[allow(clippy::too_many_arguments)]
-fn prepare(
-    spec: &ExperimentSpec,
-    v: &VariantSpec,
-    base: &Path,
-    extra: &[String],
-    seed: u64,
-    out: &Path,
-    fixed: Option<&Fixed>,
-) -> Result<Prepared> {
+/// input trains (written into `out/runs`). Without `fixed` (the pattern neurons and analysed
+/// units), the model is built to find them and to check it, and the files are removed again
+/// (a check before the runs).
+fn prepare(s: &Setup, v: &VariantSpec, seed: u64, fixed: Option<&Fixed>) -> Result<Prepared> {
+    let (spec, base, extra, out) = (s.spec, s.base, s.extra, s.out);
     let check = fixed.is_none();
     let path = base.join(&v.model);
     let mut overrides = v.set.clone();
@@ -513,17 +521,14 @@ impl crate::engine::Recorder for ByNeuron {
 }
 
 /// One run: build, simulate, measure. Errors become the result's `error`.
-#[allow(clippy::too_many_arguments)]
 fn run_one(
-    spec: &ExperimentSpec,
+    s: &Setup,
     v: &VariantSpec,
-    base: &Path,
-    extra: &[String],
     seed: u64,
-    out: &Path,
     fixed: &Fixed,
     keep_raster: bool,
 ) -> (RunResult, Option<report::Raster>) {
+    let spec = s.spec;
     let t0 = Instant::now();
     let mut r = RunResult {
         variant: v.name.clone(),
@@ -534,7 +539,7 @@ fn run_one(
         error: None,
     };
     let outcome = (|| -> Result<Option<report::Raster>> {
-        let prep = prepare(spec, v, base, extra, seed, out, Some(fixed))?;
+        let prep = prepare(s, v, seed, Some(fixed))?;
         let net = build(&prep.model, Some(seed), None)?;
         let stop = net.warmup + net.duration;
         let pops = net.populations.clone();
