@@ -293,12 +293,19 @@ struct RunArgs {
     /// trials side by side, one per thread. Results are the same either way.
     #[arg(long)]
     shard_trials: bool,
+    /// Build even when the memory estimate (`hebb inspect` prints it) exceeds the memory
+    /// available.
+    #[arg(long)]
+    no_memory_check: bool,
 }
 
 impl RunArgs {
     /// Loads the model and runs it, recording to `output`.
     fn run(&self, output: Option<PathBuf>, progress: bool) -> anyhow::Result<Summary> {
-        let m = Model::load_with(&self.model, &self.set)?;
+        let mut m = Model::load_with(&self.model, &self.set)?;
+        if !self.no_memory_check {
+            m.memory_limit = hebb::model::memory::available();
+        }
         let opts = RunOptions {
             output,
             seed: self.seed,

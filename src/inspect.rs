@@ -79,6 +79,7 @@ pub fn model_report(model: &Model) -> Result<String> {
         csr.bytes() as f64 / (1 << 20) as f64,
         csr.group_delay.len()
     );
+    let _ = writeln!(s, "{}", net.memory.render());
     // Synapses by kind: transmission filter, plasticity, short-term plasticity.
     let mut per_type = vec![0u64; csr.types.len()];
     for g in 0..csr.group_type.len() {

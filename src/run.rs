@@ -78,6 +78,8 @@ pub struct Summary {
     pub real_time_factor: f64,
     /// Peak resident memory (MiB), if known.
     pub peak_rss_mib: Option<f64>,
+    /// The memory estimated before building (MiB; `model::memory`).
+    pub estimated_peak_mib: f64,
     /// Shards (threads) used.
     pub threads: usize,
     /// Engine counters, summed over shards.
@@ -309,6 +311,7 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
         ));
     }
     let pops = net.populations.clone();
+    let estimated_peak_mib = net.memory.peak_bytes as f64 / (1u64 << 20) as f64;
     let (warmup, duration) = (net.warmup, net.duration);
     let stop = warmup + duration;
     let probes: Vec<_> = net
@@ -555,6 +558,7 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
         events_per_s: stats.synaptic_events as f64 / simulate_s.max(1e-9),
         real_time_factor: simulate_s / (trials as f64 * stop.as_ms() / 1000.0),
         peak_rss_mib: peak_rss_mib(),
+        estimated_peak_mib,
         threads,
         stats,
         shards,
@@ -595,6 +599,7 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
             ("bytes_exchanged", s.bytes_exchanged() as f64),
             ("load_imbalance", s.load_imbalance()),
             ("peak_rss_mib", s.peak_rss_mib.unwrap_or(f64::NAN)),
+            ("estimated_peak_mib", s.estimated_peak_mib),
             ("bytes_per_synapse", s.bytes_per_synapse),
         ])?;
     }
@@ -864,12 +869,13 @@ impl Summary {
         );
         let _ = writeln!(
             s,
-            "memory: synapse store {:.1} MB ({:.2} B/synapse), peak {}",
+            "memory: synapse store {:.1} MB ({:.2} B/synapse), peak {} (estimated {:.0} MiB)",
             self.synapse_bytes as f64 / 1e6,
             self.bytes_per_synapse,
             self.peak_rss_mib
                 .map(|m| format!("{m:.0} MiB"))
-                .unwrap_or_else(|| "n/a".into())
+                .unwrap_or_else(|| "n/a".into()),
+            self.estimated_peak_mib
         );
         if self.shards.is_empty() {
             return s;

@@ -51,6 +51,8 @@ pub struct PopInfo {
 
 /// A built network, ready to become a [`crate::engine::Simulation`].
 pub struct Network {
+    /// The memory estimate made before the synapses were (`hebb inspect` prints it).
+    pub memory: super::memory::Estimate,
     /// The engine's input.
     pub blueprint: Blueprint,
     /// Populations.
@@ -311,6 +313,24 @@ pub fn build(
         )?;
         jobs.push((s, t, grid, port, stype));
     }
+    // Memory: estimated before any synapse is made, refused when it does not fit.
+    let memory = estimate_memory(model, &infos, &cons, &scaling, &jobs);
+    if let Some(limit) = model.memory_limit
+        && memory.peak_bytes > limit
+    {
+        return Err(model.error_at(
+            0..0,
+            format!(
+                "this model needs about {} while building ({} neurons, {} synapses), more than \
+                 the {} available; make it smaller (e.g. scaling.N, scaling.K, fewer \
+                 populations or connections) or run with --no-memory-check to try anyway",
+                super::memory::human(memory.peak_bytes),
+                memory.neurons,
+                memory.synapses,
+                super::memory::human(limit)
+            ),
+        ));
+    }
     let mut generated = par_map(spec.projections.len(), |k| {
         let proj = &spec.projections[k];
         if let Rule::Connectome = proj.rule.get_ref() {
@@ -459,6 +479,7 @@ pub fn build(
     csr.stp = stp;
     let burst_detector = super::learn::detector(model)?;
     Ok(Network {
+        memory,
         blueprint: Blueprint {
             populations: pops,
             csr: csr.into(),
@@ -474,6 +495,38 @@ pub fn build(
         duration,
         connectomes: cons,
     })
+}
+
+/// The peak memory of building the model (see [`super::memory`]): its neurons, the synapses
+/// its projections are expected to make, the connectome files already read.
+fn estimate_memory(
+    model: &Model,
+    infos: &[PopInfo],
+    cons: &Connectomes,
+    scaling: &super::scaling::Scaling,
+    jobs: &[(usize, usize, bool, u8, u16)],
+) -> super::memory::Estimate {
+    let spec = &model.spec;
+    let mut synapses = 0u64;
+    for (k, proj) in spec.projections.iter().enumerate() {
+        let (s, t, ..) = jobs[k];
+        synapses += match proj.rule.get_ref() {
+            Rule::Connectome => infos[s]
+                .rows
+                .as_ref()
+                .map_or(0, |r| cons.get(r.file).connectome.edges.len() as u64),
+            Rule::File { path } => std::fs::read(model.resolve(path))
+                .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count() as u64),
+            _ => expected_of(model, proj, &infos[s], &infos[t], scaling) as u64,
+        };
+    }
+    let typed = jobs.iter().any(|j| j.3 != 0 || j.4 != 0);
+    let neurons: u64 = infos.iter().map(|i| i.size as u64).sum();
+    let data = cons
+        .files()
+        .map(|c| super::memory::connectome_bytes(c))
+        .sum();
+    super::memory::Estimate::of(neurons, synapses, typed, data)
 }
 
 /// The number of synapses a generated projection will make (exact for every rule but

@@ -4,6 +4,7 @@
 pub mod areas;
 pub mod build;
 pub mod learn;
+pub mod memory;
 pub mod neurons;
 pub(crate) mod scaling;
 pub mod spec;
@@ -26,6 +27,10 @@ pub struct Model {
     /// Whether `text` is not the file's own (areas expanded or overrides applied), so that
     /// messages say which text their line numbers are in.
     pub rewritten: Option<&'static str>,
+    /// Bytes a build may use: a model whose memory estimate ([`memory`]) is larger is
+    /// refused before its synapses are made. `None` (the default) checks nothing; the command
+    /// line sets it to the memory available.
+    pub memory_limit: Option<u64>,
 }
 
 impl Model {
@@ -137,6 +142,7 @@ impl Model {
             path: path.to_owned(),
             text: text.to_owned(),
             rewritten: None,
+            memory_limit: None,
         })
     }
 

@@ -52,6 +52,11 @@ impl Connectomes {
     pub fn get(&self, k: usize) -> &Loaded {
         &self.files[k]
     }
+
+    /// Every file read so far.
+    pub fn files(&self) -> impl Iterator<Item = &crate::connectome::Connectome> {
+        self.files.iter().map(|l| &l.connectome)
+    }
 }
 
 /// The rows of a connectome file a population's neurons come from (neuron `l` is row

@@ -1,0 +1,71 @@
+//! The memory guard: the estimate made before building is within 20 % of the measured peak,
+//! and a model that cannot fit is refused before its synapses are made.
+
+mod common;
+
+#[test]
+fn the_memory_estimate_is_within_20_percent_of_the_measured_peak() {
+    let dir = tempfile::tempdir().unwrap();
+    for model in ["brette_b4.toml", "brunel.toml", "potjans_diesmann.toml"] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("models")
+            .join(model);
+        let json = dir.path().join(format!("{model}.json"));
+        // Each run in its own process, so that its peak is its own.
+        let (code, _, err) = common::hebb(&[
+            "bench",
+            path.to_str().unwrap(),
+            "-t",
+            "1",
+            "--duration",
+            "20",
+            "--json",
+            json.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        let (peak, est) = (
+            v["peak_rss_mib"].as_f64().expect("peak known on Linux"),
+            v["estimated_peak_mib"].as_f64().unwrap(),
+        );
+        assert!(
+            (est / peak - 1.0).abs() < 0.2,
+            "{model}: estimated {est:.1} MiB, peak {peak:.1} MiB"
+        );
+    }
+}
+
+#[test]
+fn a_model_that_cannot_fit_is_refused_before_it_is_built() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/potjans_diesmann.toml");
+    let start = std::time::Instant::now();
+    // Ten times the full microcircuit: 3 × 10⁹ synapses, about 113 GiB while building.
+    let (code, _, err) = common::hebb(&[
+        "run",
+        path.to_str().unwrap(),
+        "--set",
+        "scaling.N=10",
+        "--set",
+        "scaling.K=1",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("needs about 112.7 GiB while building"),
+        "{err}"
+    );
+    assert!(err.contains("--no-memory-check"), "{err}");
+    assert!(
+        start.elapsed().as_secs() < 30,
+        "refused before generating anything"
+    );
+    let (code, out, err) = common::hebb(&["inspect", "models/brunel.toml"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(
+            "memory estimate (peak, while building) 607 MiB: 12500 neurons, 15625000 synapses"
+        ),
+        "{out}"
+    );
+}
