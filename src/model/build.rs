@@ -524,7 +524,7 @@ fn estimate_memory(
     let neurons: u64 = infos.iter().map(|i| i.size as u64).sum();
     let data = cons
         .files()
-        .map(|c| super::memory::connectome_bytes(c))
+        .map(super::memory::connectome_bytes)
         .sum();
     super::memory::Estimate::of(neurons, synapses, typed, data)
 }
