@@ -522,10 +522,7 @@ fn estimate_memory(
     }
     let typed = jobs.iter().any(|j| j.3 != 0 || j.4 != 0);
     let neurons: u64 = infos.iter().map(|i| i.size as u64).sum();
-    let data = cons
-        .files()
-        .map(super::memory::connectome_bytes)
-        .sum();
+    let data = cons.files().map(super::memory::connectome_bytes).sum();
     super::memory::Estimate::of(neurons, synapses, typed, data)
 }
 

@@ -516,7 +516,7 @@ fn metrics_figure(out: &Path, names: &[&str], runs: &[RunResult]) -> Result<()> 
         let mut chart = ChartBuilder::on(area)
             .caption(*metric, (FONT, 16))
             .margin(8)
-            .x_label_area_size(50)
+            .x_label_area_size(70)
             .y_label_area_size(55)
             .build_cartesian_2d(0f64..pops.len() as f64, (lo - pad)..(hi + pad))
             .map_err(|e| fail(out, e))?;
@@ -528,8 +528,8 @@ fn metrics_figure(out: &Path, names: &[&str], runs: &[RunResult]) -> Result<()> 
                 let i = x.floor() as usize;
                 labels.get(i).map(|s| s.to_string()).unwrap_or_default()
             })
-            .x_label_style((FONT, 9).into_font().transform(FontTransform::Rotate90))
             .label_style((FONT, 11))
+            .x_label_style((FONT, 9).into_font().transform(FontTransform::Rotate90))
             .draw()
             .map_err(|e| fail(out, e))?;
         chart
