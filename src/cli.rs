@@ -151,6 +151,10 @@ enum ExperimentCommand {
         /// `KEY=VALUE` overrides applied to every variant's model (after its own `set`).
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
+        /// Run even when a variant's memory estimate, times the runs side by side, exceeds
+        /// the memory available.
+        #[arg(long)]
+        no_memory_check: bool,
         /// Output directory.
         #[arg(short, long, default_value = "out/compare")]
         out: PathBuf,
@@ -445,6 +449,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                     seeds,
                     jobs,
                     set,
+                    no_memory_check,
                     out,
                 },
         } => {
@@ -454,6 +459,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 seeds,
                 jobs,
                 set,
+                memory_check: !no_memory_check,
                 progress: !cli.quiet,
             };
             let r = hebb::experiment::compare::compare(&opts)?;

@@ -91,6 +91,7 @@ fn a_comparison_runs_end_to_end_and_finds_the_difference_it_was_built_with() {
         seeds: None,
         jobs: None,
         set: Vec::new(),
+        memory_check: true,
         progress: false,
     })
     .unwrap();
@@ -146,6 +147,7 @@ fn a_comparison_runs_end_to_end_and_finds_the_difference_it_was_built_with() {
         seeds: Some(2),
         jobs: Some(1),
         set: Vec::new(),
+        memory_check: true,
         progress: false,
     })
     .unwrap();
@@ -210,6 +212,13 @@ fn malformed_experiments_are_refused_with_the_file_and_key_named() {
             text.replace("target = \"IN\"", "target = \"E\""),
             "protocol.weight: `E` is not a spike_source",
         ),
+        (
+            text.replace(
+                "rate=1800\"]",
+                "rate=1800\", \"population.E.size=2000000000\"]",
+            ),
+            "needs about",
+        ),
     ];
     for (t, expect) in cases {
         std::fs::write(&exp, &t).unwrap();
@@ -219,6 +228,7 @@ fn malformed_experiments_are_refused_with_the_file_and_key_named() {
             seeds: None,
             jobs: None,
             set: Vec::new(),
+            memory_check: true,
             progress: false,
         };
         let err = compare(&opts).err().expect("refused").to_string();

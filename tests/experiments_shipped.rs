@@ -73,6 +73,7 @@ fn the_connectome_null_model_runs_end_to_end() {
         seeds: Some(3),
         jobs: Some(2),
         set: Vec::new(),
+        memory_check: true,
         progress: false,
     })
     .unwrap();
@@ -110,6 +111,7 @@ fn experiment_canonical_vs_heterogeneous_runs() {
         seeds: Some(2),
         jobs: None,
         set: Vec::new(),
+        memory_check: true,
         progress: false,
     })
     .unwrap();

@@ -114,6 +114,8 @@ pub struct CompareOptions {
     pub jobs: Option<usize>,
     /// Overrides applied to every variant's model after its own.
     pub set: Vec<String>,
+    /// Refuse variants whose runs, `jobs` side by side, would not fit in memory.
+    pub memory_check: bool,
     /// Show progress.
     pub progress: bool,
 }
@@ -214,8 +216,24 @@ pub fn compare(opts: &CompareOptions) -> Result<CompareSummary> {
         path: opts.out.clone(),
         source,
     })?;
+    let jobs: Vec<(usize, u64)> = (0..spec.variants.len())
+        .flat_map(|v| (0..spec.experiment.seeds as u64).map(move |k| (v, k)))
+        .map(|(v, k)| (v, spec.experiment.first_seed + k))
+        .collect();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let n_jobs = opts
+        .jobs
+        .or(spec.experiment.jobs)
+        .unwrap_or(cores)
+        .clamp(1, jobs.len());
     let base = opts.experiment.parent().unwrap_or(Path::new("."));
     let setup = Setup {
+        // Runs side by side share the memory.
+        memory_limit: opts
+            .memory_check
+            .then(crate::model::memory::available)
+            .flatten()
+            .map(|a| a / n_jobs as u64),
         spec: &spec,
         base,
         extra: &opts.set,
@@ -228,16 +246,6 @@ pub fn compare(opts: &CompareOptions) -> Result<CompareSummary> {
         let first = spec.experiment.first_seed;
         fixed.push(prepare(&setup, v, first, None)?.fixed);
     }
-    let jobs: Vec<(usize, u64)> = (0..spec.variants.len())
-        .flat_map(|v| (0..spec.experiment.seeds as u64).map(move |k| (v, k)))
-        .map(|(v, k)| (v, spec.experiment.first_seed + k))
-        .collect();
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let n_jobs = opts
-        .jobs
-        .or(spec.experiment.jobs)
-        .unwrap_or(cores)
-        .clamp(1, jobs.len());
     let bar = opts.progress.then(|| {
         let b = indicatif::ProgressBar::new(jobs.len() as u64);
         b.set_style(
@@ -318,6 +326,8 @@ struct Setup<'a> {
     extra: &'a [String],
     /// The output folder.
     out: &'a Path,
+    /// Memory a run may use (the memory available over the runs side by side).
+    memory_limit: Option<u64>,
 }
 
 /// Makes the model of variant `v` for `seed`: overrides, rewired connectomes, the protocol's
@@ -337,11 +347,12 @@ fn prepare(s: &Setup, v: &VariantSpec, seed: u64, fixed: Option<&Fixed>) -> Resu
         rewired = rewire_connectomes(&mut table, &path, seed, &out.join("runs"), &tag)?;
     }
     // The plain model (without the protocol) gives the pattern neurons and the periods.
-    let plain = Model::from_table(
+    let mut plain = Model::from_table(
         table.clone(),
         &path,
         "in the model as the experiment set it up",
     )?;
+    plain.memory_limit = s.memory_limit;
     let p = &spec.protocol;
     let sim = &plain.spec.simulation;
     let (warmup, duration) = (sim.warmup.0, sim.duration.0);
@@ -371,7 +382,8 @@ fn prepare(s: &Setup, v: &VariantSpec, seed: u64, fixed: Option<&Fixed>) -> Resu
         .and_then(toml::Value::as_table_mut)
         .ok_or_else(|| invalid(&path, "the model has no [simulation]"))?;
     sim_t.insert("duration".into(), toml::Value::Float(sched.end_ms - warmup));
-    let model = Model::from_table(table, &path, "in the model as the experiment set it up")?;
+    let mut model = Model::from_table(table, &path, "in the model as the experiment set it up")?;
+    model.memory_limit = s.memory_limit;
     if check {
         // What the runs will build, built once before them.
         build(&model, Some(seed), None)?;
