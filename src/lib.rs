@@ -15,6 +15,7 @@ pub mod ids;
 pub mod inspect;
 pub mod model;
 pub mod neuron;
+mod par;
 /// Plasticity rules: traces, event/burst classification, BDSP, STDP, short-term plasticity.
 pub mod plasticity;
 pub mod plot;

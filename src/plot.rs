@@ -18,7 +18,7 @@ const MAX_BINS: usize = 1_000_000;
 const SIDE: std::ops::RangeInclusive<u32> = 200..=16_384;
 
 /// Population colours (the "tab10" palette).
-const COLOURS: [RGBColor; 10] = [
+pub(crate) const COLOURS: [RGBColor; 10] = [
     RGBColor(31, 119, 180),
     RGBColor(214, 39, 40),
     RGBColor(44, 160, 44),

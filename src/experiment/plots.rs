@@ -5,7 +5,8 @@ use crate::plot::{FONT, ensure_font};
 use plotters::prelude::*;
 use std::path::Path;
 
-fn fail(out: &Path, e: impl std::fmt::Display) -> Error {
+/// A drawing error, naming the figure's file.
+pub(crate) fn fail(out: &Path, e: impl std::fmt::Display) -> Error {
     Error::Invalid {
         what: out.display().to_string(),
         message: format!("drawing the plot: {e}"),

@@ -331,7 +331,7 @@ pub fn build(
             ),
         ));
     }
-    let mut generated = par_map(spec.projections.len(), |k| {
+    let mut generated = crate::par::map(crate::par::cores(), spec.projections.len(), |k| {
         let proj = &spec.projections[k];
         if let Rule::Connectome = proj.rule.get_ref() {
             return None;
@@ -552,38 +552,6 @@ fn expected_of(
         Rule::Connectome | Rule::File { .. } => 0.0,
     };
     n.min(u32::MAX as f64) as usize
-}
-
-/// `f(0..n)` on all cores (items handed out one at a time), results in order.
-fn par_map<T: Send>(n: usize, f: impl Fn(usize) -> Option<T> + Sync) -> Vec<Option<T>> {
-    use std::sync::Mutex;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |c| c.get())
-        .min(n);
-    if threads <= 1 {
-        return (0..n).map(f).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let slots: Vec<Mutex<Option<T>>> = (0..n).map(|_| Mutex::new(None)).collect();
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                loop {
-                    let k = next.fetch_add(1, Ordering::Relaxed);
-                    if k >= n {
-                        break;
-                    }
-                    let r = f(k);
-                    *slots[k].lock().expect("no panic while holding it") = r;
-                }
-            });
-        }
-    });
-    slots
-        .into_iter()
-        .map(|m| m.into_inner().expect("no panic while holding it"))
-        .collect()
 }
 
 /// The index of the population called `name`.

@@ -180,7 +180,7 @@ fn model_err(path: &Path, message: String) -> Error {
 }
 
 /// The TOML parser's message, on one line per fact: "line L, column C: what".
-fn format_toml_error(e: &toml::de::Error) -> String {
+pub(crate) fn format_toml_error(e: &toml::de::Error) -> String {
     let msg = e.message().trim().to_owned();
     match e.span() {
         Some(_) => {

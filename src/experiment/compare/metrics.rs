@@ -86,14 +86,6 @@ pub struct GroupSpec {
     pub neurons: Option<toml::Spanned<crate::model::spec::Selection>>,
 }
 
-/// A population's spike trains: per neuron, its spike times (ms, sorted).
-pub struct Trains<'a> {
-    /// Name.
-    pub name: &'a str,
-    /// Per neuron.
-    pub times: Vec<Vec<f64>>,
-}
-
 /// Windows of a run (ms).
 pub struct Windows<'a> {
     /// Spontaneous period `[from, to)`.
@@ -108,23 +100,21 @@ pub struct Windows<'a> {
     pub input_rate: f64,
 }
 
-/// The spontaneous and evoked metrics of one population, in the order of [`POP_METRICS`].
-pub fn population_metrics(tr: &Trains, w: &Windows, a: &AnalysisSpec, seed: u64) -> [f64; 7] {
+/// The spontaneous and evoked metrics of one population, given per neuron its sorted spike
+/// times (ms), in the order of [`POP_METRICS`].
+pub fn population_metrics(tr: &[&[f64]], w: &Windows, a: &AnalysisSpec, seed: u64) -> [f64; 7] {
     let (from, to) = w.spontaneous;
-    let n = tr.times.len().max(1) as f64;
-    let in_spont = |ts: &[f64]| -> Vec<f64> {
-        ts.iter()
-            .copied()
-            .filter(|&t| t >= from && t < to)
-            .collect()
-    };
-    let spont: Vec<Vec<f64>> = tr.times.iter().map(|t| in_spont(t)).collect();
-    let total: usize = spont.iter().map(Vec::len).sum();
+    let n = tr.len().max(1) as f64;
+    let spont: Vec<&[f64]> = tr
+        .iter()
+        .map(|ts| &ts[ts.partition_point(|&t| t < from)..ts.partition_point(|&t| t < to)])
+        .collect();
+    let total: usize = spont.iter().map(|t| t.len()).sum();
     let rate = total as f64 / n / ((to - from) / 1000.0);
     let cvs: Vec<f64> = spont.iter().filter_map(|t| cv_isi(t)).collect();
     let cv = mean_or_nan(&cvs);
     let corr = correlation(&spont, from, to, a.corr_bin, a.corr_pairs, seed);
-    let all: Vec<f64> = spont.iter().flatten().copied().collect();
+    let all: Vec<f64> = spont.iter().copied().flatten().copied().collect();
     let sync = fano(&counts(&all, from, to, a.sync_bin));
     let peak = spectral_peak(&counts(&all, from, to, 1.0));
     let (gain, latency) = response(tr, w);
@@ -183,7 +173,7 @@ fn pearson(a: &[f64], b: &[f64]) -> Option<f64> {
     (saa > 0.0 && sbb > 0.0).then(|| sab / (saa * sbb).sqrt())
 }
 
-fn correlation(spont: &[Vec<f64>], from: f64, to: f64, bin: f64, pairs: usize, seed: u64) -> f64 {
+fn correlation(spont: &[&[f64]], from: f64, to: f64, bin: f64, pairs: usize, seed: u64) -> f64 {
     let active: Vec<usize> = (0..spont.len()).filter(|&i| !spont[i].is_empty()).collect();
     if active.len() < 2 {
         return f64::NAN;
@@ -197,8 +187,8 @@ fn correlation(spont: &[Vec<f64>], from: f64, to: f64, bin: f64, pairs: usize, s
             j = active[active.len() - 1];
         }
         let (a, b) = (
-            counts(&spont[i], from, to, bin),
-            counts(&spont[j], from, to, bin),
+            counts(spont[i], from, to, bin),
+            counts(spont[j], from, to, bin),
         );
         if let Some(r) = pearson(&a, &b) {
             rs.push(r);
@@ -244,14 +234,14 @@ fn spectral_peak(x: &[f64]) -> f64 {
 }
 
 /// Gain and latency from the presentation-averaged response.
-fn response(tr: &Trains, w: &Windows) -> (f64, f64) {
+fn response(tr: &[&[f64]], w: &Windows) -> (f64, f64) {
     if w.onsets.is_empty() {
         return (f64::NAN, f64::NAN);
     }
     let (nb_base, nb_resp) = (w.baseline.floor() as usize, w.response.floor() as usize);
     let mut base = vec![0.0; nb_base];
     let mut resp = vec![0.0; nb_resp];
-    let mut all: Vec<f64> = tr.times.iter().flatten().copied().collect();
+    let mut all: Vec<f64> = tr.iter().copied().flatten().copied().collect();
     all.sort_by(f64::total_cmp);
     for &(onset, _) in w.onsets {
         let lo = all.partition_point(|&t| t < onset - w.baseline);
@@ -269,7 +259,7 @@ fn response(tr: &Trains, w: &Windows) -> (f64, f64) {
         }
     }
     // Rates (Hz per neuron) per 1 ms bin, averaged over presentations.
-    let scale = 1000.0 / (tr.times.len().max(1) as f64 * w.onsets.len() as f64);
+    let scale = 1000.0 / (tr.len().max(1) as f64 * w.onsets.len() as f64);
     for v in base.iter_mut().chain(resp.iter_mut()) {
         *v *= scale;
     }
@@ -342,7 +332,7 @@ mod tests {
         let times: Vec<Vec<f64>> = (0..200)
             .map(|_| poisson(&mut rng, 10.0, 0.0, 10_000.0))
             .collect();
-        let tr = Trains { name: "P", times };
+        let tr: Vec<&[f64]> = times.iter().map(Vec::as_slice).collect();
         let m = population_metrics(&tr, &windows(&[]), &AnalysisSpec::default(), 3);
         assert!((m[0] - 10.0).abs() < 0.3, "rate {}", m[0]);
         assert!((m[1] - 1.0).abs() < 0.05, "CV {}", m[1]);
@@ -366,7 +356,7 @@ mod tests {
                     .collect()
             })
             .collect();
-        let tr = Trains { name: "P", times };
+        let tr: Vec<&[f64]> = times.iter().map(Vec::as_slice).collect();
         let m = population_metrics(&tr, &windows(&[]), &AnalysisSpec::default(), 3);
         // 256 ms segments: bins of 3.9 Hz; 40 Hz falls in bin 10 (39.1 Hz).
         assert!((m[4] - 40.0).abs() < 4.0, "peak {}", m[4]);
@@ -389,7 +379,7 @@ mod tests {
                 t
             })
             .collect();
-        let tr = Trains { name: "P", times };
+        let tr: Vec<&[f64]> = times.iter().map(Vec::as_slice).collect();
         let m = population_metrics(&tr, &windows(&onsets), &AnalysisSpec::default(), 3);
         // Evoked: 45 Hz over 30 of the 50 ms = 27 Hz more, per 100 Hz of input.
         assert!((m[5] - 0.27).abs() < 0.03, "gain {}", m[5]);

@@ -32,17 +32,17 @@ pub mod metrics;
 pub mod protocol;
 mod report;
 
+use crate::analysis::SpikeTrains;
 use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::model::build::build;
 use crate::run::Engine;
 use crate::time::Time;
-use metrics::{AnalysisSpec, POP_METRICS, Trains, Windows};
+use metrics::{AnalysisSpec, POP_METRICS, Windows};
 use protocol::ProtocolSpec;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::time::Instant;
 
 /// An experiment file.
@@ -160,13 +160,8 @@ pub fn load(path: &Path) -> Result<ExperimentSpec> {
         path: path.to_owned(),
         source,
     })?;
-    let spec: ExperimentSpec = toml::from_str(&text).map_err(|e| {
-        let line = e
-            .span()
-            .map(|s| format!("line {}: ", crate::model::spec::line_of(&text, s.start)))
-            .unwrap_or_default();
-        invalid(path, format!("{line}{}", e.message().trim()))
-    })?;
+    let spec: ExperimentSpec =
+        toml::from_str(&text).map_err(|e| invalid(path, crate::model::format_toml_error(&e)))?;
     if spec.variants.len() < 2 {
         return Err(invalid(
             path,
@@ -220,11 +215,10 @@ pub fn compare(opts: &CompareOptions) -> Result<CompareSummary> {
         .flat_map(|v| (0..spec.experiment.seeds as u64).map(move |k| (v, k)))
         .map(|(v, k)| (v, spec.experiment.first_seed + k))
         .collect();
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let n_jobs = opts
         .jobs
         .or(spec.experiment.jobs)
-        .unwrap_or(cores)
+        .unwrap_or_else(crate::par::cores)
         .clamp(1, jobs.len());
     let base = opts.experiment.parent().unwrap_or(Path::new("."));
     let setup = Setup {
@@ -257,47 +251,37 @@ pub fn compare(opts: &CompareOptions) -> Result<CompareSummary> {
         );
         b
     });
-    let queue = Mutex::new(jobs.iter().enumerate());
-    let results: Mutex<Vec<(usize, RunResult, Option<report::Raster>)>> = Mutex::new(Vec::new());
-    std::thread::scope(|s| {
-        for _ in 0..n_jobs {
-            s.spawn(|| {
-                loop {
-                    let next = queue.lock().expect("the queue").next();
-                    let Some((i, &(v, seed))) = next else { break };
-                    let variant = &spec.variants[v];
-                    if let Some(b) = &bar {
-                        b.set_message(format!("running {} seed {seed}", variant.name));
-                    }
-                    let keep = seed == spec.experiment.first_seed;
-                    let (r, raster) = run_one(&setup, variant, seed, &fixed[v], keep);
-                    if let Some(b) = &bar {
-                        // Also when the bar is hidden (output not a terminal): one line a run.
-                        let line = match &r.error {
-                            Some(e) => format!("{} seed {seed}: FAILED: {e}", variant.name),
-                            None => format!(
-                                "{} seed {seed}: {:.1} s, {} spikes, decoding {:.2}",
-                                variant.name,
-                                r.seconds,
-                                r.spikes,
-                                r.metrics.get("decoding").copied().unwrap_or(f64::NAN)
-                            ),
-                        };
-                        b.suspend(|| eprintln!("{line}"));
-                        b.inc(1);
-                    }
-                    results.lock().expect("the results").push((i, r, raster));
-                }
-            });
+    let results = crate::par::map(n_jobs, jobs.len(), |i| {
+        let (v, seed) = jobs[i];
+        let variant = &spec.variants[v];
+        if let Some(b) = &bar {
+            b.set_message(format!("running {} seed {seed}", variant.name));
         }
+        let keep = seed == spec.experiment.first_seed;
+        let (r, raster) = run_one(&setup, variant, seed, &fixed[v], keep);
+        if let Some(b) = &bar {
+            // Also when the bar is hidden (output not a terminal): one line a run.
+            let line = match &r.error {
+                Some(e) => format!("{} seed {seed}: FAILED: {e}", variant.name),
+                None => format!(
+                    "{} seed {seed}: {:.1} s, {} spikes, decoding {:.2}",
+                    variant.name,
+                    r.seconds,
+                    r.spikes,
+                    r.metrics.get("decoding").copied().unwrap_or(f64::NAN)
+                ),
+            };
+            b.suspend(|| eprintln!("{line}"));
+            b.inc(1);
+        }
+        (r, raster)
     });
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let mut results = results.into_inner().expect("the results");
-    results.sort_by_key(|r| r.0);
-    let rasters: Vec<report::Raster> = results.iter_mut().filter_map(|r| r.2.take()).collect();
-    let runs: Vec<RunResult> = results.into_iter().map(|r| r.1).collect();
+    let (runs, rasters): (Vec<RunResult>, Vec<Option<report::Raster>>) =
+        results.into_iter().unzip();
+    let rasters: Vec<report::Raster> = rasters.into_iter().flatten().collect();
     let (report, markdown) = report::write(&spec, &opts.out, &runs, &rasters)?;
     Ok(CompareSummary {
         runs,
@@ -522,12 +506,17 @@ fn rewire_connectomes(
     Ok(done.into_values().collect())
 }
 
-/// Collects spikes by global neuron.
-struct ByNeuron(Vec<Vec<f64>>);
+/// Collects a run's spikes: times (ms) and global neuron indices.
+#[derive(Default)]
+struct Spikes {
+    times: Vec<f64>,
+    neurons: Vec<u32>,
+}
 
-impl crate::engine::Recorder for ByNeuron {
+impl crate::engine::Recorder for Spikes {
     fn spike(&mut self, t: Time, n: crate::ids::NeuronId) {
-        self.0[n.index()].push(t.as_ms());
+        self.times.push(t.as_ms());
+        self.neurons.push(n.0);
     }
     fn sample(&mut self, _: Time, _: usize, _: &[f64]) {}
 }
@@ -561,19 +550,32 @@ fn run_one(
             threads,
             crate::engine::partition::Placement::Balanced,
         );
-        let mut rec = ByNeuron(vec![Vec::new(); pops.iter().map(|p| p.size as usize).sum()]);
+        let mut rec = Spikes::default();
         engine.run_until(stop, &mut rec);
-        for ts in &mut rec.0 {
-            ts.sort_by(f64::total_cmp);
-        }
-        r.spikes = rec.0.iter().map(|t| t.len() as u64).sum();
+        r.spikes = rec.times.len() as u64;
         let _ = std::fs::remove_file(&prep.csv);
         for f in &prep.rewired {
             let _ = std::fs::remove_file(f);
         }
-        measure(spec, &prep, &rec.0, seed, &mut r.metrics);
-        Ok(keep_raster
-            .then(|| report::Raster::new(&v.name, &pops, &rec.0, prep.spont.0, stop.as_ms())))
+        let n = pops.iter().map(|p| p.size as usize).sum();
+        let trains = SpikeTrains::new(
+            &rec.times,
+            &rec.neurons,
+            n,
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+        );
+        measure(spec, &prep, &trains, seed, &mut r.metrics);
+        Ok(keep_raster.then(|| {
+            report::Raster::new(
+                &v.name,
+                &pops,
+                &rec.times,
+                &rec.neurons,
+                prep.spont.0,
+                stop.as_ms(),
+            )
+        }))
     })();
     r.seconds = t0.elapsed().as_secs_f64();
     match outcome {
@@ -589,7 +591,7 @@ fn run_one(
 fn measure(
     spec: &ExperimentSpec,
     prep: &Prepared,
-    spikes: &[Vec<f64>],
+    trains: &SpikeTrains,
     seed: u64,
     m: &mut BTreeMap<String, f64>,
 ) {
@@ -604,14 +606,11 @@ fn measure(
     };
     let units = &prep.fixed.units;
     for (k, u) in units.iter().enumerate() {
-        let tr = Trains {
-            name: &u.name,
-            times: u
-                .neurons
-                .iter()
-                .map(|&n| spikes[n as usize].clone())
-                .collect(),
-        };
+        let tr: Vec<&[f64]> = u
+            .neurons
+            .iter()
+            .map(|&n| trains.train(n as usize))
+            .collect();
         let vals = metrics::population_metrics(&tr, &w, a, seed.wrapping_mul(1000) + k as u64);
         for (name, v) in POP_METRICS.iter().zip(vals) {
             m.insert(format!("{name}/{}", u.name), v);
@@ -623,7 +622,7 @@ fn measure(
         for u in units {
             let take = a.readout_neurons.min(u.neurons.len());
             for j in 0..take {
-                neurons.push(&spikes[u.neurons[j * u.neurons.len() / take] as usize]);
+                neurons.push(trains.train(u.neurons[j * u.neurons.len() / take] as usize));
             }
         }
         let x = metrics::response_counts(&neurons, &prep.sched.onsets, p.response.0);

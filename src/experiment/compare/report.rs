@@ -4,6 +4,7 @@
 use super::{ExperimentSpec, RunResult};
 use crate::analysis::SpikeData;
 use crate::error::{Error, Result};
+use crate::experiment::plots::fail;
 use crate::plot::{FONT, ensure_font};
 use crate::stats;
 use plotters::prelude::*;
@@ -19,23 +20,26 @@ pub struct Raster {
 }
 
 impl Raster {
-    /// From a run's spikes by global neuron (ms), for `[from, to)`.
+    /// From a run's spikes (times in ms and global neuron indices, in any order), for
+    /// `[from, to)`.
     pub fn new(
         variant: &str,
         pops: &[crate::model::build::PopInfo],
-        spikes: &[Vec<f64>],
+        times: &[f64],
+        neurons: &[u32],
         from: f64,
         to: f64,
     ) -> Raster {
-        let mut population = Vec::with_capacity(spikes.len());
+        let mut population = Vec::new();
         for (k, p) in pops.iter().enumerate() {
             population.extend(std::iter::repeat_n(k as i16, p.size as usize));
         }
-        let mut pairs: Vec<(f64, i64)> = spikes
+        let n = population.len() as i64;
+        let mut pairs: Vec<(f64, i64)> = times
             .iter()
-            .enumerate()
-            .flat_map(|(n, ts)| ts.iter().map(move |&t| (t, n as i64)))
-            .filter(|&(t, _)| t >= from && t < to)
+            .zip(neurons)
+            .filter(|&(&t, _)| t >= from && t < to)
+            .map(|(&t, &i)| (t, i as i64))
             .collect();
         pairs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         Raster {
@@ -43,7 +47,7 @@ impl Raster {
             data: SpikeData {
                 times_ms: pairs.iter().map(|p| p.0).collect(),
                 neurons: pairs.iter().map(|p| p.1).collect(),
-                ids: (0..spikes.len() as i64).collect(),
+                ids: (0..n).collect(),
                 population,
                 labels: pops.iter().map(|p| p.name.clone()).collect(),
                 t_start_ms: from,
@@ -433,20 +437,6 @@ fn markdown(
     s
 }
 
-const COLOURS: [RGBColor; 4] = [
-    RGBColor(31, 119, 180),
-    RGBColor(214, 39, 40),
-    RGBColor(44, 160, 44),
-    RGBColor(255, 127, 14),
-];
-
-fn fail(out: &Path, e: impl std::fmt::Display) -> Error {
-    Error::Invalid {
-        what: out.display().to_string(),
-        message: format!("drawing the plot: {e}"),
-    }
-}
-
 /// One panel per metric: per population (x), one dot per run, coloured by variant.
 fn metrics_figure(out: &Path, names: &[&str], runs: &[RunResult]) -> Result<()> {
     ensure_font().map_err(|e| fail(out, e))?;
@@ -535,7 +525,7 @@ fn metrics_figure(out: &Path, names: &[&str], runs: &[RunResult]) -> Result<()> 
         chart
             .draw_series(
                 pts.iter()
-                    .map(|&(x, y, v)| Circle::new((x, y), 3, COLOURS[v % 4].filled())),
+                    .map(|&(x, y, v)| Circle::new((x, y), 3, crate::plot::COLOURS[v % 4].filled())),
             )
             .map_err(|e| fail(out, e))?;
     }

@@ -1,0 +1,54 @@
+//! Work shared out over threads: `f(0..n)` on `threads` threads, items handed out one at a
+//! time, results in order. Used where the items are few and large (a projection's synapses,
+//! an experiment's runs).
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The number of cores, as the default thread count.
+pub(crate) fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |c| c.get())
+}
+
+/// `f(k)` for every `k` in `0..n`, on at most `threads` threads; the results in `k` order.
+pub(crate) fn map<T: Send>(threads: usize, n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let threads = threads.min(n);
+    if threads <= 1 {
+        return (0..n).map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<T>>> = (0..n).map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    if k >= n {
+                        break;
+                    }
+                    let r = f(k);
+                    *slots[k].lock().expect("no panic while holding it") = Some(r);
+                }
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|m| {
+            m.into_inner()
+                .expect("no panic while holding it")
+                .expect("every item ran")
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn results_come_in_order_on_any_number_of_threads() {
+        for threads in [1, 2, 5] {
+            assert_eq!(super::map(threads, 7, |k| k * k), [0, 1, 4, 9, 16, 25, 36]);
+        }
+        assert!(super::map(3, 0, |k| k).is_empty());
+    }
+}
