@@ -43,6 +43,15 @@
 use std::path::{Path, PathBuf};
 use toml::{Table, Value};
 
+/// The entries a circuit is made of, and the keys of each that name its populations.
+const KINDS: [(&str, &[&str]); 5] = [
+    ("population", &["name"]),
+    ("projection", &["source", "target", "name"]),
+    ("stimulus", &["target"]),
+    ("set", &["population"]),
+    ("silence", &["population"]),
+];
+
 /// Keys whose string values are paths relative to the file they are written in.
 const PATH_KEYS: [&str; 4] = ["connectome", "file", "spike_times_file", "path"];
 
@@ -129,13 +138,10 @@ pub(crate) fn expand(t: &mut Table, path: &Path) -> Result<(), String> {
 
 /// The plain tables being assembled: each area's entries, then the file's own.
 struct Plain {
-    /// The file's own populations, projections, stimuli, sets and silences.
+    /// Per kind of [`KINDS`]: the areas' entries.
+    lists: [Vec<Value>; 5],
+    /// Per kind of [`KINDS`]: the file's own entries.
     own: [Vec<Value>; 5],
-    populations: Vec<Value>,
-    projections: Vec<Value>,
-    stimuli: Vec<Value>,
-    sets: Vec<Value>,
-    silence: Vec<Value>,
     rates: Table,
     unscaled: Vec<Value>,
     /// `[scaling]` N and K from the first template that has them.
@@ -143,22 +149,19 @@ struct Plain {
 }
 
 impl Plain {
-    /// Takes the file's own populations, projections and stimuli out of `t`.
+    /// Takes the file's own populations, projections, stimuli, sets and silences out of `t`.
     fn take(t: &mut Table) -> Result<Plain, String> {
-        let mut arr = |k: &str| match t.remove(k) {
-            None => Ok(Vec::new()),
-            Some(Value::Array(a)) => Ok(a),
-            Some(_) => Err(format!("`{k}` must be an array of tables ([[{k}]])")),
-        };
-        let (populations, projections) = (arr("population")?, arr("projection")?);
-        let (stimuli, sets, silence) = (arr("stimulus")?, arr("set")?, arr("silence")?);
+        let mut own: [Vec<Value>; 5] = Default::default();
+        for ((k, _), list) in KINDS.iter().zip(&mut own) {
+            *list = match t.remove(*k) {
+                None => Vec::new(),
+                Some(Value::Array(a)) => a,
+                Some(_) => return Err(format!("`{k}` must be an array of tables ([[{k}]])")),
+            };
+        }
         Ok(Plain {
-            own: [populations, projections, stimuli, sets, silence],
-            populations: Vec::new(),
-            projections: Vec::new(),
-            stimuli: Vec::new(),
-            sets: Vec::new(),
-            silence: Vec::new(),
+            lists: Default::default(),
+            own,
             rates: Table::new(),
             unscaled: Vec::new(),
             scale: None,
@@ -168,17 +171,10 @@ impl Plain {
     /// Puts the assembled tables into `t`; the file's own `[scaling]` keys win over the
     /// templates'.
     fn put(self, t: &mut Table, areas: Vec<Value>) {
-        let [p, q, st, se, si] = self.own;
-        for (k, mut v, own) in [
-            ("population", self.populations, p),
-            ("projection", self.projections, q),
-            ("stimulus", self.stimuli, st),
-            ("set", self.sets, se),
-            ("silence", self.silence, si),
-        ] {
+        for (((k, _), mut v), own) in KINDS.iter().zip(self.lists).zip(self.own) {
             v.extend(own);
             if !v.is_empty() {
-                t.insert(k.into(), Value::Array(v));
+                t.insert((*k).into(), Value::Array(v));
             }
         }
         if !self.rates.is_empty() || !self.unscaled.is_empty() || self.scale.is_some() {
@@ -313,20 +309,11 @@ fn derive(tpl: &Template, o: &mut Table) -> Result<Template, String> {
         let name = str_of(&p, "name").ok_or("a population without `name`")?;
         if from_template {
             rebase(&mut p, &tpl.dir);
-            if let Some(ov) = pop_over.remove(&name) {
-                let Value::Table(ov) = ov else {
-                    return Err(format!("`population.{name}` must be a table of keys"));
-                };
-                if ov.get("remove").and_then(Value::as_bool) == Some(true) {
-                    removed.push(name);
-                    continue;
-                }
-                for (k, v) in ov {
-                    if k == "name" {
-                        return Err(format!("`population.{name}`: a population keeps its name"));
-                    }
-                    p.insert(k, v);
-                }
+            if let Some(ov) = pop_over.remove(&name)
+                && !apply(&mut p, ov, &format!("population.{name}"), &["name"])?
+            {
+                removed.push(name);
+                continue;
             }
         }
         if name.contains('.') {
@@ -366,21 +353,15 @@ fn derive(tpl: &Template, o: &mut Table) -> Result<Template, String> {
                 proj_over.remove(&pname);
                 continue;
             }
-            if let Some(ov) = proj_over.remove(&pname) {
-                let Value::Table(ov) = ov else {
-                    return Err(format!("`projection.\"{pname}\"` must be a table of keys"));
-                };
-                if ov.get("remove").and_then(Value::as_bool) == Some(true) {
-                    continue;
-                }
-                for (k, v) in ov {
-                    if matches!(k.as_str(), "source" | "target") {
-                        return Err(format!(
-                            "`projection.\"{pname}\"`: `{k}` is the template's (remove it and add one)"
-                        ));
-                    }
-                    p.insert(k, v);
-                }
+            if let Some(ov) = proj_over.remove(&pname)
+                && !apply(
+                    &mut p,
+                    ov,
+                    &format!("projection.\"{pname}\""),
+                    &["source", "target"],
+                )?
+            {
+                continue;
             }
         }
         for (key, n) in [("source", &src), ("target", &tgt)] {
@@ -400,11 +381,8 @@ fn derive(tpl: &Template, o: &mut Table) -> Result<Template, String> {
     let mut table = Table::new();
     table.insert("population".into(), Value::Array(pops));
     table.insert("projection".into(), Value::Array(projs));
-    for (key, field) in [
-        ("stimulus", "target"),
-        ("set", "population"),
-        ("silence", "population"),
-    ] {
+    for (key, fields) in &KINDS[2..] {
+        let (key, field) = (*key, fields[0]);
         let mut list = Vec::new();
         for v in array_of(&tpl.table, key)? {
             let Value::Table(mut e) = v.clone() else {
@@ -480,36 +458,22 @@ fn instantiate(
 ) -> Result<Vec<String>, String> {
     let c = derive(tpl, a)?;
     let prefix = |n: &str| format!("{area}.{n}");
-    let mut names = Vec::new();
-    for p in array_of(&c.table, "population")? {
-        let mut p = p.as_table().cloned().unwrap_or_default();
-        let n = prefix(&str_of(&p, "name").unwrap_or_default());
-        p.insert("name".into(), Value::String(n.clone()));
-        names.push(n);
-        out.populations.push(Value::Table(p));
-    }
-    for p in array_of(&c.table, "projection")? {
-        let mut p = p.as_table().cloned().unwrap_or_default();
-        for key in ["source", "target", "name"] {
-            if let Some(Value::String(n)) = p.get_mut(key) {
-                *n = prefix(n);
-            }
-        }
-        out.projections.push(Value::Table(p));
-    }
-    for (key, list, field) in [
-        ("stimulus", &mut out.stimuli, "target"),
-        ("set", &mut out.sets, "population"),
-        ("silence", &mut out.silence, "population"),
-    ] {
+    for ((key, fields), list) in KINDS.iter().zip(&mut out.lists) {
         for e in array_of(&c.table, key)? {
             let mut e = e.as_table().cloned().unwrap_or_default();
-            if let Some(Value::String(n)) = e.get_mut(field) {
-                *n = prefix(n);
+            for f in *fields {
+                if let Some(Value::String(n)) = e.get_mut(*f) {
+                    *n = prefix(n);
+                }
             }
             list.push(Value::Table(e));
         }
     }
+    let names: Vec<String> = array_of(&c.table, "population")?
+        .iter()
+        .filter_map(|p| p.get("name").and_then(Value::as_str))
+        .map(prefix)
+        .collect();
     let Some(Value::Table(sc)) = c.table.get("scaling") else {
         return Ok(names);
     };
@@ -536,6 +500,26 @@ fn instantiate(
         );
     }
     Ok(names)
+}
+
+/// Applies the override `ov` (the table at key `what`) to `entry`: its keys replace the
+/// entry's, except `fixed` ones, which it may not change. False when it says `remove = true`.
+fn apply(entry: &mut Table, ov: Value, what: &str, fixed: &[&str]) -> Result<bool, String> {
+    let Value::Table(ov) = ov else {
+        return Err(format!("`{what}` must be a table of keys"));
+    };
+    if ov.get("remove").and_then(Value::as_bool) == Some(true) {
+        return Ok(false);
+    }
+    for (k, v) in ov {
+        if fixed.contains(&k.as_str()) {
+            return Err(format!(
+                "`{what}`: `{k}` is the template's (remove this one and add another)"
+            ));
+        }
+        entry.insert(k, v);
+    }
+    Ok(true)
 }
 
 /// Makes the relative paths in `v` (values of [`PATH_KEYS`], at any depth) start from the
