@@ -278,8 +278,7 @@ mod tests {
         let rate = |i: u32| 500.0 * i as f64; // neuron 0: GABA only
         let mut pop = AdexGrid::new(cells(p, n, |_| 0.0), H, Some(drive(n, rate)));
         let mut twin = cells(p, n, |_| 0.0);
-        let mut d = drive(n, rate);
-        d.start_exact(Time::ZERO);
+        let mut bg = crate::neuron::background::Background::new(&drive(n, rate), H);
         let mut counts = [[0u32; 2]; 4];
         let mut hs = Harness::new();
         let mut s = Vec::new();
@@ -288,13 +287,10 @@ mod tests {
             hs.run(&mut pop, at(k));
             s.clear();
             twin.step(&mut s);
-            for i in 0..n {
-                while d.next(i as usize) <= at(k) {
-                    let src = d.take_source(i as usize);
-                    counts[i as usize][src.port as usize] += 1;
-                    twin.add_conductance(i, of_port(src.port), src.weight);
-                }
-            }
+            bg.step(|i, src| {
+                counts[i as usize][src.port as usize] += 1;
+                twin.add_conductance(i, of_port(src.port), src.weight);
+            });
             for i in 0..n {
                 for r in [Receptor::Excitatory, Receptor::Inhibitory] {
                     let (a, b) = (pop.cells().conductance(i, r), twin.conductance(i, r));

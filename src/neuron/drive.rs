@@ -49,6 +49,9 @@ pub mod streams {
     pub const CONNECT: u64 = 3 << 40;
     /// A neuron's own stream (e.g. burst draws of `burst2c`): `NEURON | i`.
     pub const NEURON: u64 = 4 << 40;
+    /// A block of a grid population's Poisson input: `BACKGROUND | kind << 32 | i`, `i` the
+    /// global index of the block's first neuron ([`crate::neuron::background`]).
+    pub const BACKGROUND: u64 = 5 << 40;
 }
 
 /// Lazily generated Poisson input for the neurons of one population.
@@ -74,6 +77,11 @@ pub struct Drive {
     /// Grid mode with few arrivals per step: arrivals are drawn one by one (exponential
     /// intervals, as in exact mode) and summed per step, instead of a count per step.
     sparse: bool,
+    /// The run's seed and the global index of neuron 0 of the population as built (for
+    /// streams derived later, e.g. [`super::background::Background`]'s; only meaningful
+    /// before a split, which keeps it).
+    seed: u64,
+    global0: u32,
 }
 
 /// Listed arrivals of one neuron.
@@ -135,6 +143,8 @@ impl Drive {
             lists: Vec::new(),
             step_end: Time::ZERO,
             sparse: false,
+            seed,
+            global0,
         }
     }
 
@@ -183,7 +193,33 @@ impl Drive {
             },
             step_end: self.step_end,
             sparse: self.sparse,
+            seed: self.seed,
+            // Streams are derived from the population as built, before any split.
+            global0: self.global0,
         }
+    }
+
+    /// The run's seed and the global index of neuron 0 of the population as built.
+    pub(super) fn seed_and_offset(&self) -> (u64, u32) {
+        (self.seed, self.global0)
+    }
+
+    /// Neuron `i`'s Poisson sources (empty for a neuron with listed arrivals).
+    pub(super) fn sources_of(&self, i: usize) -> &[Source] {
+        if self.listed(i).is_some() {
+            return &[];
+        }
+        &self.sources[self.start[i] as usize..self.start[i + 1] as usize]
+    }
+
+    /// Number of neurons.
+    pub(super) fn len(&self) -> usize {
+        self.total.len()
+    }
+
+    /// True if neuron `i` has listed arrivals.
+    pub(super) fn has_list(&self, i: usize) -> bool {
+        self.listed(i).is_some()
     }
 
     /// True if neuron `i` receives Poisson or listed input.
@@ -378,7 +414,7 @@ impl Drive {
 /// over a precomputed CDF with one uniform draw (measured: the generic sampler spent ~20 ns per
 /// neuron and step of Brunel's network); large means use `rand_distr`'s sampler.
 #[derive(Clone)]
-enum Counts {
+pub(super) enum Counts {
     /// CDF and a guide table: `guide[j]` is the smallest k with `cdf[k] > j / G`, so a draw
     /// starts its search there and almost never needs a step (the plain search's exit branch
     /// was mispredicted at every draw).
@@ -395,7 +431,7 @@ const GUIDE: usize = 256;
 pub const SPARSE_MEAN: f64 = 0.5;
 
 impl Counts {
-    fn new(lambda: f64) -> Option<Counts> {
+    pub(super) fn new(lambda: f64) -> Option<Counts> {
         if lambda.is_nan() || lambda <= 0.0 {
             return None;
         }
@@ -424,7 +460,7 @@ impl Counts {
     }
 
     #[inline]
-    fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+    pub(super) fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
             Counts::Table { cdf, guide } => {
                 let u: f64 = rng.random();

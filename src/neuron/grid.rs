@@ -15,14 +15,11 @@
 //!
 //! # Poisson input
 //!
-//! Each driven neuron's sources are one Poisson process of the summed rate whose arrivals are
-//! generated ahead (an exponential gap each) and picked among the sources by rate, exactly as
-//! for the exact models ([`Drive::take_source`]); binned into steps, the count of each source
-//! per step is Poisson(rate·h), the same law as a per-step draw. A step costs one comparison
-//! per driven neuron instead of one draw per source: the XOR network's background (four
-//! sources of 150–500 Hz per neuron, 0.015–0.05 arrivals per source and step) was 45 % of its
-//! run time drawn per step. Listed arrivals (`spike_times` stimuli) come on port 0.
+//! Poisson sources are drawn per block of neurons and step ([`super::background`]): one
+//! count per block, one uniformly drawn neuron per arrival. Listed arrivals (`spike_times`
+//! stimuli) come on port 0, per neuron, from the population's [`Drive`].
 
+use super::background::Background;
 use super::drive::Drive;
 use super::{Ctx, Population, StateVar};
 use crate::engine::Weights;
@@ -63,9 +60,12 @@ pub trait GridCells: Send + Sized + 'static {
 pub struct GridPopulation<C: GridCells> {
     cells: C,
     h: Time,
+    /// Listed arrivals (neurons with a list have no Poisson sources).
     drive: Option<Drive>,
-    /// The neurons with Poisson or listed input (local indices, ascending).
+    /// The neurons with listed input (local indices, ascending).
     driven: Vec<u32>,
+    /// Poisson input.
+    background: Background,
     /// This step's spikes, reused across steps.
     spikes: Vec<C::Spike>,
 }
@@ -81,20 +81,41 @@ impl<C: GridCells> GridPopulation<C> {
         if let Some(d) = &mut drive {
             d.start_exact(Time::ZERO);
         }
+        let background = drive
+            .as_ref()
+            .map(|d| Background::new(d, h_ms))
+            .unwrap_or_default();
         GridPopulation::with_drive(
             cells,
             Time::from_ms(h_ms).expect("resolution validated"),
             drive,
+            background,
         )
     }
 
-    /// The population of `cells` stepped every `h` with `drive`, already started.
-    fn with_drive(cells: C, h: Time, drive: Option<Drive>) -> GridPopulation<C> {
+    /// The population of `cells` stepped every `h` with `drive` (already started) and
+    /// `background`.
+    fn with_drive(
+        cells: C,
+        h: Time,
+        drive: Option<Drive>,
+        background: Background,
+    ) -> GridPopulation<C> {
+        let driven: Vec<u32> = drive
+            .as_ref()
+            .map(|d| {
+                (0..d.len() as u32)
+                    .filter(|&i| d.has_list(i as usize))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let drive = drive.filter(|_| !driven.is_empty());
         GridPopulation {
             cells,
             h,
-            driven: drive.as_ref().map(Drive::driven).unwrap_or_default(),
+            driven,
             drive,
+            background,
             spikes: Vec::new(),
         }
     }
@@ -110,11 +131,14 @@ impl<C: GridCells> GridPopulation<C> {
         for &s in &self.spikes {
             ctx.spikes.push((t, C::neuron(s)));
         }
+        let cells = &mut self.cells;
+        self.background
+            .step(|i, s| cells.add_input(i, C::input(s.port), s.weight));
         if let Some(d) = &mut self.drive {
             for &i in &self.driven {
                 while d.next(i as usize) <= t {
                     let s = d.take_source(i as usize);
-                    self.cells.add_input(i, C::input(s.port), s.weight);
+                    cells.add_input(i, C::input(s.port), s.weight);
                 }
             }
         }
@@ -178,6 +202,7 @@ impl<C: GridCells> Population for GridPopulation<C> {
                     self.cells.subset(idx),
                     self.h,
                     drive,
+                    self.background.subset(idx),
                 )) as Box<dyn Population>
             })
             .collect()

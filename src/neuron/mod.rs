@@ -22,6 +22,7 @@
 
 pub mod adex;
 pub mod adex_grid;
+pub mod background;
 pub mod burst2c;
 pub mod burst2c_grid;
 pub mod drive;

@@ -1,0 +1,257 @@
+//! Poisson input of a grid population drawn per block of neurons and step.
+//!
+//! Every neuron of a grid population that a Poisson stimulus targets receives an independent
+//! Poisson train per source. Binned into steps of `h`, a source's counts are independent
+//! Poisson(r·h) per neuron and step. The same law is drawn here per *block* of neurons that
+//! share a source (same rate, weight and port): per step one count K ~ Poisson(B·r·h) for the
+//! block's B neurons, then K arrivals each placed on a neuron drawn uniformly from the block
+//! (splitting a Poisson process uniformly gives independent Poisson processes of rate r).
+//!
+//! **Why** (measured on `models/xor_bdsp.toml`, 2500 neurons with 2000 Hz of background each,
+//! 0.2 arrivals per neuron and step): per-neuron arrival times (an exponential gap and a source
+//! pick per arrival, a comparison per neuron and step) were 39 % of a run's time; per block, a
+//! step costs one count per block and one index per arrival.
+//!
+//! **Determinism.** Blocks are cut from the population as built: a source's neurons in
+//! ascending order, in the fewest blocks of equal size that expect at most [`ARRIVALS_PER_BLOCK`] arrivals per step, each block with its own stream
+//! (`streams::BACKGROUND | kind << 32 | g`, `g` the global index of its first neuron). A split
+//! keeps every block that holds one of a part's neurons, whole, with its stream: each part
+//! draws the same counts and indices and keeps the arrivals on its own neurons, so a neuron's
+//! input does not depend on the number of shards. A neuron's arrivals are added in the order
+//! of its sources (kinds), then of draws.
+
+use super::drive::{Counts, Drive, Source, stream_rng, streams};
+use rand::RngExt;
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+/// The most arrivals a block expects per step: a source's neurons are cut into the fewest
+/// blocks of equal size that keep below it (one count per block and step; below 30 a count
+/// is drawn by table lookup).
+const ARRIVALS_PER_BLOCK: f64 = 24.0;
+
+/// A member slot of a block whose neuron is in another part of a split population.
+const ABSENT: u32 = u32::MAX;
+
+/// One block: neurons sharing one source, with their stream.
+#[derive(Clone)]
+struct Block {
+    /// Index into `Background::kinds`.
+    kind: u32,
+    /// Index into `Background::counts`.
+    counts: u32,
+    /// Range into `Background::members`.
+    start: u32,
+    len: u32,
+    rng: Xoshiro256PlusPlus,
+}
+
+/// The Poisson input of one grid population, per block of neurons.
+#[derive(Clone, Default)]
+pub struct Background {
+    /// The distinct sources (rate, weight, port), in order of first appearance.
+    kinds: Vec<Source>,
+    /// Count distributions per step, one per distinct block mean.
+    counts: Vec<Counts>,
+    blocks: Vec<Block>,
+    /// Local neuron indices of every block (`ABSENT` for neurons of other parts).
+    members: Vec<u32>,
+}
+
+impl Background {
+    /// The Poisson sources of `drive` (neurons with listed arrivals have none) as blocks, for
+    /// steps of `h_ms`.
+    pub fn new(drive: &Drive, h_ms: f64) -> Background {
+        let (seed, global0) = drive.seed_and_offset();
+        let mut kinds: Vec<Source> = Vec::new();
+        let mut neurons: Vec<Vec<u32>> = Vec::new();
+        for i in 0..drive.len() {
+            for s in drive.sources_of(i) {
+                let k = kinds.iter().position(|x| same(x, s)).unwrap_or_else(|| {
+                    kinds.push(*s);
+                    neurons.push(Vec::new());
+                    kinds.len() - 1
+                });
+                // A neuron listing one source twice gets it twice.
+                neurons[k].push(i as u32);
+            }
+        }
+        let mut bg = Background {
+            kinds,
+            ..Background::default()
+        };
+        let mut means: Vec<u64> = Vec::new();
+        for (k, list) in neurons.iter().enumerate() {
+            let per = bg.kinds[k].rate_hz / 1000.0 * h_ms;
+            let blocks = (per * list.len() as f64 / ARRIVALS_PER_BLOCK)
+                .ceil()
+                .clamp(1.0, list.len() as f64);
+            let size = list.len().div_ceil(blocks as usize);
+            for chunk in list.chunks(size) {
+                let mean = per * chunk.len() as f64;
+                let Some(c) = Counts::new(mean) else { continue };
+                let m = means
+                    .iter()
+                    .position(|&b| b == mean.to_bits())
+                    .unwrap_or_else(|| {
+                        means.push(mean.to_bits());
+                        bg.counts.push(c);
+                        means.len() - 1
+                    });
+                let stream = streams::BACKGROUND | (k as u64) << 32 | u64::from(global0 + chunk[0]);
+                bg.blocks.push(Block {
+                    kind: k as u32,
+                    counts: m as u32,
+                    start: bg.members.len() as u32,
+                    len: chunk.len() as u32,
+                    rng: stream_rng(seed, stream),
+                });
+                bg.members.extend_from_slice(chunk);
+            }
+        }
+        bg
+    }
+
+    /// True if no neuron has Poisson input.
+    pub fn is_empty(&self) -> bool {
+        self.blocks.is_empty()
+    }
+
+    /// The background of neurons `idx` (ascending local indices; neuron `idx[j]` becomes `j`):
+    /// every block holding one of them, whole, with its stream as it is.
+    pub fn subset(&self, idx: &[u32]) -> Background {
+        let mut bg = Background {
+            kinds: self.kinds.clone(),
+            counts: self.counts.clone(),
+            ..Background::default()
+        };
+        for b in &self.blocks {
+            let old = &self.members[b.start as usize..(b.start + b.len) as usize];
+            let new: Vec<u32> = old
+                .iter()
+                .map(|&i| match idx.binary_search(&i) {
+                    Ok(j) if i != ABSENT => j as u32,
+                    _ => ABSENT,
+                })
+                .collect();
+            if new.iter().all(|&j| j == ABSENT) {
+                continue;
+            }
+            bg.blocks.push(Block {
+                start: bg.members.len() as u32,
+                ..b.clone()
+            });
+            bg.members.extend(new);
+        }
+        bg
+    }
+
+    /// Draws one step's arrivals, calling `add(neuron, source)` for each arrival on a neuron of
+    /// this part.
+    #[inline]
+    pub fn step(&mut self, mut add: impl FnMut(u32, &Source)) {
+        for b in &mut self.blocks {
+            let n = self.counts[b.counts as usize].sample(&mut b.rng) as u32;
+            if n == 0 {
+                continue;
+            }
+            let s = &self.kinds[b.kind as usize];
+            let members = &self.members[b.start as usize..(b.start + b.len) as usize];
+            if members.len() == 1 {
+                if members[0] != ABSENT {
+                    for _ in 0..n {
+                        add(members[0], s);
+                    }
+                }
+                continue;
+            }
+            for _ in 0..n {
+                let i = members[b.rng.random_range(0..members.len())];
+                if i != ABSENT {
+                    add(i, s);
+                }
+            }
+        }
+    }
+}
+
+fn same(a: &Source, b: &Source) -> bool {
+    a.rate_hz.to_bits() == b.rate_hz.to_bits()
+        && a.weight.to_bits() == b.weight.to_bits()
+        && a.to_v == b.to_v
+        && a.port == b.port
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(rate_hz: f64, weight: f64, port: u8) -> Source {
+        Source {
+            rate_hz,
+            weight,
+            to_v: false,
+            port,
+        }
+    }
+
+    /// Per-neuron counts over many steps: mean and variance r·h, independent of the
+    /// neighbour, and the same arrivals for a neuron whichever part it is in.
+    #[test]
+    fn counts_per_neuron_are_poisson_and_do_not_depend_on_the_split() {
+        let n = 300;
+        let per: Vec<Vec<Source>> = (0..n)
+            .map(|i| {
+                let mut v = vec![source(500.0, 0.35, 0)];
+                if i % 3 == 0 {
+                    v.push(source(150.0, 0.5, 2));
+                }
+                v
+            })
+            .collect();
+        let drive = Drive::new(9, 1000, &per);
+        let mut whole = Background::new(&drive, 0.1);
+        let odd: Vec<u32> = (0..n as u32).filter(|i| i % 2 == 1).collect();
+        let mut part = whole.subset(&odd);
+        let steps = 40_000;
+        let mut counts = vec![[0u32; 2]; n];
+        let (mut sum, mut sq) = (vec![0.0f64; n], vec![0.0f64; n]);
+        let mut prod = 0.0f64;
+        for _ in 0..steps {
+            let mut this = vec![[0u32; 2]; n];
+            whole.step(|i, s| this[i as usize][usize::from(s.port == 2)] += 1);
+            let mut mine = vec![[0u32; 2]; odd.len()];
+            part.step(|j, s| mine[j as usize][usize::from(s.port == 2)] += 1);
+            for (j, &i) in odd.iter().enumerate() {
+                assert_eq!(mine[j], this[i as usize], "neuron {i}");
+            }
+            for i in 0..n {
+                let x = f64::from(this[i][0]);
+                sum[i] += x;
+                sq[i] += x * x;
+                counts[i][0] += this[i][0];
+                counts[i][1] += this[i][1];
+            }
+            prod += f64::from(this[0][0]) * f64::from(this[1][0]);
+        }
+        let s = f64::from(steps);
+        let mean = sum.iter().sum::<f64>() / (s * n as f64);
+        let var = (0..n)
+            .map(|i| sq[i] / s - (sum[i] / s).powi(2))
+            .sum::<f64>()
+            / n as f64;
+        // r·h = 0.05; standard error of the mean over 1.2e7 neuron-steps ≈ 6e-5.
+        assert!((mean - 0.05).abs() < 5e-4, "mean {mean}");
+        assert!((var - 0.05).abs() < 2e-3, "variance {var}");
+        let cov = prod / s - (sum[0] / s) * (sum[1] / s);
+        assert!(cov.abs() < 3e-3, "covariance of neighbours {cov}");
+        let second: f64 = (0..n).step_by(3).map(|i| f64::from(counts[i][1])).sum();
+        let expect = 0.015 * s * (n / 3) as f64;
+        assert!(
+            (second / expect - 1.0).abs() < 0.02,
+            "150 Hz source: {second} vs {expect}"
+        );
+        for (i, c) in counts.iter().enumerate().filter(|(i, _)| i % 3 != 0) {
+            assert_eq!(c[1], 0, "neuron {i} has no second source");
+        }
+    }
+}
