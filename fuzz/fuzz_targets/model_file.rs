@@ -1,0 +1,36 @@
+//! The model-file parser, the network build and a short run on any text: an error, never a
+//! panic. Networks that build small (at most 5,000 neurons and 200,000 synapses, a warm-up of
+//! at most 50 ms) are simulated for 20 ms on one thread, recording nothing.
+//!
+//! `cargo +nightly fuzz run model_file fuzz/corpus/model_file fuzz/seeds/model_file models`
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use std::path::Path;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(mut model) = hebb::model::Model::parse(text, Path::new("fuzz/model.toml")) else {
+        return;
+    };
+    // The memory guard refuses large networks before anything is allocated.
+    model.memory_limit = Some(64 << 20);
+    let Ok(net) = hebb::model::build::build(&model, None, None) else {
+        return;
+    };
+    let (neurons, synapses) = (net.blueprint.n_neurons(), net.blueprint.csr.n_synapses());
+    drop(net);
+    if neurons > 5_000 || synapses > 200_000 || model.spec.simulation.warmup.0 > 50.0 {
+        return;
+    }
+    let opts = hebb::run::RunOptions {
+        duration_ms: Some(20.0),
+        threads: Some(1),
+        trials: Some(1),
+        ..Default::default()
+    };
+    let _ = hebb::run::run(&model, &opts);
+});
