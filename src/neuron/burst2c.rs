@@ -501,14 +501,15 @@ impl Consts {
 /// The neurons' dynamic state, one column per variable.
 ///
 /// **Why columns, stepped in two passes.** A step first advances every neuron's continuous
-/// state (steps 1–7 of the module docs: no branch for model A), then tests thresholds and
-/// adds the injected currents (steps 8–9). The first pass is one loop over equal-length
-/// slices with no branch and no aliasing, which the compiler turns into vector instructions;
-/// the second is a comparison per neuron whose branch is almost never taken. Each step does
-/// the same floating-point operations in the same association as the one-loop-per-neuron
-/// form (kept as the test oracle `reference`), so the results are bit for bit the same.
-/// Measured on `models/xor_bdsp.toml` (2500 model-A neurons): one record per neuron, one
-/// loop: 8.7 ns per neuron-step; columns, two passes: see `Burst2c::step`.
+/// state (steps 1–7 of the module docs, and step 9's injected currents as if no neuron
+/// spiked: no branch for model A), then applies the threshold tests (step 8) to the neurons
+/// that cross. The first pass is one loop over equal-length slices with no branch and no
+/// aliasing, which the compiler turns into vector instructions; it also notes what step 8
+/// will do to each neuron (`due`), so the second visits only the rare neurons that spike,
+/// eight flags at a time, and sets their V_s to the reset plus the injected current. Each
+/// step does the same floating-point operations in the same association as the
+/// one-loop-per-neuron form (kept as the test oracle `reference`), so the results are bit
+/// for bit the same. Timings in `Burst2c::step`.
 #[derive(Clone, Debug, Default)]
 struct State {
     v_s: Vec<f64>,
@@ -733,8 +734,10 @@ impl Burst2c {
     /// floating-point operation is the one of the module docs' order, in the same
     /// association, as in the one-loop-per-neuron form (`reference`, compared bit for bit on
     /// the whole state, all eight combinations, with random input, by a test). Per
-    /// neuron-step, 2500 model-A neurons: 22 ns with a column per variable and one loop,
-    /// 8.7 ns with a record per neuron, 2.9 ns with columns stepped in two passes.
+    /// neuron-step, model A: 22 ns with a column per variable and one loop; 8.7 ns with a
+    /// record per neuron (the share of the step in a profile of `models/xor_bdsp.toml`); with
+    /// columns stepped in two passes, AVX2, 4.1 ns for 2,500 neurons and 5.2 ns for 250 (a
+    /// loop of steps alone, 500 pA into every soma).
     pub fn step(&mut self, spikes: &mut Vec<(u32, bool)>) {
         let drive_vs = self.p.dendritic_drive == DendriticDrive::Soma;
         let in_update = self.p.current_order == CurrentOrder::InUpdate;
