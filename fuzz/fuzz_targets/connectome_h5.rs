@@ -88,13 +88,22 @@ struct File {
     column: u8,
 }
 
+/// `s` as an HDF5 string (without NULs, which HDF5 strings cannot hold).
+fn text(s: &str) -> VarLenUnicode {
+    s.replace('\0', "").parse().unwrap_or_default()
+}
+
+/// Writes the string attribute `name` = `s` on `loc`.
+fn put_text(loc: &hdf5::Location, name: &str, s: &str) -> hdf5::Result<()> {
+    loc.new_attr::<VarLenUnicode>()
+        .create(name)?
+        .write_scalar(&text(s))
+}
+
 fn write(path: &std::path::Path, f: &File) -> hdf5::Result<()> {
     let file = hdf5::File::create(path)?;
     if let Some(s) = &f.format {
-        let v: VarLenUnicode = s.replace('\0', "").parse().unwrap_or_default();
-        file.new_attr::<VarLenUnicode>()
-            .create("format")?
-            .write_scalar(&v)?;
+        put_text(&file, "format", s)?;
     }
     if let Some(v) = f.version {
         file.new_attr::<i64>().create("version")?.write_scalar(&v)?;
@@ -136,10 +145,7 @@ fn write(path: &std::path::Path, f: &File) -> hdf5::Result<()> {
                 .with_data(v)
                 .create(path.as_str())?,
             Values::Text(v) => {
-                let v: Vec<VarLenUnicode> = v
-                    .iter()
-                    .map(|s| s.replace('\0', "").parse().unwrap_or_default())
-                    .collect();
+                let v: Vec<VarLenUnicode> = v.iter().map(|s| text(s)).collect();
                 file.new_dataset_builder()
                     .with_data(&v)
                     .create(path.as_str())?
@@ -158,28 +164,12 @@ fn write(path: &std::path::Path, f: &File) -> hdf5::Result<()> {
             }
         };
         match &d.attr {
-            Some(Attr::Labels(l)) => {
-                let json = format!("{:?}", l);
-                let v: VarLenUnicode = json.replace('\0', "").parse().unwrap_or_default();
-                ds.new_attr::<VarLenUnicode>()
-                    .create("labels")?
-                    .write_scalar(&v)?;
-            }
-            Some(Attr::LabelsText(s)) => {
-                let v: VarLenUnicode = s.replace('\0', "").parse().unwrap_or_default();
-                ds.new_attr::<VarLenUnicode>()
-                    .create("labels")?
-                    .write_scalar(&v)?;
-            }
+            Some(Attr::Labels(l)) => put_text(&ds, "labels", &format!("{l:?}"))?,
+            Some(Attr::LabelsText(s)) => put_text(&ds, "labels", s)?,
             Some(Attr::LabelsNumber(x)) => {
                 ds.new_attr::<i64>().create("labels")?.write_scalar(x)?;
             }
-            Some(Attr::Unit(s)) => {
-                let v: VarLenUnicode = s.replace('\0', "").parse().unwrap_or_default();
-                ds.new_attr::<VarLenUnicode>()
-                    .create("unit")?
-                    .write_scalar(&v)?;
-            }
+            Some(Attr::Unit(s)) => put_text(&ds, "unit", s)?,
             None => {}
         }
     }

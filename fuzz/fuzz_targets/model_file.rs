@@ -6,6 +6,9 @@
 
 #![no_main]
 
+#[path = "../shared.rs"]
+mod shared;
+
 use libfuzzer_sys::fuzz_target;
 use std::path::Path;
 
@@ -23,14 +26,12 @@ fuzz_target!(|data: &[u8]| {
     };
     let (neurons, synapses) = (net.blueprint.n_neurons(), net.blueprint.csr.n_synapses());
     drop(net);
-    if neurons > 5_000 || synapses > 200_000 || model.spec.simulation.warmup.0 > 50.0 {
+    let (most_neurons, most_synapses, longest_warmup) = shared::SMALL;
+    if neurons > most_neurons
+        || synapses > most_synapses
+        || model.spec.simulation.warmup.0 > longest_warmup
+    {
         return;
     }
-    let opts = hebb::run::RunOptions {
-        duration_ms: Some(20.0),
-        threads: Some(1),
-        trials: Some(1),
-        ..Default::default()
-    };
-    let _ = hebb::run::run(&model, &opts);
+    let _ = shared::run_briefly(&model);
 });

@@ -922,7 +922,9 @@ fn step_cells<const STOCHASTIC: bool, const IN_UPDATE: bool, const DRIVE_VS: boo
 /// `step_cells` must equal bit for bit.
 #[cfg(test)]
 mod reference {
-    use super::{Burst2cParams, Consts, RngExt, Xoshiro256PlusPlus};
+    use super::{
+        Burst2cParams, Consts, CurrentOrder, DendriticDrive, RngExt, State, Xoshiro256PlusPlus,
+    };
 
     #[derive(Copy, Clone, Debug, PartialEq)]
     pub struct Cell {
@@ -941,16 +943,28 @@ mod reference {
         pub burst: u32,
     }
 
-    /// One step of `cells` (module docs, steps 1–9): model A when `STOCHASTIC`, else model B;
-    /// injected currents inside the Euler update when `IN_UPDATE`, else after the threshold test;
-    /// dendritic synapses driven by V_s when `DRIVE_VS`, else by V_d. `rng[i]` is neuron `i`'s
-    /// stream.
-    #[inline(always)]
-    pub(super) fn step_cells<
-        const STOCHASTIC: bool,
-        const IN_UPDATE: bool,
-        const DRIVE_VS: bool,
-    >(
+    /// Neuron `i`'s record, read from the columns.
+    pub fn of(s: &State, i: usize) -> Cell {
+        Cell {
+            v_s: s.v_s[i],
+            v_d: s.v_d[i],
+            w_s: s.w_s[i],
+            w_d: s.w_d[i],
+            theta: s.theta[i],
+            g_es: s.g_es[i],
+            g_is: s.g_is[i],
+            g_ed: s.g_ed[i],
+            g_id: s.g_id[i],
+            i_s: s.i_s[i],
+            i_d: s.i_d[i],
+            refr: s.refr[i],
+            burst: s.burst[i],
+        }
+    }
+
+    /// One step of `cells` (module docs, steps 1–9), for the variant, current order and
+    /// dendritic drive of `p`. `rng[i]` is neuron `i`'s stream.
+    pub(super) fn step_cells(
         p: &Burst2cParams,
         k: &Consts,
         cells: &mut [Cell],
@@ -958,11 +972,16 @@ mod reference {
         spikes: &mut Vec<(u32, bool)>,
     ) {
         let k = *k;
+        let (stochastic, in_update, drive_vs) = (
+            k.stochastic,
+            p.current_order == CurrentOrder::InUpdate,
+            p.dendritic_drive == DendriticDrive::Soma,
+        );
         debug_assert_eq!(cells.len(), rng.len());
         for (i, (c, rng)) in cells.iter_mut().zip(rng.iter_mut()).enumerate() {
             let (mut vs, mut vd) = (c.v_s, c.v_d);
             // 1. Synaptic currents, then decay.
-            let vx = if DRIVE_VS { vs } else { vd };
+            let vx = if drive_vs { vs } else { vd };
             let isyn_s = c.g_es * (p.e_e - vs) + c.g_is * (p.e_i - vs);
             let isyn_d = c.g_ed * (p.e_e - vx) + c.g_id * (p.e_i - vx);
             c.g_es *= k.scale_ampa;
@@ -972,7 +991,7 @@ mod reference {
             // 2–4. Leak, adaptation, regenerative coupling (model B). Model A's coupling term is
             // k.mul_alpha·0 = +0.0 (mul_alpha is 0 for model A): it is still added, since x + 0.0
             // turns a −0.0 sum into +0.0, and dropping it could flip the sign of a zero.
-            if STOCHASTIC {
+            if stochastic {
                 vs += k.mul_soma * (p.e_l - vs) + k.mul_ws * c.w_s + 0.0;
                 vd += k.mul_dend * (p.e_l - vd) + k.mul_wd * c.w_d + 0.0;
             } else {
@@ -980,12 +999,12 @@ mod reference {
                 vs += k.mul_soma * (p.e_l - vs) + k.mul_ws * c.w_s + k.mul_alpha * sig;
                 vd += k.mul_dend * (p.e_l - vd) + k.mul_wd * c.w_d + k.mul_beta * sig;
             }
-            if IN_UPDATE {
+            if in_update {
                 vs += k.inj_s * c.i_s;
                 vd += k.inj_d * c.i_d;
             }
             // 5. Counters (A) or bAP box (B).
-            if STOCHASTIC {
+            if stochastic {
                 c.refr = c.refr.saturating_sub(1);
                 c.burst = c.burst.saturating_sub(1);
             } else if c.burst > 0 {
@@ -1000,7 +1019,7 @@ mod reference {
             c.w_d += k.mul_wd_aux * ((vd - p.e_l) - c.w_d);
             c.theta += k.mul_thr * (p.theta_inf - c.theta);
             // 8. Threshold.
-            if STOCHASTIC {
+            if stochastic {
                 if vs > c.theta && c.refr == 0 {
                     spikes.push((i as u32, false));
                     vs = p.v_reset;
@@ -1024,7 +1043,7 @@ mod reference {
                 c.burst = k.bap_steps;
             }
             // 9. Injected currents (Auryn order).
-            if !IN_UPDATE {
+            if !in_update {
                 vs += k.inj_s * c.i_s;
                 vd += k.inj_d * c.i_d;
             }
@@ -1045,7 +1064,7 @@ mod tests {
     /// and currents changed during the run.
     #[test]
     fn column_step_equals_the_record_step_bit_for_bit() {
-        use super::reference::{Cell, step_cells as record_step};
+        use super::reference::{Cell, of, step_cells as record_step};
         let n = 64u32;
         for variant in [Burst2cParams::model_a(), Burst2cParams::model_b()] {
             for order in [CurrentOrder::AfterThreshold, CurrentOrder::InUpdate] {
@@ -1056,23 +1075,7 @@ mod tests {
                         ..variant
                     };
                     let mut pop = Burst2c::new(p, n, 3, 0).expect("valid");
-                    let mut cells: Vec<Cell> = (0..n as usize)
-                        .map(|i| Cell {
-                            v_s: pop.s.v_s[i],
-                            v_d: pop.s.v_d[i],
-                            w_s: pop.s.w_s[i],
-                            w_d: pop.s.w_d[i],
-                            theta: pop.s.theta[i],
-                            g_es: 0.0,
-                            g_is: 0.0,
-                            g_ed: 0.0,
-                            g_id: 0.0,
-                            i_s: 0.0,
-                            i_d: 0.0,
-                            refr: 0,
-                            burst: 0,
-                        })
-                        .collect();
+                    let mut cells: Vec<Cell> = (0..n as usize).map(|i| of(&pop.s, i)).collect();
                     let mut rngs = pop.rng.clone();
                     let mut input = stream_rng(5, 5);
                     let (mut a, mut b) = (Vec::new(), Vec::new());
@@ -1105,58 +1108,13 @@ mod tests {
                         a.clear();
                         b.clear();
                         pop.step(&mut a);
-                        let k = &pop.k;
-                        match (
-                            k.stochastic,
-                            order == CurrentOrder::InUpdate,
-                            drive == DendriticDrive::Soma,
-                        ) {
-                            (true, false, true) => record_step::<true, false, true>(
-                                &p, k, &mut cells, &mut rngs, &mut b,
-                            ),
-                            (true, false, false) => record_step::<true, false, false>(
-                                &p, k, &mut cells, &mut rngs, &mut b,
-                            ),
-                            (true, true, true) => record_step::<true, true, true>(
-                                &p, k, &mut cells, &mut rngs, &mut b,
-                            ),
-                            (true, true, false) => record_step::<true, true, false>(
-                                &p, k, &mut cells, &mut rngs, &mut b,
-                            ),
-                            (false, false, true) => record_step::<false, false, true>(
-                                &p, k, &mut cells, &mut rngs, &mut b,
-                            ),
-                            (false, false, false) => record_step::<false, false, false>(
-                                &p, k, &mut cells, &mut rngs, &mut b,
-                            ),
-                            (false, true, true) => record_step::<false, true, true>(
-                                &p, k, &mut cells, &mut rngs, &mut b,
-                            ),
-                            (false, true, false) => record_step::<false, true, false>(
-                                &p, k, &mut cells, &mut rngs, &mut b,
-                            ),
-                        }
+                        record_step(&p, &pop.k, &mut cells, &mut rngs, &mut b);
                         assert_eq!(a, b, "spikes at step {step}");
                         spikes += a.len();
                         seconds += a.iter().filter(|s| s.1).count();
                     }
                     for (i, c) in cells.iter().enumerate() {
-                        let s = &pop.s;
-                        let col = Cell {
-                            v_s: s.v_s[i],
-                            v_d: s.v_d[i],
-                            w_s: s.w_s[i],
-                            w_d: s.w_d[i],
-                            theta: s.theta[i],
-                            g_es: s.g_es[i],
-                            g_is: s.g_is[i],
-                            g_ed: s.g_ed[i],
-                            g_id: s.g_id[i],
-                            i_s: s.i_s[i],
-                            i_d: s.i_d[i],
-                            refr: s.refr[i],
-                            burst: s.burst[i],
-                        };
+                        let col = of(&pop.s, i);
                         let bits = |c: &Cell| {
                             [
                                 c.v_s, c.v_d, c.w_s, c.w_d, c.theta, c.g_es, c.g_is, c.g_ed, c.g_id,
@@ -1167,16 +1125,12 @@ mod tests {
                         assert_eq!((col.refr, col.burst), (c.refr, c.burst), "neuron {i}");
                     }
                     assert!(spikes > 1000, "the neurons fire ({spikes} spikes)");
-                    if k_stochastic(&p) {
+                    if pop.k.stochastic {
                         assert!(seconds > 50, "model A bursts ({seconds} second spikes)");
                     }
                 }
             }
         }
-    }
-
-    fn k_stochastic(p: &Burst2cParams) -> bool {
-        matches!(p.variant, Variant::Stochastic(_))
     }
 
     fn pop(p: Burst2cParams, n: u32, seed: u64) -> Burst2c {

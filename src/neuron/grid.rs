@@ -73,18 +73,22 @@ pub struct GridPopulation<C: GridCells> {
 impl<C: GridCells> GridPopulation<C> {
     /// The neurons `cells`, stepped every `h_ms` (the cells' `dt_ms`), with Poisson drive
     /// `drive` (sources on ports, see the cells' module docs).
-    pub fn new(cells: C, h_ms: f64, mut drive: Option<Drive>) -> GridPopulation<C> {
+    pub fn new(cells: C, h_ms: f64, drive: Option<Drive>) -> GridPopulation<C> {
         debug_assert!(
             (cells.dt_ms() - h_ms).abs() <= 1e-12 * h_ms,
             "the grid step is the cells' integration step"
         );
-        if let Some(d) = &mut drive {
-            d.start_exact(Time::ZERO);
-        }
         let background = drive
             .as_ref()
             .map(|d| Background::new(d, h_ms))
             .unwrap_or_default();
+        // The background draws the Poisson sources; the drive is left with listed arrivals.
+        let drive = drive
+            .filter(|d| (0..d.len()).any(|i| d.has_list(i)))
+            .map(|mut d| {
+                d.start_exact(Time::ZERO);
+                d
+            });
         GridPopulation::with_drive(
             cells,
             Time::from_ms(h_ms).expect("resolution validated"),

@@ -1,0 +1,80 @@
+//! What a fuzz target does with an input, shared with `tests/fuzz_seeds.rs` (which checks
+//! that the seeds in `fuzz/seeds/` stay valid), so both read inputs the same way.
+
+// Each includer uses only part of it.
+#![allow(dead_code)]
+
+use hebb::connectome::import::{Filter, Imported, codex, neuprint};
+use hebb::model::Model;
+use std::path::Path;
+
+/// The largest network `model_file` simulates, and the longest warm-up (ms).
+pub const SMALL: (usize, usize, f64) = (5_000, 200_000, 50.0);
+
+/// 20 ms of `model` on one thread, recording nothing.
+pub fn run_briefly(model: &Model) -> hebb::error::Result<hebb::run::Summary> {
+    let opts = hebb::run::RunOptions {
+        duration_ms: Some(20.0),
+        threads: Some(1),
+        trials: Some(1),
+        ..Default::default()
+    };
+    hebb::run::run(model, &opts)
+}
+
+fn split<'a>(data: &'a [u8], sep: &[u8]) -> (&'a [u8], &'a [u8]) {
+    match data.windows(sep.len()).position(|w| w == sep) {
+        Some(k) => (&data[..k], &data[k + sep.len()..]),
+        None => (data, &[]),
+    }
+}
+
+/// Imports an `import_csv` input, its tables written into `dir`. The input is a line of
+/// options, then the neuron table, a line `===`, and the connection table:
+///
+/// ```text
+/// codex|neuprint [per-tag] [connected-only] [drop-unknown] [min=N]
+/// NEURON TABLE
+/// ===
+/// CONNECTION TABLE
+/// ```
+pub fn import_tables(data: &[u8], dir: &Path) -> hebb::error::Result<Imported> {
+    let (options, rest) = split(data, b"\n");
+    let (neuron_table, connection_table) = split(rest, b"\n===\n");
+    let options = String::from_utf8_lossy(options);
+    let has = |w: &str| options.split_whitespace().any(|x| x == w);
+    let min_synapses = options
+        .split_whitespace()
+        .find_map(|x| x.strip_prefix("min=")?.parse().ok())
+        .unwrap_or(1);
+    let neurons = dir.join("neurons.csv");
+    let connections = dir.join("connections.csv");
+    std::fs::write(&neurons, neuron_table).expect("a table is written");
+    std::fs::write(&connections, connection_table).expect("a table is written");
+    let filter = Filter {
+        min_synapses,
+        connected_only: has("connected-only"),
+        drop_unknown: has("drop-unknown"),
+    };
+    let per_tag = has("per-tag");
+    if has("neuprint") {
+        neuprint::import(&neuprint::Options {
+            neurons,
+            connections,
+            per_roi: per_tag,
+            filter,
+            name: "fuzz".into(),
+            license: String::new(),
+        })
+    } else {
+        codex::import(&codex::Options {
+            connections,
+            neurons,
+            classification: None,
+            cell_types: None,
+            per_neuropil: per_tag,
+            filter,
+            name: "fuzz".into(),
+        })
+    }
+}
