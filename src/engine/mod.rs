@@ -6,6 +6,7 @@
 //! never parses files and never sees model parameters: it owns populations behind the
 //! [`Population`] trait, the [`Csr`] and a [`Scheduler`].
 
+pub mod checkpoint;
 pub mod csr;
 pub mod exchange;
 pub mod partition;
@@ -13,6 +14,7 @@ pub mod plastic;
 pub mod prefetch;
 pub mod queue;
 pub mod shard;
+pub mod state;
 
 pub use csr::{Csr, SynapseColumns, Weights};
 use plastic::{PlasticProjection, Plasticity, UNCLASSIFIED};
@@ -94,7 +96,7 @@ pub struct Probe {
 }
 
 /// Counters of a run.
-#[derive(Clone, Debug, Default, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Stats {
     /// Spikes emitted (all neurons, including sources).
     pub spikes: u64,
@@ -173,7 +175,9 @@ pub struct Simulation {
     offsets: Vec<u32>,
     csr: std::sync::Arc<Csr>,
     queue: Box<dyn Scheduler>,
+    scheduler: SchedulerKind,
     window: Time,
+    max_delay: Time,
     currents: Vec<StepCurrent>,
     probes: Vec<Probe>,
     spikes: Vec<(Time, u32)>,
@@ -229,7 +233,9 @@ impl Simulation {
             pops: bp.populations,
             offsets,
             queue: make_scheduler(bp.scheduler, min_d, max_d),
+            scheduler: bp.scheduler,
             window: min_d,
+            max_delay: max_d,
             csr: bp.csr,
             currents: bp.currents,
             probes: bp.probes,

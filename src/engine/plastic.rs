@@ -27,6 +27,7 @@
 //! time order, so weights are bit-identical for any number of shards.
 
 use super::csr::Csr;
+use super::state::{StateError, Table};
 use crate::ids::PopId;
 use crate::plasticity::{
     Bdsp, BdspParams, BurstDetector, DetectorState, Spike, Stdp, StdpParams, Tm, TmState,
@@ -415,5 +416,66 @@ impl Plasticity {
             Learner::Bdsp(r) => r.burst_rate_hz(i, t),
             Learner::Stdp(_) => f64::NAN,
         }
+    }
+}
+
+/// Classification and plasticity state in global terms (see [`super::state`]): keyed tables
+/// whose keys mean the same in every shard (global neuron ids, synapse keys), merged across
+/// shards by key.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PlasticState {
+    /// The tables by name.
+    pub tables: std::collections::BTreeMap<String, Table>,
+}
+
+impl PlasticState {
+    /// Adds the rows of `other` whose keys are new.
+    pub(crate) fn union(&mut self, other: &PlasticState) -> Result<(), StateError> {
+        for (name, t) in &other.tables {
+            self.tables
+                .entry(name.clone())
+                .or_default()
+                .union(t)
+                .map_err(|e| StateError {
+                    column: format!("{name}/{}", e.column),
+                    message: e.message,
+                })?;
+        }
+        Ok(())
+    }
+}
+
+impl Plasticity {
+    /// The state here: detectors, rules' traces, plastic weights, short-term plasticity.
+    pub(crate) fn save(
+        &self,
+        _csr: &Csr,
+        _offsets: &[u32],
+        _global: &[u32],
+    ) -> Result<PlasticState, StateError> {
+        if self.slot.is_empty() && self.rules.is_empty() && self.stp.is_empty() {
+            return Ok(PlasticState::default());
+        }
+        Err(StateError {
+            column: "plasticity".into(),
+            message: "plasticity cannot be checkpointed yet".into(),
+        })
+    }
+
+    /// Loads a state saved by [`Plasticity::save`] (from any number of shards).
+    pub(crate) fn load(
+        &mut self,
+        _csr: &mut Csr,
+        _offsets: &[u32],
+        _global: &[u32],
+        st: &PlasticState,
+    ) -> Result<(), StateError> {
+        if st.tables.is_empty() && self.slot.is_empty() && self.rules.is_empty() && self.stp.is_empty() {
+            return Ok(());
+        }
+        Err(StateError {
+            column: "plasticity".into(),
+            message: "plasticity cannot be checkpointed yet".into(),
+        })
     }
 }

@@ -15,6 +15,8 @@
 //! random streams belong to neurons, not shards. Recording goes through the calling thread,
 //! which merges the shards' spikes and assembles their probe values into whole rows.
 
+use super::checkpoint::EngineState;
+use super::state::StateError;
 use super::exchange::{ChannelExchange, Spike, SpikeExchange};
 use super::partition::Partition;
 use super::{Blueprint, Csr, Probe, Recorder, Simulation, Stats, StepCurrent};
@@ -310,6 +312,35 @@ impl ShardedSimulation {
             n_neurons: n,
             n_synapses,
         }
+    }
+
+    /// The state of the whole simulation at the time reached, from every shard.
+    pub fn save(&mut self) -> Result<EngineState, StateError> {
+        let parts = self
+            .shards
+            .iter_mut()
+            .map(|s| s.sim.save_part())
+            .collect::<Result<Vec<_>, _>>()?;
+        EngineState::gather(parts)
+    }
+
+    /// Splits `bp` (the model `st` was saved from) over the shards of `part`, which need not
+    /// be the saving run's, and loads `st`.
+    pub fn load(
+        bp: Blueprint,
+        part: &Partition,
+        st: &EngineState,
+    ) -> Result<ShardedSimulation, StateError> {
+        let mut sim = ShardedSimulation::new(bp, part);
+        for (k, s) in sim.shards.iter_mut().enumerate() {
+            s.sim.load_part(st, k == 0)?;
+        }
+        Ok(sim)
+    }
+
+    /// Number of plastic projections.
+    pub fn n_plastic(&self) -> usize {
+        self.shards.first().map_or(0, |s| s.sim.n_plastic())
     }
 
     /// Number of shards.

@@ -9,6 +9,7 @@
 //! Exact populations consume arrivals lazily (no queue entry per external event); grid
 //! populations draw a Poisson count per source per step, as NEST and Brian2 do.
 
+use crate::engine::state::{StateError, Table};
 use crate::time::Time;
 use rand::{Rng, RngExt, SeedableRng};
 use rand_distr::{Distribution, Exp1, Poisson};
@@ -407,6 +408,36 @@ impl Drive {
     pub fn step_input(&mut self, i: usize) -> f64 {
         let (syn, jump) = self.step_inputs(i);
         syn + jump
+    }
+
+    /// Writes the drive's state into a population's neuron table: per neuron its next
+    /// arrival (`drive.next`), its stream (`drive.rng`) and, with listed arrivals, how many
+    /// it consumed (`drive.pos`). The rest is set when the drive starts, or at every step.
+    pub fn save(&self, neurons: &mut Table) {
+        neurons.put_times("drive.next", self.next.iter().copied());
+        neurons.put_rngs("drive.rng", self.rng.iter());
+        if !self.lists.is_empty() {
+            neurons.put("drive.pos", 1, self.lists.iter().map(|l| l.pos as u64).collect());
+        }
+    }
+
+    /// Loads what [`Drive::save`] wrote into a drive that has started (exact or grid mode).
+    pub fn load(&mut self, neurons: &Table) -> Result<(), StateError> {
+        self.next = neurons.get_times("drive.next")?;
+        self.rng = neurons.get_rngs("drive.rng")?;
+        if !self.lists.is_empty() {
+            let pos = neurons.get::<u64>("drive.pos", 1)?;
+            for (l, &p) in self.lists.iter_mut().zip(pos) {
+                if p as usize > l.times.len() {
+                    return Err(StateError {
+                        column: "drive.pos".into(),
+                        message: format!("{p} arrivals consumed of a list of {}", l.times.len()),
+                    });
+                }
+                l.pos = p as usize;
+            }
+        }
+        Ok(())
     }
 }
 

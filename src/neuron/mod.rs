@@ -36,6 +36,7 @@ pub mod source;
 
 use crate::engine::Weights;
 use crate::engine::queue::Scheduler;
+use crate::engine::state::{PopState, StateError};
 use crate::time::Time;
 
 /// An impossible parameter of a neuron model: the model, which parameter, its value and what
@@ -215,6 +216,28 @@ pub trait Population: Send {
     /// holds the neurons `parts[k]` (local indices, ascending) with their parameters, initial
     /// state and random streams, so the parts together run exactly as the whole.
     fn split(self: Box<Self>, parts: &[Vec<u32>]) -> Vec<Box<dyn Population>>;
+    /// Writes the population's dynamic state at `t`, a window boundary (everything before
+    /// `t` processed, nothing at or after it): per-neuron rows in `st.neurons`, rows the
+    /// parts of a split population share in `st.shared` (see [`crate::engine::state`]).
+    /// Parameters are not saved: a checkpoint is loaded into the population its model builds.
+    fn save(&self, t: Time, st: &mut PopState) -> Result<(), StateError> {
+        let _ = (t, st);
+        Err(StateError {
+            column: String::new(),
+            message: "this neuron model cannot be checkpointed yet".into(),
+        })
+    }
+    /// Loads the state saved at `t` into this population, built from the same model and
+    /// split in any way (`st.neurons` holds this part's neurons, `st.shared` every shared
+    /// row), and schedules what the state implies from `t` on, in place of
+    /// [`Population::start`]. Running on then equals running on without the checkpoint.
+    fn load(&mut self, t: Time, st: &PopState, ctx: &mut Ctx) -> Result<(), StateError> {
+        let _ = (t, st, ctx);
+        Err(StateError {
+            column: String::new(),
+            message: "this neuron model cannot be checkpointed yet".into(),
+        })
+    }
 }
 
 /// The entries `idx` of a per-neuron column.

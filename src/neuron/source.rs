@@ -4,6 +4,7 @@
 
 use super::{Ctx, Population, StateVar};
 use crate::engine::Weights;
+use crate::engine::state::{PopState, StateError};
 use crate::engine::queue::{Entry, Kind};
 use crate::time::Time;
 
@@ -67,5 +68,13 @@ impl Population for SpikeSource {
             .iter()
             .map(|idx| Box::new(SpikeSource::new(super::pick(&self.times, idx))) as _)
             .collect()
+    }
+    fn save(&self, _t: Time, _st: &mut PopState) -> Result<(), StateError> {
+        // The lists are parameters; the next spike follows from the time reached.
+        Ok(())
+    }
+    fn load(&mut self, t: Time, _st: &PopState, ctx: &mut Ctx) -> Result<(), StateError> {
+        self.start(t, ctx);
+        Ok(())
     }
 }

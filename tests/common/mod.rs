@@ -119,3 +119,79 @@ pub fn hebb(args: &[&str]) -> (i32, String, String) {
         err,
     )
 }
+
+/// A run of `m` cut at `cut`: simulated on `before` shards up to `cut`, saved, loaded into a
+/// freshly built network on `after` shards (1 = one simulation) and run to the end. Returns
+/// the sorted spikes, the samples and every plastic projection's weights at the end.
+pub fn simulate_resumed(
+    m: &Model,
+    cut: Time,
+    before: usize,
+    after: usize,
+) -> (Collect, Vec<Vec<(u32, u32, f32)>>) {
+    use hebb::engine::partition::{Partition, Placement};
+    use hebb::engine::shard::ShardedSimulation;
+    let parts = |net: &hebb::model::build::Network, shards: usize| {
+        let sizes: Vec<u32> = net.populations.iter().map(|p| p.size).collect();
+        Partition::new(
+            Placement::RoundRobin,
+            &sizes,
+            &net.blueprint.in_degrees(),
+            shards,
+        )
+    };
+    let mut c = Collect::default();
+    let net = build(m, None, None).expect("test model builds");
+    let stop = net.warmup + net.duration;
+    let state = if before == 1 {
+        let mut sim = Simulation::new(net.blueprint);
+        sim.run_until(cut, &mut c);
+        sim.save().expect("saves")
+    } else {
+        let part = parts(&net, before);
+        let mut sim = ShardedSimulation::new(net.blueprint, &part);
+        sim.run_until(cut, &mut c);
+        sim.save().expect("saves")
+    };
+    let net = build(m, None, None).expect("test model builds");
+    let weights = if after == 1 {
+        let mut sim = Simulation::load(net.blueprint, &state).expect("loads");
+        sim.run_until(stop, &mut c);
+        (0..sim.n_plastic()).map(|q| sim.plastic_weights(q)).collect()
+    } else {
+        let part = parts(&net, after);
+        let mut sim = ShardedSimulation::load(net.blueprint, &part, &state).expect("loads");
+        sim.run_until(stop, &mut c);
+        (0..sim.n_plastic()).map(|q| sim.plastic_weights(q)).collect()
+    };
+    c.spikes.sort_unstable();
+    (c, weights)
+}
+
+/// The straight run to compare [`simulate_resumed`] with: spikes, samples, weights.
+pub fn simulate_straight(m: &Model) -> (Collect, Vec<Vec<(u32, u32, f32)>>) {
+    let net = build(m, None, None).expect("test model builds");
+    let stop = net.warmup + net.duration;
+    let mut sim = Simulation::new(net.blueprint);
+    let mut c = Collect::default();
+    sim.run_until(stop, &mut c);
+    c.spikes.sort_unstable();
+    let w = (0..sim.n_plastic()).map(|q| sim.plastic_weights(q)).collect();
+    (c, w)
+}
+
+/// Asserts that cutting `m`'s run at `cut` (ms) and resuming gives the straight run bit for
+/// bit, for shard counts before → after in `splits`.
+pub fn assert_resumes(m: &Model, cut_ms: f64, splits: &[(usize, usize)]) {
+    let (one, w) = simulate_straight(m);
+    assert!(!one.spikes.is_empty(), "the test network spikes");
+    for &(before, after) in splits {
+        let (r, rw) = simulate_resumed(m, Time::from_ms(cut_ms).unwrap(), before, after);
+        assert_eq!(one.spikes, r.spikes, "spikes, {before} → {after} shards");
+        assert_eq!(sample_bits(&one), sample_bits(&r), "samples, {before} → {after} shards");
+        assert_eq!(w.len(), rw.len().max(w.len()), "plastic projections");
+        for (q, x) in rw.iter().enumerate() {
+            assert!(x.iter().map(|s| (s.0, s.1, s.2.to_bits())).eq(w[q].iter().map(|s| (s.0, s.1, s.2.to_bits()))), "weights of projection {q}, {before} → {after} shards");
+        }
+    }
+}

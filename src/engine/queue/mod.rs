@@ -122,6 +122,14 @@ pub trait Scheduler: Send {
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
+    /// Removes and returns every entry, in key order.
+    fn drain(&mut self) -> Vec<Entry> {
+        let mut out = Vec::with_capacity(self.len());
+        while let Some(e) = self.pop() {
+            out.push(e);
+        }
+        out
+    }
     /// Removes and returns the smallest entry if its time is exactly `t`.
     fn pop_at(&mut self, t: Time) -> Option<Entry> {
         match self.peek() {
