@@ -2,6 +2,12 @@
 //! number of shards, goes on exactly as the run that was never cut.
 
 mod common;
+#[path = "checkpoint/exact.rs"]
+mod exact;
+#[path = "checkpoint/grid.rs"]
+mod grid;
+#[path = "checkpoint/plastic.rs"]
+mod plastic;
 
 /// Spike sources only: the next listed spikes and the spikes in flight over delays of 1–3 ms.
 #[test]

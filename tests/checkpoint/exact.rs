@@ -1,0 +1,1 @@
+//! Checkpoints of exact models (filled in below).

@@ -1,0 +1,1 @@
+//! Checkpoints of grid models (filled in below).

@@ -1,0 +1,1 @@
+//! Checkpoints of plastic models (filled in below).
