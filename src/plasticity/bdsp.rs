@@ -388,6 +388,31 @@ impl Bdsp {
     pub fn set_post_rates(&mut self, i: u32, t: Time, event_hz: f64, burst_hz: f64) {
         self.post.set_rates(i, t, event_hz, burst_hz);
     }
+
+    /// Ẽ_j as stored: its value at its last update and that time (for a checkpoint).
+    pub fn eligibility_stored(&self, j: u32) -> (f64, Time) {
+        self.eligibility.stored(j)
+    }
+
+    /// Restores Ẽ_j to a state read by [`Bdsp::eligibility_stored`].
+    pub fn restore_eligibility(&mut self, j: u32, value: f64, last: Time) {
+        self.eligibility.restore(j, value, last);
+    }
+
+    /// Target `i`'s traces as stored, each its value at its last update and that time: the
+    /// Ē and B̄ traces (counts, not rates) and the 30 s all-spike trace (for a checkpoint).
+    /// The rule's own detectors ([`Bdsp::on_pre`], [`Bdsp::on_post`]) are not included:
+    /// the engine classifies spikes itself.
+    pub fn post_stored(&self, i: u32) -> [(f64, Time); 3] {
+        let [e, b] = self.post.stored(i);
+        [e, b, self.rate30.stored(i)]
+    }
+
+    /// Restores target `i`'s traces to a state read by [`Bdsp::post_stored`].
+    pub fn restore_post(&mut self, i: u32, traces: [(f64, Time); 3]) {
+        self.post.restore(i, [traces[0], traces[1]]);
+        self.rate30.restore(i, traces[2].0, traces[2].1);
+    }
 }
 
 #[cfg(test)]

@@ -80,6 +80,22 @@ impl DetectorState {
     pub fn was_event_at(&self, t: Time) -> bool {
         self.spiked && self.last == t && !self.tagged
     }
+
+    /// The state as plain values: the last spike's time, the detector trace just after it,
+    /// whether the neuron has spiked and whether its burst is tagged (for a checkpoint).
+    pub fn parts(&self) -> (Time, f64, bool, bool) {
+        (self.last, self.x, self.spiked, self.tagged)
+    }
+
+    /// The state of [`DetectorState::parts`].
+    pub fn from_parts(last: Time, x: f64, spiked: bool, tagged: bool) -> DetectorState {
+        DetectorState {
+            last,
+            x,
+            spiked,
+            tagged,
+        }
+    }
 }
 
 impl BurstDetector {
@@ -336,6 +352,19 @@ impl ClassifierBank {
     #[inline]
     pub fn p_bar(&self, i: u32, t: Time) -> f64 {
         p_bar(self.events.value_at(i, t), self.bursts.value_at(i, t))
+    }
+
+    /// The Ē and B̄ traces of neuron `i` as stored (trace values, not rates, with their last
+    /// update times; for a checkpoint). The detector states are not included.
+    pub fn stored(&self, i: u32) -> [(f64, Time); 2] {
+        [self.events.stored(i), self.bursts.stored(i)]
+    }
+
+    /// Restores the Ē and B̄ traces of neuron `i` to a state read by
+    /// [`ClassifierBank::stored`].
+    pub fn restore(&mut self, i: u32, traces: [(f64, Time); 2]) {
+        self.events.restore(i, traces[0].0, traces[0].1);
+        self.bursts.restore(i, traces[1].0, traces[1].1);
     }
 }
 

@@ -268,6 +268,26 @@ impl Stdp {
         self.post.value_at(i, t)
     }
 
+    /// x_j as stored: its value at its last update and that time (for a checkpoint).
+    pub fn pre_stored(&self, j: u32) -> (f64, Time) {
+        self.pre.stored(j)
+    }
+
+    /// y_i as stored: its value at its last update and that time (for a checkpoint).
+    pub fn post_stored(&self, i: u32) -> (f64, Time) {
+        self.post.stored(i)
+    }
+
+    /// Restores x_j to a state read by [`Stdp::pre_stored`].
+    pub fn restore_pre(&mut self, j: u32, value: f64, last: Time) {
+        self.pre.restore(j, value, last);
+    }
+
+    /// Restores y_i to a state read by [`Stdp::post_stored`].
+    pub fn restore_post(&mut self, i: u32, value: f64, last: Time) {
+        self.post.restore(i, value, last);
+    }
+
     /// The additive window W(s) at s = t_post − t_pre in ms (s = 0 counts as potentiation, see
     /// the module docs): what one isolated pair adds in the additive mode.
     pub fn window(&self, s_ms: f64) -> f64 {

@@ -76,6 +76,18 @@ pub struct TmState {
     last: Time,
 }
 
+impl TmState {
+    /// x, u and the last spike's time, as stored (for a checkpoint; not relaxed to any time).
+    pub fn parts(&self) -> (f64, f64, Time) {
+        (self.x, self.u, self.last)
+    }
+
+    /// The state of [`TmState::parts`].
+    pub fn from_parts(x: f64, u: f64, last: Time) -> TmState {
+        TmState { x, u, last }
+    }
+}
+
 impl Tm {
     /// The model with `params`; an error unless 0 < U ≤ 1, 0 ≤ f ≤ 1 and both τ finite and > 0.
     pub fn new(params: &TmParams) -> Result<Tm, ParamError> {

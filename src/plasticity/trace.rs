@@ -184,6 +184,18 @@ impl TraceBank {
     pub fn rate_hz(&self, i: u32, t: Time) -> f64 {
         self.value_at(i, t) / self.tau.seconds()
     }
+
+    /// Trace `i` as stored: its value at its last update, and that time (for a checkpoint;
+    /// not decayed).
+    pub fn stored(&self, i: u32) -> (f64, Time) {
+        (self.values[i as usize], self.last[i as usize])
+    }
+
+    /// Restores trace `i` to a state read by [`TraceBank::stored`].
+    pub fn restore(&mut self, i: u32, value: f64, last: Time) {
+        self.values[i as usize] = value;
+        self.last[i as usize] = last;
+    }
 }
 
 #[cfg(test)]
