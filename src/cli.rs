@@ -37,6 +37,35 @@ enum Command {
         /// Also write the summary as JSON to this file.
         #[arg(long, value_name = "FILE")]
         summary_json: Option<PathBuf>,
+        #[command(flatten)]
+        checkpoints: CheckpointArgs,
+    },
+    /// Go on with a run from a checkpoint (written by `run --checkpoint-every` or when a run
+    /// was interrupted): the same model, seed and output file, any number of threads; the
+    /// run ends exactly as it would have without the interruption.
+    Resume {
+        /// The checkpoint file, e.g. out/b4.ckpt.h5.
+        checkpoint: PathBuf,
+        /// Shards, one thread each (default: the number of cores). Results do not depend on
+        /// it, nor on the number of threads of the run that saved the checkpoint.
+        #[arg(long, short = 't', value_name = "N")]
+        threads: Option<usize>,
+        /// How neurons are placed on shards.
+        #[arg(long, value_enum, default_value_t = PlacementArg::Balanced)]
+        placement: PlacementArg,
+        /// Write a checkpoint every this many ms of simulated time (default: as the run that
+        /// saved it).
+        #[arg(long, value_name = "MS")]
+        checkpoint_every: Option<f64>,
+        /// Where checkpoints go (default: over the checkpoint resumed from).
+        #[arg(long, value_name = "FILE")]
+        checkpoint_to: Option<PathBuf>,
+        /// Also write the summary as JSON to this file.
+        #[arg(long, value_name = "FILE")]
+        summary_json: Option<PathBuf>,
+        /// Build even when the memory estimate exceeds the memory available.
+        #[arg(long)]
+        no_memory_check: bool,
     },
     /// Run a model without recording and report the engine's counters: events and spikes
     /// per second, queue operations, per-shard compute and exchange time, load imbalance,
@@ -264,6 +293,91 @@ impl From<&ShapeArgs> for hebb::connectome::generate::Shape {
     }
 }
 
+/// Checkpoints of `hebb run`.
+#[derive(clap::Args)]
+struct CheckpointArgs {
+    /// Write a checkpoint every this many ms of simulated time (runs of one trial), to go on
+    /// with `hebb resume` after a crash or a kill. SIGINT or SIGTERM always ends a run of one
+    /// trial at the next slice of windows with the recording written out and a checkpoint.
+    #[arg(long, value_name = "MS")]
+    checkpoint_every: Option<f64>,
+    /// Where checkpoints go (default: beside the output, out/<model>.ckpt.h5).
+    #[arg(long = "checkpoint", value_name = "FILE")]
+    checkpoint_to: Option<PathBuf>,
+}
+
+/// Exit status of a run stopped by a signal: 128 + the signal's number, as a shell reports
+/// a process killed by it (130 for SIGINT, 143 for SIGTERM).
+#[derive(Debug)]
+struct Stopped {
+    code: i32,
+    message: String,
+}
+
+impl std::fmt::Display for Stopped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Stopped {}
+
+/// A flag set to the signal's number when SIGINT or SIGTERM arrives; a second one ends the
+/// process at once (exit status 128 + its number).
+fn interrupt_flag() -> Option<std::sync::Arc<std::sync::atomic::AtomicUsize>> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize};
+    let flag = Arc::new(AtomicUsize::new(0));
+    let armed = Arc::new(AtomicBool::new(false));
+    for sig in [SIGINT, SIGTERM] {
+        // Registered first, so it sees `armed` before this signal sets it.
+        signal_hook::flag::register_conditional_shutdown(sig, 128 + sig, Arc::clone(&armed))
+            .ok()?;
+        signal_hook::flag::register(sig, Arc::clone(&armed)).ok()?;
+        signal_hook::flag::register_usize(sig, Arc::clone(&flag), sig as usize).ok()?;
+    }
+    Some(flag)
+}
+
+/// The end of `run` or `resume`: the summary, and for an interrupted run its exit status.
+fn report_run(
+    summary: &Summary,
+    output: Option<&std::path::Path>,
+    summary_json: Option<&std::path::Path>,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    if let Some(p) = summary_json {
+        write_json(p, summary)?;
+    }
+    if !quiet {
+        print!("{}", summary.render());
+        if let Some(o) = output {
+            println!("output: {}", o.display());
+        }
+    }
+    if let Some(i) = &summary.interrupted {
+        let ck = match &i.checkpoint {
+            Some(p) => format!(
+                "checkpoint: {} (go on with `hebb resume {}`)",
+                p.display(),
+                p.display()
+            ),
+            None => "no checkpoint (the model's state cannot be saved)".into(),
+        };
+        return Err(Stopped {
+            code: 128 + i.signal as i32,
+            message: format!(
+                "interrupted by signal {} at {} ms of simulated time; output written up to \
+                 there and marked incomplete; {ck}",
+                i.signal, i.reached_ms
+            ),
+        }
+        .into());
+    }
+    Ok(())
+}
+
 /// What `run` and `bench` share: the model and how to run it.
 #[derive(clap::Args)]
 struct RunArgs {
@@ -306,6 +420,16 @@ struct RunArgs {
 impl RunArgs {
     /// Loads the model and runs it, recording to `output`.
     fn run(&self, output: Option<PathBuf>, progress: bool) -> anyhow::Result<Summary> {
+        self.run_with(output, progress, RunOptions::default())
+    }
+
+    /// [`RunArgs::run`] with checkpoint and interruption options from `extra`.
+    fn run_with(
+        &self,
+        output: Option<PathBuf>,
+        progress: bool,
+        extra: RunOptions,
+    ) -> anyhow::Result<Summary> {
         let mut m = Model::load_with(&self.model, &self.set)?;
         if !self.no_memory_check {
             m.memory_limit = hebb::model::memory::available();
@@ -323,6 +447,7 @@ impl RunArgs {
             placement: self.placement.into(),
             trials: self.trials,
             shard_trials: self.shard_trials,
+            ..extra
         };
         Ok(run(&m, &opts)?)
     }
@@ -369,6 +494,10 @@ pub fn main() -> i32 {
     match dispatch(cli) {
         Ok(()) => 0,
         Err(e) => {
+            if let Some(s) = e.downcast_ref::<Stopped>() {
+                eprintln!("{s}");
+                return s.code;
+            }
             eprintln!("error: {e:#}");
             match e.downcast_ref::<hebb::error::Error>() {
                 Some(err) if err.is_input_error() => 2,
@@ -402,6 +531,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             output,
             no_output,
             summary_json,
+            checkpoints,
         } => {
             let output = if no_output {
                 None
@@ -415,17 +545,43 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                     PathBuf::from("out").join(format!("{stem}.h5"))
                 }))
             };
-            let summary = run.run(output.clone(), !cli.quiet)?;
-            if let Some(p) = summary_json {
-                write_json(&p, &summary)?;
-            }
-            if !cli.quiet {
-                print!("{}", summary.render());
-                if let Some(o) = output {
-                    println!("output: {}", o.display());
-                }
-            }
-            Ok(())
+            let extra = RunOptions {
+                checkpoint_every: checkpoints.checkpoint_every,
+                checkpoint: checkpoints.checkpoint_to,
+                interrupt: interrupt_flag(),
+                ..RunOptions::default()
+            };
+            let summary = run.run_with(output.clone(), !cli.quiet, extra)?;
+            report_run(
+                &summary,
+                output.as_deref(),
+                summary_json.as_deref(),
+                cli.quiet,
+            )
+        }
+        Command::Resume {
+            checkpoint,
+            threads,
+            placement,
+            checkpoint_every,
+            checkpoint_to,
+            summary_json,
+            no_memory_check,
+        } => {
+            let opts = RunOptions {
+                threads,
+                placement: placement.into(),
+                checkpoint_every,
+                checkpoint: checkpoint_to,
+                interrupt: interrupt_flag(),
+                progress: !cli.quiet,
+                ..RunOptions::default()
+            };
+            let limit = (!no_memory_check)
+                .then(hebb::model::memory::available)
+                .flatten();
+            let summary = hebb::run::resume(&checkpoint, &opts, limit)?;
+            report_run(&summary, None, summary_json.as_deref(), cli.quiet)
         }
         Command::Bench { run, json } => {
             let summary = run.run(None, !cli.quiet)?;

@@ -104,16 +104,8 @@ impl H5Recorder {
             move |err: hdf5::Error| h5err(path, &what, err)
         };
         let file = create_output(path).map_err(e("cannot create the output file"))?;
-        let n: usize = pops.iter().map(|p| p.size as usize).sum();
-        let mut mask = vec![false; n];
-        let mut pop_code = vec![0i16; n];
-        for (k, p) in pops.iter().enumerate() {
-            for i in p.offset..p.offset + p.size {
-                mask[i as usize] = p.record_spikes;
-                pop_code[i as usize] = k as i16;
-            }
-        }
-        assert_eq!(ids.len(), n, "one id per neuron");
+        let (mask, pop_code) = masks(pops);
+        assert_eq!(ids.len(), mask.len(), "one id per neuron");
         let g = file.create_group("neurons").map_err(e("/neurons"))?;
         g.new_dataset_builder()
             .with_data(ids)
@@ -220,6 +212,123 @@ impl H5Recorder {
             probes: outs,
             error: None,
         })
+    }
+
+    /// Opens the output of a run resumed from a checkpoint (arguments as for
+    /// [`H5Recorder::create`]; `at` from the checkpoint). The file must be that run's (same
+    /// model text); what the run wrote after the checkpoint is cut off, to be written again.
+    pub fn reopen(
+        path: &Path,
+        pops: &[PopInfo],
+        ids: &[i64],
+        probes: &[(Vec<NeuronId>, Vec<StateVar>)],
+        info: &RunInfo,
+        window: Time,
+        at: &crate::engine::RecordState,
+    ) -> Result<H5Recorder> {
+        let e = |what: &str| {
+            let what = what.to_owned();
+            move |err: hdf5::Error| h5err(path, &what, err)
+        };
+        let file = hdf5::File::with_options()
+            .with_fapl(|p| {
+                p.file_locking(false)
+                    .fclose_degree(hdf5::file::FileCloseDegree::Strong)
+            })
+            .open_as(path, hdf5::file::OpenMode::ReadWrite)
+            .map_err(e("cannot open the output file of the checkpointed run"))?;
+        let attr = |name: &str| {
+            file.attr(name)
+                .ok()
+                .and_then(|a| crate::connectome::file::read_str_attr(&a))
+        };
+        if attr("format").as_deref() != Some("hebb-output")
+            || attr("model").as_deref() != Some(info.model_text)
+        {
+            return Err(Error::Hdf5 {
+                path: path.to_owned(),
+                message: "not the output of the checkpointed run (its model differs); \
+                          move it back or resume with the file the run wrote"
+                    .into(),
+            });
+        }
+        let (mask, _) = masks(pops);
+        let ds = |name: &str| file.dataset(name).map_err(e(name));
+        let (spike_t, spike_n) = (ds("spikes/time_ms")?, ds("spikes/neuron")?);
+        let written = at.spikes_written as usize;
+        if spike_t.size() < written || spike_n.size() < written {
+            return Err(Error::Hdf5 {
+                path: path.to_owned(),
+                message: format!(
+                    "/spikes has {} rows, fewer than the {written} written at the checkpoint",
+                    spike_t.size()
+                ),
+            });
+        }
+        spike_t.resize([written]).map_err(e("/spikes/time_ms"))?;
+        spike_n.resize([written]).map_err(e("/spikes/neuron"))?;
+        let mut outs = Vec::new();
+        for (k, (neurons, vars)) in probes.iter().enumerate() {
+            let rows = at.probe_rows.get(k).copied().unwrap_or(0) as usize;
+            let times = ds(&format!("state/{k}/time_ms"))?;
+            times.resize([rows]).map_err(e("/state"))?;
+            let mut vs = Vec::new();
+            for v in vars {
+                let d = ds(&format!("state/{k}/{}", v.name()))?;
+                d.resize([rows, neurons.len()]).map_err(e("/state"))?;
+                vs.push(d);
+            }
+            outs.push(ProbeOut {
+                times,
+                vars: vs,
+                k: neurons.len(),
+                rows,
+                buf_t: Vec::new(),
+                buf_v: Vec::new(),
+            });
+        }
+        for g in ["weights", "rates"] {
+            if file.link_exists(g) {
+                file.unlink(g).map_err(e(g))?;
+            }
+        }
+        write_attr(&file, "complete", 0u8).map_err(e("attributes"))?;
+        file.flush().map_err(e("flushing"))?;
+        Ok(H5Recorder {
+            path: path.to_owned(),
+            file,
+            spike_t,
+            spike_n,
+            spike_trial: None,
+            trial: 0,
+            ids: ids.to_vec(),
+            written,
+            buf: Vec::with_capacity(SPIKE_CHUNK * 2),
+            mask,
+            t_start: info.t_start,
+            holdback: window,
+            probes: outs,
+            error: None,
+        })
+    }
+
+    /// Writes everything buffered and the final attributes of a run interrupted at `reached`
+    /// (attribute `t_reached_ms`); the file stays marked incomplete.
+    pub fn finish_incomplete(mut self, reached: Time, attrs: &[(&str, f64)]) -> Result<()> {
+        if let Some(err) = self.error.take() {
+            return Err(err);
+        }
+        self.write_spikes(None)?;
+        for k in 0..self.probes.len() {
+            self.write_probe(k)?;
+        }
+        let e = |err| h5err(&self.path, "writing attributes", err);
+        for (name, v) in attrs {
+            write_attr(&self.file, name, *v).map_err(e)?;
+        }
+        write_attr(&self.file, "t_reached_ms", reached.as_ms()).map_err(e)?;
+        self.file.flush().map_err(e)?;
+        Ok(())
     }
 
     /// Spikes written so far.
@@ -368,6 +477,22 @@ impl Recorder for H5Recorder {
         }
     }
 
+    fn save(&mut self, t: Time, st: &mut crate::engine::RecordState) -> Result<()> {
+        if let Some(err) = self.error.take() {
+            return Err(err);
+        }
+        self.write_spikes(Some(t))?;
+        for k in 0..self.probes.len() {
+            self.write_probe(k)?;
+        }
+        self.file
+            .flush()
+            .map_err(|err| h5err(&self.path, "flushing", err))?;
+        st.spikes_written = self.written as u64;
+        st.probe_rows = self.probes.iter().map(|p| p.rows as u64).collect();
+        Ok(())
+    }
+
     fn progress(&mut self, t: Time) {
         if self.buf.len() >= SPIKE_CHUNK && self.error.is_none() {
             let safe = Time(t.0.saturating_sub(self.holdback.0));
@@ -376,6 +501,20 @@ impl Recorder for H5Recorder {
             }
         }
     }
+}
+
+/// Per neuron (global order): whether its spikes are recorded, and its population's index.
+fn masks(pops: &[PopInfo]) -> (Vec<bool>, Vec<i16>) {
+    let n: usize = pops.iter().map(|p| p.size as usize).sum();
+    let mut mask = vec![false; n];
+    let mut pop_code = vec![0i16; n];
+    for (k, p) in pops.iter().enumerate() {
+        for i in p.offset..p.offset + p.size {
+            mask[i as usize] = p.record_spikes;
+            pop_code[i as usize] = k as i16;
+        }
+    }
+    (mask, pop_code)
 }
 
 fn write_attr<T: hdf5::H5Type>(loc: &hdf5::Location, name: &str, value: T) -> hdf5::Result<()> {

@@ -1,5 +1,7 @@
 //! Running a model: build, simulate with progress, record, summarise.
 
+use crate::checkpoint::{Checkpoint, RunState};
+use crate::engine::RecordState;
 use crate::engine::partition::{Partition, Placement};
 use crate::engine::queue::SchedulerKind;
 use crate::engine::shard::{MAX_SHARDS, ShardStats, ShardedSimulation};
@@ -12,7 +14,9 @@ use crate::model::neurons::Connectomes;
 use crate::record::{H5Recorder, RunInfo};
 use crate::time::Time;
 use crate::weights::WeightLog;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 /// How to run.
@@ -38,6 +42,27 @@ pub struct RunOptions {
     /// With several trials and threads: shard every trial over the threads instead of running
     /// trials side by side, one per thread (the default).
     pub shard_trials: bool,
+    /// Write a checkpoint every this many ms of simulated time (runs of one trial).
+    pub checkpoint_every: Option<f64>,
+    /// Where checkpoints go; default: beside the output, `<output stem>.ckpt.h5`.
+    pub checkpoint: Option<PathBuf>,
+    /// Set to a signal's number (by a handler of SIGINT or SIGTERM) to stop the run at the
+    /// end of the current slice of windows: the recording is written out, a checkpoint saved
+    /// and the output marked incomplete with the time reached.
+    pub interrupt: Option<Arc<AtomicUsize>>,
+    /// Go on from this checkpoint instead of starting (see [`resume`]).
+    pub resume: Option<Box<Checkpoint>>,
+}
+
+/// A run stopped by a signal.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Interrupted {
+    /// The signal's number.
+    pub signal: usize,
+    /// Simulated time reached (ms).
+    pub reached_ms: f64,
+    /// The checkpoint written, if the model's state could be saved.
+    pub checkpoint: Option<PathBuf>,
 }
 
 /// Per-population results.
@@ -96,6 +121,8 @@ pub struct Summary {
     /// Per plastic projection (first trial, with `[record.weights]`): name, mean weight at
     /// the first and the last time taken.
     pub weights: Vec<(String, f64, f64)>,
+    /// Set when a signal stopped the run before its end.
+    pub interrupted: Option<Interrupted>,
 }
 
 /// One row of the table of most active neurons.
@@ -140,6 +167,12 @@ impl Recorder for Counting<'_> {
     fn progress(&mut self, t: Time) {
         self.inner.progress(t);
     }
+    fn save(&mut self, t: Time, st: &mut RecordState) -> Result<()> {
+        self.inner.save(t, st)?;
+        st.counts.clone_from(&self.counts);
+        st.per_neuron.clone_from(&self.per_neuron);
+        Ok(())
+    }
 }
 
 /// The engine of a run: one simulation, or shards on threads.
@@ -158,6 +191,37 @@ impl Engine {
         let degrees = bp.in_degrees();
         let part = Partition::new(placement, &sizes, &degrees, threads);
         Engine::Sharded(ShardedSimulation::new(bp, &part))
+    }
+    /// An engine built from `bp` with `part` (one simulation if `None`) that goes on from
+    /// `state`.
+    fn load(
+        bp: Blueprint,
+        part: Option<&Partition>,
+        state: &crate::engine::checkpoint::EngineState,
+    ) -> Result<Engine> {
+        let e = |err: crate::engine::state::StateError| crate::error::Error::Invalid {
+            what: "checkpoint".into(),
+            message: format!("{err}; the checkpoint does not fit this model"),
+        };
+        Ok(match part {
+            None => Engine::Single(Box::new(Simulation::load(bp, state).map_err(e)?)),
+            Some(part) => Engine::Sharded(ShardedSimulation::load(bp, part, state).map_err(e)?),
+        })
+    }
+    fn save(
+        &mut self,
+    ) -> std::result::Result<crate::engine::checkpoint::EngineState, crate::engine::state::StateError>
+    {
+        match self {
+            Engine::Single(sim) => sim.save(),
+            Engine::Sharded(sim) => sim.save(),
+        }
+    }
+    fn now(&self) -> Time {
+        match self {
+            Engine::Single(sim) => sim.now(),
+            Engine::Sharded(sim) => sim.now(),
+        }
     }
     pub(crate) fn set_plastic(&mut self, q: usize, on: bool) {
         match self {
@@ -255,6 +319,9 @@ impl Recorder for Progress<'_> {
     fn spike(&mut self, t: Time, n: NeuronId) {
         self.inner.spike(t, n);
     }
+    fn save(&mut self, t: Time, st: &mut RecordState) -> Result<()> {
+        self.inner.save(t, st)
+    }
     fn sample(&mut self, t: Time, probe: usize, values: &[f64]) {
         self.inner.sample(t, probe, values);
     }
@@ -279,8 +346,16 @@ impl Recorder for Progress<'_> {
 /// Builds and runs a model.
 pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
     let t0 = Instant::now();
-    let mut net: Network = build(model, opts.seed, opts.scheduler)?;
-    if let Some(d) = opts.duration_ms {
+    let resume = opts.resume.as_deref();
+    let (seed, scheduler) = match resume {
+        Some(ck) => (Some(ck.run.seed), Some(scheduler_named(&ck.run.scheduler)?)),
+        None => (opts.seed, opts.scheduler),
+    };
+    let mut net: Network = build(model, seed, scheduler)?;
+    if let Some(ck) = resume {
+        check_resumable(ck, &net)?;
+        net.duration = Time(ck.run.duration);
+    } else if let Some(d) = opts.duration_ms {
         net.duration = Time::from_ms(d).filter(|t| t.0 > 0).ok_or_else(|| {
             model.error_at(0..0, format!("--duration {d}: expected a duration > 0 ms"))
         })?;
@@ -310,6 +385,24 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
             "trials = 0: expected at least one trial",
         ));
     }
+    let every = match opts.checkpoint_every {
+        None => None,
+        Some(ms) => Some(Time::from_ms(ms).filter(|t| t.0 > 0).ok_or_else(|| {
+            crate::error::Error::Invalid {
+                what: "--checkpoint-every".into(),
+                message: format!("{ms}: expected a simulated time > 0 ms"),
+            }
+        })?),
+    };
+    if trials > 1 && (every.is_some() || resume.is_some()) {
+        return Err(crate::error::Error::Invalid {
+            what: "--checkpoint-every".into(),
+            message: format!(
+                "the model runs {trials} trials; checkpoints are for runs of one trial \
+                 (--trials 1)"
+            ),
+        });
+    }
     let pops = net.populations.clone();
     let estimated_peak_mib = net.memory.peak_bytes as f64 / (1u64 << 20) as f64;
     let (warmup, duration) = (net.warmup, net.duration);
@@ -333,6 +426,9 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
     let sizes: Vec<u32> = pops.iter().map(|p| p.size).collect();
     // Weights of plastic projections, first trial.
     let mut wlog = match &model.spec.record.weights {
+        _ if resume.is_some_and(|ck| ck.run.weight_log.is_some()) => {
+            resume.and_then(|ck| ck.run.weight_log.clone())
+        }
         Some(w) if !plastic.is_empty() => {
             let ms = |x: f64| Time::from_ms(x).expect("checked ≥ 0");
             let snaps: Vec<Time> = w.snapshots.iter().map(|x| ms(x.0)).collect();
@@ -365,7 +461,10 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
             burst_detector,
         },
     );
-    let mut engine = make_engine(first);
+    let mut engine = match resume {
+        Some(ck) => Engine::load(first, part.as_ref(), &ck.state)?,
+        None => make_engine(first),
+    };
     let (n_synapses, synapse_bytes) = (engine.n_synapses(), engine.synapse_bytes());
     let build_s = t0.elapsed().as_secs_f64();
     tracing::info!(
@@ -393,14 +492,22 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
                 t_stop: stop,
                 trials,
             };
-            Some(H5Recorder::create(
-                path,
-                &pops,
-                &ids,
-                &probes,
-                &info,
-                engine.window(),
-            )?)
+            Some(match resume {
+                Some(ck) => H5Recorder::reopen(
+                    path,
+                    &pops,
+                    &ids,
+                    &probes,
+                    &info,
+                    engine.window(),
+                    &RecordState {
+                        spikes_written: ck.run.spikes_written,
+                        probe_rows: ck.run.probe_rows.clone(),
+                        ..RecordState::default()
+                    },
+                )?,
+                None => H5Recorder::create(path, &pops, &ids, &probes, &info, engine.window())?,
+            })
         }
         None => None,
     };
@@ -413,6 +520,36 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
     let rec_s = duration.as_ms() / 1000.0;
     let mut stats = Stats::default();
     let mut simulate_s = 0.0;
+    let mut interrupted = None;
+    let mut outcome = None;
+    let mut checkpointing = (trials == 1).then(|| Checkpointing {
+        every,
+        path: opts
+            .checkpoint
+            .clone()
+            .unwrap_or_else(|| default_checkpoint(opts.output.as_deref(), &model.path)),
+        run: RunState {
+            model_text: model.text.clone(),
+            model_path: model.path.clone(),
+            seed: net.seed,
+            warmup: warmup.0,
+            duration: duration.0,
+            scheduler: format!("{scheduler:?}"),
+            threads,
+            every: every.map(|t| t.0),
+            output: opts.output.clone(),
+            connectomes: resume
+                .map(|ck| ck.run.connectomes.clone())
+                .unwrap_or_default(),
+            ..RunState::default()
+        },
+        hashed: resume.is_some(),
+        connectome_paths: net.connectomes.paths(),
+        interrupt: opts.interrupt.clone(),
+        simulated_before: resume.map_or(0.0, |ck| ck.run.simulate_s),
+        t1: Instant::now(),
+    });
+    let mut resumed_counts = resume.map(|ck| (ck.run.counts.clone(), ck.run.per_neuron.clone()));
     let mut accumulate = |pop_counts: &[u64], per_neuron: &[u32]| {
         for (c, x) in counts.iter_mut().zip(pop_counts) {
             *c += x;
@@ -444,7 +581,7 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
         let bar = opts.progress.then(|| trials_bar(trials));
         run_side_by_side(&job, *sim0, threads, trials, |k, out| {
             let (pop_counts, per_neuron) =
-                record_trial(&mut h5, k, &pop_of, pops.len(), warmup, |rec| {
+                record_trial(&mut h5, k, &pop_of, pops.len(), warmup, None, |rec| {
                     for &(t, i) in &out.spikes {
                         rec.spike(t, i);
                     }
@@ -469,8 +606,16 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
             if k > 0 {
                 engine = make_engine(job.blueprint(k)?);
             }
+            if opts
+                .interrupt
+                .as_ref()
+                .is_some_and(|f| f.load(Ordering::SeqCst) != 0)
+            {
+                break;
+            }
+            let counted = resumed_counts.take();
             let (pop_counts, per_neuron) =
-                record_trial(&mut h5, k, &pop_of, pops.len(), warmup, |rec| {
+                record_trial(&mut h5, k, &pop_of, pops.len(), warmup, counted, |rec| {
                     let bar = progress_bar(opts.progress, stop, k, trials);
                     let t1 = Instant::now();
                     let mut progress = Progress {
@@ -480,8 +625,11 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
                         last: t1,
                     };
                     let log = if k == 0 { wlog.as_mut() } else { None };
-                    tracing::info_span!("simulate", threads, trial = k)
-                        .in_scope(|| engine.run_logging(stop, &mut progress, log));
+                    let ck = checkpointing.as_mut();
+                    outcome = Some(
+                        tracing::info_span!("simulate", threads, trial = k)
+                            .in_scope(|| run_slices(&mut engine, stop, &mut progress, log, ck)),
+                    );
                     simulate_s += t1.elapsed().as_secs_f64();
                     if let Some(b) = progress.bar.take() {
                         b.finish_and_clear();
@@ -489,9 +637,16 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
                 })?;
             accumulate(&pop_counts, &per_neuron);
             stats.add(&engine.stats());
+            if let Some(o) = outcome.take() {
+                interrupted = o?;
+                if interrupted.is_some() {
+                    break;
+                }
+            }
         }
         shards = engine.shard_stats();
     }
+    simulate_s += resume.map_or(0.0, |ck| ck.run.simulate_s);
     let mean_hz: Vec<f64> = sum_hz.iter().map(|s| s / trials as f64).collect();
     let std_hz: Vec<f64> = sq_hz
         .iter()
@@ -565,6 +720,7 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
         populations,
         trials,
         top,
+        interrupted: interrupted.clone(),
         weights: wlog
             .as_ref()
             .map(|log| {
@@ -584,7 +740,7 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
     }
     if let Some(r) = h5 {
         let s = &summary;
-        r.finish(&[
+        let attrs = [
             ("wall_time_s", s.simulate_s),
             ("build_time_s", s.build_s),
             ("spikes", s.stats.spikes as f64),
@@ -601,9 +757,213 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
             ("peak_rss_mib", s.peak_rss_mib.unwrap_or(f64::NAN)),
             ("estimated_peak_mib", s.estimated_peak_mib),
             ("bytes_per_synapse", s.bytes_per_synapse),
-        ])?;
+        ];
+        match &s.interrupted {
+            Some(i) => r.finish_incomplete(Time::from_ms_saturating(i.reached_ms), &attrs)?,
+            None => r.finish(&attrs)?,
+        }
     }
     Ok(summary)
+}
+
+/// Checkpoints of a run of one trial, and its interruption.
+struct Checkpointing {
+    every: Option<Time>,
+    path: PathBuf,
+    /// The run's part of every checkpoint (positions filled in at each).
+    run: RunState,
+    /// Whether `run.connectomes` holds the hashes yet (taken at the first checkpoint).
+    hashed: bool,
+    connectome_paths: Vec<PathBuf>,
+    interrupt: Option<Arc<AtomicUsize>>,
+    /// Wall time simulated by the runs this one goes on from (s).
+    simulated_before: f64,
+    t1: Instant,
+}
+
+impl Checkpointing {
+    /// Saves the engine's state at `now` (the time reached) with the recording's positions
+    /// and writes the checkpoint. When the run was interrupted and its state cannot be saved,
+    /// returns `None` (the recording is still written out).
+    fn write(
+        &mut self,
+        engine: &mut Engine,
+        now: Time,
+        rec: &mut dyn Recorder,
+        log: Option<&WeightLog>,
+        interrupted: bool,
+    ) -> Result<Option<PathBuf>> {
+        let mut at = RecordState::default();
+        rec.save(now, &mut at)?;
+        let state = match engine.save() {
+            Ok(s) => s,
+            Err(e) if interrupted => {
+                tracing::warn!("no checkpoint written: {e}");
+                return Ok(None);
+            }
+            Err(e) => {
+                return Err(crate::error::Error::Invalid {
+                    what: "--checkpoint-every".into(),
+                    message: format!("the model's state cannot be saved: {e}"),
+                });
+            }
+        };
+        if !self.hashed {
+            for p in &self.connectome_paths {
+                let (size, hash) = crate::checkpoint::file_hash(p)?;
+                self.run.connectomes.push((p.clone(), size, hash));
+            }
+            self.hashed = true;
+        }
+        let mut run = self.run.clone();
+        run.spikes_written = at.spikes_written;
+        run.probe_rows = at.probe_rows;
+        run.counts = at.counts;
+        run.per_neuron = at.per_neuron;
+        run.simulate_s = self.simulated_before + self.t1.elapsed().as_secs_f64();
+        run.weight_log = log.cloned();
+        crate::checkpoint::write(&self.path, &Checkpoint { state, run })?;
+        tracing::info!(time_ms = now.as_ms(), path = %self.path.display(), "checkpoint written");
+        Ok(Some(self.path.clone()))
+    }
+}
+
+/// Runs to `stop` in slices: at the times `log` takes weights, at checkpoints, and (when the
+/// run can be interrupted) in slices of windows of about a quarter of a second of wall time,
+/// after each of which the interruption flag is read. Stopping and going on anywhere gives
+/// the same run, so slicing changes no result.
+fn run_slices(
+    engine: &mut Engine,
+    stop: Time,
+    rec: &mut dyn Recorder,
+    mut log: Option<&mut WeightLog>,
+    ck: Option<&mut Checkpointing>,
+) -> Result<Option<Interrupted>> {
+    let Some(ck) = ck.filter(|c| c.every.is_some() || c.interrupt.is_some()) else {
+        engine.run_logging(stop, rec, log);
+        return Ok(None);
+    };
+    let window = engine.window().max(Time::TICK);
+    let mut now = engine.now();
+    let mut slice = Time(window.0.saturating_mul(16));
+    loop {
+        let mut next = stop;
+        if let Some(l) = log.as_deref() {
+            next = next.min(l.next_after(now));
+        }
+        if let Some(e) = ck.every {
+            next = next.min(Time((now.0 / e.0 + 1).saturating_mul(e.0)));
+        }
+        if ck.interrupt.is_some() {
+            let windows = (now.0.saturating_add(slice.0) / window.0).max(now.0 / window.0 + 1);
+            next = next.min(Time(windows.saturating_mul(window.0)));
+        }
+        let w0 = Instant::now();
+        engine.run_until(next, rec);
+        let took = w0.elapsed().as_secs_f64();
+        if took < 0.1 {
+            slice = Time(slice.0.saturating_mul(2).min(1 << 60));
+        } else if took > 0.4 {
+            slice = Time((slice.0 / 2).max(window.0));
+        }
+        if let Some(l) = log.as_deref_mut() {
+            l.take(next, |q| engine.plastic_weights(q));
+        }
+        now = next;
+        if now >= stop {
+            return Ok(None);
+        }
+        let signal = ck
+            .interrupt
+            .as_ref()
+            .map_or(0, |f| f.load(Ordering::SeqCst));
+        let due = ck.every.is_some_and(|e| now.0.is_multiple_of(e.0));
+        if due || signal != 0 {
+            let written = ck.write(engine, now, rec, log.as_deref(), signal != 0)?;
+            if signal != 0 {
+                return Ok(Some(Interrupted {
+                    signal,
+                    reached_ms: now.as_ms(),
+                    checkpoint: written,
+                }));
+            }
+        }
+    }
+}
+
+/// Where checkpoints go by default: beside the output (`out/b4.h5` → `out/b4.ckpt.h5`), or
+/// `out/<model>.ckpt.h5` for a run without output.
+fn default_checkpoint(output: Option<&Path>, model: &Path) -> PathBuf {
+    match output {
+        Some(o) => o.with_extension("ckpt.h5"),
+        None => {
+            let stem = model
+                .file_stem()
+                .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
+            PathBuf::from("out").join(format!("{stem}.ckpt.h5"))
+        }
+    }
+}
+
+fn scheduler_named(name: &str) -> Result<SchedulerKind> {
+    match name {
+        "Calendar" => Ok(SchedulerKind::Calendar),
+        "Heap" => Ok(SchedulerKind::Heap),
+        other => Err(crate::error::Error::Invalid {
+            what: "checkpoint".into(),
+            message: format!("unknown scheduler {other:?}"),
+        }),
+    }
+}
+
+/// A checkpoint fits the network built from its model: the connectome files are the ones it
+/// was saved with, and the network has the same populations.
+fn check_resumable(ck: &Checkpoint, net: &Network) -> Result<()> {
+    let invalid = |message: String| crate::error::Error::Invalid {
+        what: "checkpoint".into(),
+        message,
+    };
+    for (path, size, hash) in &ck.run.connectomes {
+        let (s, h) = crate::checkpoint::file_hash(path)?;
+        if (s, h) != (*size, *hash) {
+            return Err(invalid(format!(
+                "connectome {} changed since the checkpoint was written ({size} bytes, hash \
+                 {hash:016x}; now {s} bytes, hash {h:016x}); restore that file to resume",
+                path.display()
+            )));
+        }
+    }
+    let sizes: Vec<u32> = net.populations.iter().map(|p| p.size).collect();
+    if sizes != ck.state.sizes || net.warmup.0 != ck.run.warmup {
+        return Err(invalid(
+            "the model builds another network than the one saved (population sizes or \
+             warm-up differ)"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Goes on with the run saved in checkpoint `path`: builds its model again (from the text
+/// stored in the checkpoint), loads the state and runs to the end, appending to the run's
+/// output file. `opts` gives the threads, progress, interruption and further checkpoints
+/// (by default every as often as before, to the same file); the rest comes from the
+/// checkpoint. The run ends as the uninterrupted run would, bit for bit, with any number of
+/// threads.
+pub fn resume(path: &Path, opts: &RunOptions, memory_limit: Option<u64>) -> Result<Summary> {
+    let ck = crate::checkpoint::read(path)?;
+    let mut model = Model::parse(&ck.run.model_text, &ck.run.model_path)?;
+    model.memory_limit = memory_limit;
+    let every_ms = ck.run.every.map(|t| Time(t).as_ms());
+    let opts = RunOptions {
+        output: ck.run.output.clone(),
+        checkpoint: opts.checkpoint.clone().or_else(|| Some(path.to_owned())),
+        checkpoint_every: opts.checkpoint_every.or(every_ms),
+        trials: Some(1),
+        resume: Some(Box::new(ck)),
+        ..opts.clone()
+    };
+    run(&model, &opts)
 }
 
 /// What a trial run side by side needs: the network (shared, read only) and the run's bounds.
@@ -646,6 +1006,7 @@ fn record_trial(
     pop_of: &[u16],
     n_pops: usize,
     t_start: Time,
+    counted: Option<(Vec<u64>, Vec<u32>)>,
     feed: impl FnOnce(&mut dyn Recorder),
 ) -> Result<(Vec<u64>, Vec<u32>)> {
     if let Some(r) = h5 {
@@ -656,11 +1017,14 @@ fn record_trial(
         Some(r) => r,
         None => &mut null,
     };
+    let (counts, per_neuron) = counted
+        .filter(|(c, p)| c.len() == n_pops && p.len() == pop_of.len())
+        .unwrap_or_else(|| (vec![0; n_pops], vec![0; pop_of.len()]));
     let mut rec = Counting {
         inner,
         pop_of,
-        counts: vec![0; n_pops],
-        per_neuron: vec![0; pop_of.len()],
+        counts,
+        per_neuron,
         t_start,
     };
     feed(&mut rec);

@@ -13,7 +13,19 @@ pub const TICKS_PER_MS: u64 = 1_000_000_000;
 const TICKS_PER_MS_F: f64 = TICKS_PER_MS as f64;
 
 /// A point in simulated time, or a duration, in ticks of 1 ps.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Copy,
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct Time(pub u64);
 
 impl Time {

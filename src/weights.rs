@@ -11,7 +11,7 @@ use crate::time::Time;
 use std::path::Path;
 
 /// Weights taken during a run.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WeightLog {
     names: Vec<String>,
     interval: Time,

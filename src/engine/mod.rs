@@ -33,6 +33,24 @@ pub trait Recorder {
     fn sample(&mut self, t: Time, probe: usize, values: &[f64]);
     /// The engine has processed everything before `t` (a chance to write out buffered data).
     fn progress(&mut self, _t: Time) {}
+    /// A checkpoint at `t`, the time reached: write out everything recorded before `t` (no
+    /// earlier spike or sample can come) and note how far the recording got in `st`.
+    fn save(&mut self, _t: Time, _st: &mut RecordState) -> crate::error::Result<()> {
+        Ok(())
+    }
+}
+
+/// How far a run's recording got at a checkpoint (filled in by [`Recorder::save`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RecordState {
+    /// Spikes written to the output.
+    pub spikes_written: u64,
+    /// Rows written per state probe.
+    pub probe_rows: Vec<u64>,
+    /// Spikes counted in the recorded period, per population.
+    pub counts: Vec<u64>,
+    /// Spikes counted in the recorded period, per neuron.
+    pub per_neuron: Vec<u32>,
 }
 
 /// A recorder that keeps nothing.

@@ -52,6 +52,11 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The kind of code `v` (`kind as u32`), if there is one.
+    pub fn from_code(v: u32) -> Option<Kind> {
+        (v <= Kind::Sample as u32).then(|| Kind::from_u8(v as u8))
+    }
+
     fn from_u8(v: u8) -> Kind {
         match v {
             0 => Kind::Rebase,
