@@ -240,24 +240,8 @@ fn sigint_stops_a_run_with_a_checkpoint_that_resumes() {
     ]);
     assert_eq!(code, 0, "{err}");
     let out = dir.path().join("b.h5");
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_hebb"))
-        .args([
-            "run",
-            model.to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-            "-t",
-            "2",
-            "-q",
-        ])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
     // Interrupt once the run is under way (its output exists), well before its end.
-    let t0 = std::time::Instant::now();
-    while !out.exists() && t0.elapsed().as_secs() < 60 {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    let child = start(&model, &out);
     std::thread::sleep(std::time::Duration::from_millis(300));
     let status = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
@@ -277,4 +261,37 @@ fn sigint_stops_a_run_with_a_checkpoint_that_resumes() {
     let (code, _, err) = common::hebb(&["resume", ck.to_str().unwrap(), "-t", "1", "-q"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(output(&out), expected);
+
+    // SIGKILL: nothing is cleaned up, yet the file opens with what was flushed before.
+    let killed = dir.path().join("k.h5");
+    let mut child = start(&model, &killed);
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let partial = output(&killed);
+    assert_eq!(partial.3, 0);
+    assert_eq!(partial.0[..], expected.0[..partial.0.len()]);
+    assert_eq!(partial.1[..], expected.1[..partial.1.len()]);
+}
+
+/// Starts `hebb run MODEL -o OUT -t 2` and returns once the output file exists.
+fn start(model: &std::path::Path, out: &std::path::Path) -> std::process::Child {
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_hebb"))
+        .args([
+            "run",
+            model.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "-t",
+            "2",
+            "-q",
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    while !out.exists() && t0.elapsed().as_secs() < 60 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child
 }
