@@ -31,3 +31,267 @@ spike_times = [[30.0], [], [], [], [], [55.0]]
     );
     common::assert_resumes(&m, 20.0, &[(1, 1), (1, 2), (2, 1), (3, 2)]);
 }
+
+/// A small Brunel-type network (NEST `iaf_psc_delta` on the 0.1 ms grid) with a probe:
+/// `duration` ms recorded after 20 ms of warm-up.
+fn brunel(duration: f64, n_e: usize) -> String {
+    let n_i = n_e / 4;
+    format!(
+        r#"
+[simulation]
+duration = {duration}
+warmup = 20.0
+seed = 11
+resolution = 0.1
+[[population]]
+name = "E"
+size = {n_e}
+model = "lif_delta"
+update = "grid"
+tau_m = 20.0
+V_th = 20.0
+V_reset = 10.0
+t_ref = 2.0
+V_m = {{ uniform = [0.0, 20.0] }}
+[[population]]
+name = "I"
+size = {n_i}
+model = "lif_delta"
+update = "grid"
+tau_m = 20.0
+V_th = 20.0
+V_reset = 10.0
+t_ref = 2.0
+V_m = {{ uniform = [0.0, 20.0] }}
+[[projection]]
+source = "E"
+target = ["E", "I"]
+rule = {{ fixed_indegree = {{ k = 40 }} }}
+weight = 0.2
+delay = 1.5
+[[projection]]
+source = "I"
+target = ["E", "I"]
+rule = {{ fixed_indegree = {{ k = 10 }} }}
+weight = -1.0
+delay = 1.5
+[[stimulus]]
+type = "poisson"
+target = ["E", "I"]
+rate = 7000.0
+weight = 0.2
+[[record.state]]
+population = "E"
+count = 3
+variables = ["V_m"]
+interval = 1.0
+"#
+    )
+}
+
+/// An output file's spikes, samples and completion flag.
+fn output(path: &std::path::Path) -> (Vec<u64>, Vec<i64>, Vec<u64>, u8) {
+    let f = hdf5::File::open(path).unwrap();
+    let t: Vec<f64> = f.dataset("spikes/time_ms").unwrap().read_raw().unwrap();
+    let n: Vec<i64> = f.dataset("spikes/neuron").unwrap().read_raw().unwrap();
+    let v: Vec<f64> = f.dataset("state/0/V_m").unwrap().read_raw().unwrap();
+    let complete: u8 = f.attr("complete").unwrap().read_scalar().unwrap();
+    (
+        t.iter().map(|x| x.to_bits()).collect(),
+        n,
+        v.iter().map(|x| x.to_bits()).collect(),
+        complete,
+    )
+}
+
+/// Runs `m` through the library with `opts`, recording to `path`.
+fn run_to(
+    m: &hebb::model::Model,
+    path: &std::path::Path,
+    opts: hebb::run::RunOptions,
+) -> hebb::run::Summary {
+    let opts = hebb::run::RunOptions {
+        output: Some(path.to_owned()),
+        ..opts
+    };
+    hebb::run::run(m, &opts).expect("the run succeeds")
+}
+
+/// Interrupted at once (the flag is up before the run starts), a run stops after its first
+/// slice with a checkpoint and an incomplete output; resumed on another number of threads it
+/// ends with the straight run's output, summary counts included.
+#[test]
+fn an_interrupted_run_resumes_to_the_straight_output() {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicUsize;
+    let m = common::model(&brunel(200.0, 400));
+    let dir = tempfile::tempdir().unwrap();
+    let straight = dir.path().join("straight.h5");
+    let s0 = run_to(
+        &m,
+        &straight,
+        hebb::run::RunOptions {
+            threads: Some(1),
+            ..Default::default()
+        },
+    );
+    let expected = output(&straight);
+    assert_eq!(expected.3, 1);
+    assert!(
+        expected.0.len() > 1000,
+        "the network is active: {}",
+        expected.0.len()
+    );
+
+    for (before, after) in [(1, 3), (2, 1)] {
+        let cut = dir.path().join(format!("cut{before}{after}.h5"));
+        let ck = dir.path().join(format!("cut{before}{after}.ckpt.h5"));
+        let s = run_to(
+            &m,
+            &cut,
+            hebb::run::RunOptions {
+                threads: Some(before),
+                interrupt: Some(Arc::new(AtomicUsize::new(2))),
+                ..Default::default()
+            },
+        );
+        let i = s.interrupted.expect("interrupted");
+        assert_eq!(i.checkpoint.as_deref(), Some(ck.as_path()));
+        assert!(
+            i.reached_ms > 0.0 && i.reached_ms < 220.0,
+            "{}",
+            i.reached_ms
+        );
+        let partial = output(&cut);
+        assert_eq!(partial.3, 0, "marked incomplete");
+        let f = hdf5::File::open(&cut).unwrap();
+        let reached: f64 = f.attr("t_reached_ms").unwrap().read_scalar().unwrap();
+        assert_eq!(reached, i.reached_ms);
+        // What was written is the straight run's beginning.
+        assert_eq!(partial.0[..], expected.0[..partial.0.len()]);
+        assert_eq!(partial.1[..], expected.1[..partial.1.len()]);
+        drop(f);
+
+        let opts = hebb::run::RunOptions {
+            threads: Some(after),
+            ..Default::default()
+        };
+        let r = hebb::run::resume(&ck, &opts, None).expect("resumes");
+        assert!(r.interrupted.is_none());
+        assert_eq!(output(&cut), expected, "{before} → {after} threads");
+        assert_eq!(r.stats.spikes, s0.stats.spikes);
+        assert_eq!(r.stats.synaptic_events, s0.stats.synaptic_events);
+        let rates =
+            |s: &hebb::run::Summary| s.populations.iter().map(|p| p.spikes).collect::<Vec<_>>();
+        assert_eq!(rates(&r), rates(&s0));
+    }
+}
+
+/// Checkpoints every 70 ms: the last one (at 210 ms) resumes and rewrites the output's end.
+#[test]
+fn periodic_checkpoints_resume_from_the_last() {
+    let m = common::model(&brunel(200.0, 400));
+    let dir = tempfile::tempdir().unwrap();
+    let straight = dir.path().join("straight.h5");
+    run_to(
+        &m,
+        &straight,
+        hebb::run::RunOptions {
+            threads: Some(1),
+            ..Default::default()
+        },
+    );
+    let out = dir.path().join("out.h5");
+    let ck = dir.path().join("every.ckpt.h5");
+    run_to(
+        &m,
+        &out,
+        hebb::run::RunOptions {
+            threads: Some(2),
+            checkpoint_every: Some(70.0),
+            checkpoint: Some(ck.clone()),
+            ..Default::default()
+        },
+    );
+    assert_eq!(output(&out), output(&straight));
+    let c = hebb::checkpoint::read(&ck).unwrap();
+    assert_eq!(c.state.now, hebb::time::Time::from_ms(210.0).unwrap());
+    hebb::run::resume(&ck, &Default::default(), None).expect("resumes");
+    assert_eq!(output(&out), output(&straight));
+}
+
+/// SIGINT to a running `hebb run`: exit status 130, a readable output marked incomplete
+/// holding the straight run's beginning, and a checkpoint that `hebb resume` takes to the
+/// straight run's end.
+#[test]
+fn sigint_stops_a_run_with_a_checkpoint_that_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("b.toml");
+    std::fs::write(&model, brunel(3000.0, 2000)).unwrap();
+    let straight = dir.path().join("straight.h5");
+    let (code, _, err) = common::hebb(&[
+        "run",
+        model.to_str().unwrap(),
+        "-o",
+        straight.to_str().unwrap(),
+        "-t",
+        "1",
+        "-q",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let out = dir.path().join("b.h5");
+    // Interrupt once the run is under way (its output exists), well before its end.
+    let child = start(&model, &out);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let res = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert_eq!(res.status.code(), Some(130), "{err}");
+    assert!(err.contains("hebb resume"), "{err}");
+    let expected = output(&straight);
+    let partial = output(&out);
+    assert_eq!(partial.3, 0);
+    assert!(partial.0.len() < expected.0.len(), "stopped before the end");
+    assert_eq!(partial.0[..], expected.0[..partial.0.len()]);
+    let ck = dir.path().join("b.ckpt.h5");
+    let (code, _, err) = common::hebb(&["resume", ck.to_str().unwrap(), "-t", "1", "-q"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(output(&out), expected);
+
+    // SIGKILL: nothing is cleaned up, yet the file opens with what was flushed before.
+    let killed = dir.path().join("k.h5");
+    let mut child = start(&model, &killed);
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let partial = output(&killed);
+    assert_eq!(partial.3, 0);
+    assert_eq!(partial.0[..], expected.0[..partial.0.len()]);
+    assert_eq!(partial.1[..], expected.1[..partial.1.len()]);
+}
+
+/// Starts `hebb run MODEL -o OUT -t 2` and returns once the output file exists.
+fn start(model: &std::path::Path, out: &std::path::Path) -> std::process::Child {
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_hebb"))
+        .args([
+            "run",
+            model.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "-t",
+            "2",
+            "-q",
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    while !out.exists() && t0.elapsed().as_secs() < 60 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child
+}
