@@ -136,6 +136,8 @@ impl Simulation {
         for (p, &n) in st.sizes.iter().enumerate() {
             goff[p + 1] = goff[p] + n;
         }
+        // `p` indexes the populations, their offsets and the saved state alike.
+        #[allow(clippy::needless_range_loop)]
         for p in 0..self.pops.len() {
             let (a, b) = (self.offsets[p] as usize, self.offsets[p + 1] as usize);
             let idx: Vec<u32> = self.global[a..b].iter().map(|&g| g - goff[p]).collect();

@@ -90,6 +90,9 @@ pub fn simulate_sharded(
     (c, sim.shard_stats())
 }
 
+/// Per plastic projection, its synapses as `(source, target, weight)`.
+pub type PlasticWeights = Vec<Vec<(u32, u32, f32)>>;
+
 /// Samples as bits, for exact comparison.
 pub fn sample_bits(c: &Collect) -> Vec<u64> {
     c.samples
@@ -128,7 +131,7 @@ pub fn simulate_resumed(
     cut: Time,
     before: usize,
     after: usize,
-) -> (Collect, Vec<Vec<(u32, u32, f32)>>) {
+) -> (Collect, PlasticWeights) {
     use hebb::engine::partition::{Partition, Placement};
     use hebb::engine::shard::ShardedSimulation;
     let parts = |net: &hebb::model::build::Network, shards: usize| {
@@ -173,7 +176,7 @@ pub fn simulate_resumed(
 }
 
 /// The straight run to compare [`simulate_resumed`] with: spikes, samples, weights.
-pub fn simulate_straight(m: &Model) -> (Collect, Vec<Vec<(u32, u32, f32)>>) {
+pub fn simulate_straight(m: &Model) -> (Collect, PlasticWeights) {
     let net = build(m, None, None).expect("test model builds");
     let stop = net.warmup + net.duration;
     let mut sim = Simulation::new(net.blueprint);
