@@ -19,8 +19,14 @@
 //! draws the same counts and indices and keeps the arrivals on its own neurons, so a neuron's
 //! input does not depend on the number of shards. A neuron's arrivals are added in the order
 //! of its sources (kinds), then of draws.
+//!
+//! **State.** A block's stream is its only state that changes while running (sources, counts
+//! and members are rebuilt from the model). A checkpoint holds one shared row per block,
+//! keyed by its stream id, which does not depend on the split: every part holding a block
+//! draws from it at every step, so all their copies are equal.
 
 use super::drive::{Counts, Drive, Source, stream_rng, streams};
+use crate::engine::state::{StateError, Table};
 use rand::RngExt;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -28,6 +34,9 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 /// blocks of equal size that keep below it (one count per block and step; below 30 a count
 /// is drawn by table lookup).
 const ARRIVALS_PER_BLOCK: f64 = 24.0;
+
+/// The shared column of the blocks' streams.
+const RNG: &str = "background.rng";
 
 /// A member slot of a block whose neuron is in another part of a split population.
 const ABSENT: u32 = u32::MAX;
@@ -43,6 +52,8 @@ struct Block {
     start: u32,
     len: u32,
     rng: Xoshiro256PlusPlus,
+    /// The stream id, which names the block in a checkpoint.
+    key: u64,
 }
 
 /// The Poisson input of one grid population, per block of neurons.
@@ -104,6 +115,7 @@ impl Background {
                     start: bg.members.len() as u32,
                     len: chunk.len() as u32,
                     rng: stream_rng(seed, stream),
+                    key: stream,
                 });
                 bg.members.extend_from_slice(chunk);
             }
@@ -143,6 +155,55 @@ impl Background {
             bg.members.extend(new);
         }
         bg
+    }
+
+    /// Writes every block's stream as a row of `shared` keyed by the block's stream id (column
+    /// `background.rng`); nothing without blocks.
+    pub fn save(&self, shared: &mut Table) {
+        if self.blocks.is_empty() {
+            return;
+        }
+        let mut t = Table::keyed(self.blocks.iter().map(|b| b.key).collect());
+        t.put_rngs(RNG, self.blocks.iter().map(|b| &b.rng));
+        *shared = t;
+    }
+
+    /// Loads every block's stream from the rows of `shared` (as [`Background::save`] wrote
+    /// them, from any split) whose keys are the blocks' stream ids. Changes nothing on error.
+    pub fn load(&mut self, shared: &Table) -> Result<(), StateError> {
+        if self.blocks.is_empty() {
+            return Ok(());
+        }
+        let err = |message: String| StateError {
+            column: RNG.into(),
+            message,
+        };
+        let rngs = shared.get_rngs(RNG)?;
+        if shared.keys.len() != shared.rows {
+            return Err(err(format!(
+                "{} keys for {} rows",
+                shared.keys.len(),
+                shared.rows
+            )));
+        }
+        let mut row: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+        for (r, &k) in shared.keys.iter().enumerate() {
+            row.entry(k).or_insert(r);
+        }
+        let mut got = Vec::with_capacity(self.blocks.len());
+        for b in &self.blocks {
+            let &r = row.get(&b.key).ok_or_else(|| {
+                err(format!(
+                    "no row for the block of stream {:#x} (a checkpoint of another model?)",
+                    b.key
+                ))
+            })?;
+            got.push(rngs[r].clone());
+        }
+        for (b, rng) in self.blocks.iter_mut().zip(got) {
+            b.rng = rng;
+        }
+        Ok(())
     }
 
     /// Draws one step's arrivals, calling `add(neuron, source)` for each arrival on a neuron of

@@ -78,6 +78,8 @@
 //! GABA) and event- or burst-transmitting connections.
 
 use super::drive::stream_rng;
+use super::grid::{STEPS, column, steps_column};
+use crate::engine::state::{StateError, Table};
 use rand::RngExt;
 use rand_distr::StandardNormal;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -723,6 +725,69 @@ impl Burst2c {
     /// p = σ(V_d) of neuron `i`: model A's burst probability at a first spike now.
     pub fn burst_probability(&self, i: u32) -> f64 {
         self.p.sigmoid(self.s.v_d[i as usize])
+    }
+
+    /// Writes the neurons' dynamic state, one row per neuron: the state variables (`V_s`,
+    /// `V_d`, `w_s`, `w_d`, `theta`), the conductances (`g_E_s`, `g_I_s`, `g_E_d`, `g_I_d`),
+    /// the injected currents (`I_s`, `I_d`), the counters (`refr`, `burst`), the stream
+    /// (`rng`) and the step counter (`steps`). A step's scratch (`due`, `v_d8`) is written
+    /// before it is read within each step: it carries nothing over.
+    pub fn save(&self, neurons: &mut Table) {
+        let s = &self.s;
+        for (name, v) in [
+            ("V_s", &s.v_s),
+            ("V_d", &s.v_d),
+            ("w_s", &s.w_s),
+            ("w_d", &s.w_d),
+            ("theta", &s.theta),
+            ("g_E_s", &s.g_es),
+            ("g_I_s", &s.g_is),
+            ("g_E_d", &s.g_ed),
+            ("g_I_d", &s.g_id),
+            ("I_s", &s.i_s),
+            ("I_d", &s.i_d),
+        ] {
+            neurons.put(name, 1, v.clone());
+        }
+        neurons.put("refr", 1, s.refr.clone());
+        neurons.put("burst", 1, s.burst.clone());
+        neurons.put_rngs("rng", self.rng.iter());
+        neurons.put(STEPS, 1, vec![self.steps; self.len()]);
+    }
+
+    /// Loads what [`Burst2c::save`] wrote (a row per neuron) into neurons built with the same
+    /// parameters. Changes nothing on error.
+    pub fn load(&mut self, neurons: &Table) -> Result<(), StateError> {
+        let n = self.len();
+        let f = |name: &str| column::<f64>(neurons, name, n);
+        let u = |name: &str| column::<u32>(neurons, name, n);
+        let s = State {
+            v_s: f("V_s")?,
+            v_d: f("V_d")?,
+            w_s: f("w_s")?,
+            w_d: f("w_d")?,
+            theta: f("theta")?,
+            g_es: f("g_E_s")?,
+            g_is: f("g_I_s")?,
+            g_ed: f("g_E_d")?,
+            g_id: f("g_I_d")?,
+            i_s: f("I_s")?,
+            i_d: f("I_d")?,
+            refr: u("refr")?,
+            burst: u("burst")?,
+            due: vec![0; n],
+            v_d8: vec![0.0; n],
+        };
+        let rng = neurons.get_rngs("rng")?;
+        if rng.len() != n {
+            return Err(StateError {
+                column: "rng".into(),
+                message: format!("{} rows for {n} neurons", rng.len()),
+            });
+        }
+        let steps = steps_column(neurons, n)?.unwrap_or(self.steps);
+        (self.s, self.rng, self.steps) = (s, rng, steps);
+        Ok(())
     }
 
     /// Advances every neuron by one step and appends this step's spikes to `spikes` as
