@@ -52,8 +52,6 @@ struct Block {
     start: u32,
     len: u32,
     rng: Xoshiro256PlusPlus,
-    /// The stream id, which names the block in a checkpoint.
-    key: u64,
 }
 
 /// The Poisson input of one grid population, per block of neurons.
@@ -66,6 +64,9 @@ pub struct Background {
     blocks: Vec<Block>,
     /// Local neuron indices of every block (`ABSENT` for neurons of other parts).
     members: Vec<u32>,
+    /// Per block its stream id, which names it in a checkpoint (apart from the blocks, which
+    /// the step reads).
+    keys: Vec<u64>,
 }
 
 impl Background {
@@ -115,8 +116,8 @@ impl Background {
                     start: bg.members.len() as u32,
                     len: chunk.len() as u32,
                     rng: stream_rng(seed, stream),
-                    key: stream,
                 });
+                bg.keys.push(stream);
                 bg.members.extend_from_slice(chunk);
             }
         }
@@ -136,7 +137,7 @@ impl Background {
             counts: self.counts.clone(),
             ..Background::default()
         };
-        for b in &self.blocks {
+        for (b, &key) in self.blocks.iter().zip(&self.keys) {
             let old = &self.members[b.start as usize..(b.start + b.len) as usize];
             let new: Vec<u32> = old
                 .iter()
@@ -153,6 +154,7 @@ impl Background {
                 ..b.clone()
             });
             bg.members.extend(new);
+            bg.keys.push(key);
         }
         bg
     }
@@ -163,7 +165,7 @@ impl Background {
         if self.blocks.is_empty() {
             return;
         }
-        let mut t = Table::keyed(self.blocks.iter().map(|b| b.key).collect());
+        let mut t = Table::keyed(self.keys.clone());
         t.put_rngs(RNG, self.blocks.iter().map(|b| &b.rng));
         *shared = t;
     }
@@ -191,11 +193,10 @@ impl Background {
             row.entry(k).or_insert(r);
         }
         let mut got = Vec::with_capacity(self.blocks.len());
-        for b in &self.blocks {
-            let &r = row.get(&b.key).ok_or_else(|| {
+        for &key in &self.keys {
+            let &r = row.get(&key).ok_or_else(|| {
                 err(format!(
-                    "no row for the block of stream {:#x} (a checkpoint of another model?)",
-                    b.key
+                    "no row for the block of stream {key:#x} (a checkpoint of another model?)"
                 ))
             })?;
             got.push(rngs[r].clone());
@@ -314,5 +315,54 @@ mod tests {
         for (i, c) in counts.iter().enumerate().filter(|(i, _)| i % 3 != 0) {
             assert_eq!(c[1], 0, "neuron {i} has no second source");
         }
+    }
+
+    /// Streams saved from the whole after some steps and loaded into fresh parts (each with
+    /// some neurons of every block) continue as the whole does; a missing block is refused.
+    #[test]
+    fn parts_loaded_from_the_whole_continue_as_it() {
+        let n = 40;
+        let per: Vec<Vec<Source>> = (0..n)
+            .map(|i| {
+                let mut v = vec![source(3000.0, 0.1, 0)];
+                if i % 4 == 1 {
+                    v.push(source(800.0, 0.2, 1));
+                }
+                v
+            })
+            .collect();
+        let drive = Drive::new(4, 200, &per);
+        let fresh = Background::new(&drive, 0.1);
+        assert!(fresh.blocks.len() >= 3, "{} blocks", fresh.blocks.len());
+        let mut whole = fresh.clone();
+        for _ in 0..37 {
+            whole.step(|_, _| {});
+        }
+        let mut shared = Table::default();
+        whole.save(&mut shared);
+        assert_eq!(shared.rows, whole.blocks.len());
+        let parts: [Vec<u32>; 2] = [
+            (0..n as u32).step_by(3).collect(),
+            (1..n as u32).step_by(3).collect(),
+        ];
+        for idx in &parts {
+            let mut part = fresh.subset(idx);
+            part.load(&shared).expect("loads");
+            let mut w = whole.clone();
+            for _ in 0..200 {
+                let mut want = Vec::new();
+                w.step(|i, s| want.push((i, s.port)));
+                let mut got = Vec::new();
+                part.step(|j, s| got.push((idx[j as usize], s.port)));
+                want.retain(|a| idx.contains(&a.0));
+                assert_eq!(got, want);
+            }
+        }
+        let mut short = shared.clone();
+        let keep: Vec<u32> = (1..short.rows as u32).collect();
+        short = short.pick(&keep);
+        let mut part = fresh.subset(&parts[0]);
+        let e = part.load(&short).expect_err("a block is missing");
+        assert_eq!(e.column, "background.rng");
     }
 }

@@ -5,6 +5,7 @@
 
 use crate::common::{Collect, model, simulate_resumed, simulate_straight};
 use hebb::engine::Simulation;
+use hebb::engine::checkpoint::EngineState;
 use hebb::engine::partition::{Partition, Placement};
 use hebb::engine::shard::ShardedSimulation;
 use hebb::engine::state::Values;
@@ -222,7 +223,39 @@ fn partial_blocks_and_listed_arrivals_resume() {
     for cut in [30.0, 47.23, 88.8] {
         assert_resumes(&m, cut, &[(1, 1), (1, 3), (3, 1), (2, 3), (3, 2)]);
     }
+    // The drive's columns (listed arrivals consumed) do not depend on which parts hold a
+    // listed neuron.
+    let cut = Time::from_ms(47.23).unwrap();
+    let one = state_at(&m, cut, 1);
+    assert!(one.pops[0].neurons.cols.contains_key("drive.pos"));
+    for shards in [2, 3] {
+        assert!(
+            state_at(&m, cut, shards).pops == one.pops,
+            "{shards} shards"
+        );
+    }
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The state at `cut` of `m` run on `shards` shards (1 = one simulation), placed round-robin.
+fn state_at(m: &Model, cut: Time, shards: usize) -> EngineState {
+    let net = build(m, None, None).unwrap();
+    let mut c = Collect::default();
+    if shards == 1 {
+        let mut sim = Simulation::new(net.blueprint);
+        sim.run_until(cut, &mut c);
+        return sim.save().expect("saves");
+    }
+    let sizes: Vec<u32> = net.populations.iter().map(|p| p.size).collect();
+    let part = Partition::new(
+        Placement::RoundRobin,
+        &sizes,
+        &net.blueprint.in_degrees(),
+        shards,
+    );
+    let mut sim = ShardedSimulation::new(net.blueprint, &part);
+    sim.run_until(cut, &mut c);
+    sim.save().expect("saves")
 }
 
 /// The state at a cut saved from one simulation or from shards: the same populations' state
@@ -233,25 +266,9 @@ fn grid_state_does_not_depend_on_the_split() {
     let n = 60;
     let m = model(&bdsp(n, 100.0));
     let cut = Time::from_ms(63.35).unwrap();
-    let mut c = Collect::default();
-    let one = {
-        let net = build(&m, None, None).unwrap();
-        let mut sim = Simulation::new(net.blueprint);
-        sim.run_until(cut, &mut c);
-        sim.save().expect("saves")
-    };
+    let one = state_at(&m, cut, 1);
     for shards in [2, 3] {
-        let net = build(&m, None, None).unwrap();
-        let sizes: Vec<u32> = net.populations.iter().map(|p| p.size).collect();
-        let part = Partition::new(
-            Placement::RoundRobin,
-            &sizes,
-            &net.blueprint.in_degrees(),
-            shards,
-        );
-        let mut sim = ShardedSimulation::new(net.blueprint, &part);
-        sim.run_until(cut, &mut c);
-        let st = sim.save().expect("saves");
+        let st = state_at(&m, cut, shards);
         assert!(st.pops == one.pops, "populations' state on {shards} shards");
     }
     // A: four sources of one block each and the fast one in several blocks.
@@ -274,7 +291,7 @@ fn a_bad_grid_checkpoint_is_refused_by_column() {
     let mut sim = Simulation::new(net.blueprint);
     sim.run_until(Time::from_ms(20.0).unwrap(), &mut Collect::default());
     let good = sim.save().expect("saves");
-    let refused = |st: &hebb::engine::checkpoint::EngineState| -> String {
+    let refused = |st: &EngineState| -> String {
         let net = build(&m, None, None).unwrap();
         match Simulation::load(net.blueprint, st) {
             Ok(_) => panic!("a bad checkpoint loads"),
