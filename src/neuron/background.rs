@@ -324,7 +324,7 @@ mod tests {
         let n = 40;
         let per: Vec<Vec<Source>> = (0..n)
             .map(|i| {
-                let mut v = vec![source(3000.0, 0.1, 0)];
+                let mut v = vec![source(15000.0, 0.1, 0)];
                 if i % 4 == 1 {
                     v.push(source(800.0, 0.2, 1));
                 }
