@@ -76,7 +76,8 @@ fn lif_exp(update: &str) -> (String, Neuron) {
 
 /// The test network of one model: 40 excitatory neurons (30 with Poisson input, 10 with
 /// listed input from `csv`), 12 inhibitory ones, recurrent projections with delays of
-/// 1–2.5 ms (windows of 1 ms), a step current into `E`, a probe of 6 neurons of `E`.
+/// 1–2.5 ms (windows of 1 ms), 6 spike sources onto `E`, a step current into `E`, a probe
+/// of 6 neurons of `E`.
 fn net(params: &str, n: &Neuron, csv: &std::path::Path) -> String {
     let mut s = String::from(
         "[simulation]\nduration = 110.0\nwarmup = 10.0\nseed = 17\nresolution = 0.1\n",
@@ -88,6 +89,27 @@ fn net(params: &str, n: &Neuron, csv: &std::path::Path) -> String {
         )
         .unwrap();
     }
+    // Sources spiking off the grid: their input to grid populations waits for the next step.
+    let lists: Vec<String> = (0..6)
+        .map(|k| {
+            // Spikes arriving just before the cuts at 45.15 and 57.3456 ms, and a train.
+            let mut times: Vec<f64> = vec![44.11 + 0.005 * k as f64, 56.31 + 0.005 * k as f64];
+            times.extend((0..330).map(|j| 0.5 + 0.0123 * k as f64 + 0.331 * j as f64));
+            times.sort_by(f64::total_cmp);
+            times.dedup();
+            let times: Vec<String> = times.iter().map(|t| format!("{t:.4}")).collect();
+            format!("[{}]", times.join(", "))
+        })
+        .collect();
+    write!(
+        s,
+        "[[population]]\nname = \"S\"\nsize = 6\nmodel = \"spike_source\"\nspike_times = [{}]\n\
+         [[projection]]\nsource = \"S\"\ntarget = \"E\"\n\
+         rule = {{ pairwise_bernoulli = {{ p = 0.3 }} }}\nweight = {}\ndelay = 1.0\n",
+        lists.join(", "),
+        n.w_exc * 0.5
+    )
+    .unwrap();
     for (a, b, p, w) in [
         ("E", "E", 0.2, n.w_exc),
         ("E", "I", 0.3, n.w_exc),
@@ -209,7 +231,7 @@ fn lif_delta_exact_resumes() {
 #[test]
 fn lif_delta_grid_resumes() {
     // A cut on a grid step (its step not done yet) and one just after it.
-    run_model(lif_delta, "grid", &[45.1, 45.1000001]);
+    run_model(lif_delta, "grid", &[45.1, 45.1000001, 45.15]);
 }
 
 #[test]
