@@ -224,7 +224,10 @@ impl EngineState {
         for p in 0..n_pops {
             goff[p + 1] = goff[p] + sizes[p];
         }
-        let mut pops: Vec<PopState> = sizes.iter().map(|&n| PopState::new(n as usize)).collect();
+        let mut pops: Vec<PopState> = sizes
+            .iter()
+            .map(|&n| PopState::new(n as usize))
+            .collect();
         let mut plastic = PlasticState::default();
         let mut spikes = Vec::new();
         let mut entries = Vec::new();
@@ -260,16 +263,8 @@ impl EngineState {
 /// A table of the spikes in flight (columns `time`, `neuron`, `class`), for files.
 pub(crate) fn spikes_table(spikes: &[(Time, u32, u32)]) -> Table {
     let mut t = Table::with_rows(spikes.len());
-    t.put(
-        "time",
-        1,
-        spikes.iter().map(|s| s.0.0).collect::<Vec<u64>>(),
-    );
-    t.put(
-        "neuron",
-        1,
-        spikes.iter().map(|s| s.1).collect::<Vec<u32>>(),
-    );
+    t.put("time", 1, spikes.iter().map(|s| s.0.0).collect::<Vec<u64>>());
+    t.put("neuron", 1, spikes.iter().map(|s| s.1).collect::<Vec<u32>>());
     t.put("class", 1, spikes.iter().map(|s| s.2).collect::<Vec<u32>>());
     t
 }

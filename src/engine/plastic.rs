@@ -470,11 +470,7 @@ impl Plasticity {
         _global: &[u32],
         st: &PlasticState,
     ) -> Result<(), StateError> {
-        if st.tables.is_empty()
-            && self.slot.is_empty()
-            && self.rules.is_empty()
-            && self.stp.is_empty()
-        {
+        if st.tables.is_empty() && self.slot.is_empty() && self.rules.is_empty() && self.stp.is_empty() {
             return Ok(());
         }
         Err(StateError {

@@ -16,9 +16,9 @@
 //! which merges the shards' spikes and assembles their probe values into whole rows.
 
 use super::checkpoint::EngineState;
+use super::state::StateError;
 use super::exchange::{ChannelExchange, Spike, SpikeExchange};
 use super::partition::Partition;
-use super::state::StateError;
 use super::{Blueprint, Csr, Probe, Recorder, Simulation, Stats, StepCurrent};
 use crate::ids::NeuronId;
 use crate::neuron::Population;

@@ -199,11 +199,7 @@ impl Table {
     }
 
     /// Adds a column of random streams (four words per row).
-    pub fn put_rngs<'a>(
-        &mut self,
-        name: &str,
-        rngs: impl IntoIterator<Item = &'a Xoshiro256PlusPlus>,
-    ) {
+    pub fn put_rngs<'a>(&mut self, name: &str, rngs: impl IntoIterator<Item = &'a Xoshiro256PlusPlus>) {
         let v: Vec<u64> = rngs.into_iter().flat_map(rng_words).collect();
         self.put(name, 4, v);
     }
@@ -285,9 +281,7 @@ impl Table {
                 width: c.width,
                 values: zeros_like(&c.values, rows * c.width),
             });
-            if col.width != c.width
-                || std::mem::discriminant(&col.values) != std::mem::discriminant(&c.values)
-            {
+            if col.width != c.width || std::mem::discriminant(&col.values) != std::mem::discriminant(&c.values) {
                 return Err(StateError {
                     column: name.clone(),
                     message: "parts disagree on its type or width".into(),
@@ -444,10 +438,7 @@ mod tests {
         part.put("v", 2, vec![1.0f64, 2.0, 3.0, 4.0]);
         let mut whole = Table::with_rows(4);
         whole.scatter(&part, &[3, 1]).unwrap();
-        assert_eq!(
-            whole.get::<f64>("v", 2).unwrap(),
-            &[0.0, 0.0, 3.0, 4.0, 0.0, 0.0, 1.0, 2.0]
-        );
+        assert_eq!(whole.get::<f64>("v", 2).unwrap(), &[0.0, 0.0, 3.0, 4.0, 0.0, 0.0, 1.0, 2.0]);
         assert_eq!(whole.pick(&[3, 1]), part);
         assert!(whole.get::<u64>("v", 2).is_err());
         assert!(whole.get::<f64>("v", 1).is_err());

@@ -417,11 +417,7 @@ impl Drive {
         neurons.put_times("drive.next", self.next.iter().copied());
         neurons.put_rngs("drive.rng", self.rng.iter());
         if !self.lists.is_empty() {
-            neurons.put(
-                "drive.pos",
-                1,
-                self.lists.iter().map(|l| l.pos as u64).collect(),
-            );
+            neurons.put("drive.pos", 1, self.lists.iter().map(|l| l.pos as u64).collect());
         }
     }
 

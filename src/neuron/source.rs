@@ -4,8 +4,8 @@
 
 use super::{Ctx, Population, StateVar};
 use crate::engine::Weights;
-use crate::engine::queue::{Entry, Kind};
 use crate::engine::state::{PopState, StateError};
+use crate::engine::queue::{Entry, Kind};
 use crate::time::Time;
 
 /// A population of spike-list sources.

@@ -159,16 +159,12 @@ pub fn simulate_resumed(
     let weights = if after == 1 {
         let mut sim = Simulation::load(net.blueprint, &state).expect("loads");
         sim.run_until(stop, &mut c);
-        (0..sim.n_plastic())
-            .map(|q| sim.plastic_weights(q))
-            .collect()
+        (0..sim.n_plastic()).map(|q| sim.plastic_weights(q)).collect()
     } else {
         let part = parts(&net, after);
         let mut sim = ShardedSimulation::load(net.blueprint, &part, &state).expect("loads");
         sim.run_until(stop, &mut c);
-        (0..sim.n_plastic())
-            .map(|q| sim.plastic_weights(q))
-            .collect()
+        (0..sim.n_plastic()).map(|q| sim.plastic_weights(q)).collect()
     };
     c.spikes.sort_unstable();
     (c, weights)
@@ -182,9 +178,7 @@ pub fn simulate_straight(m: &Model) -> (Collect, Vec<Vec<(u32, u32, f32)>>) {
     let mut c = Collect::default();
     sim.run_until(stop, &mut c);
     c.spikes.sort_unstable();
-    let w = (0..sim.n_plastic())
-        .map(|q| sim.plastic_weights(q))
-        .collect();
+    let w = (0..sim.n_plastic()).map(|q| sim.plastic_weights(q)).collect();
     (c, w)
 }
 
@@ -196,19 +190,10 @@ pub fn assert_resumes(m: &Model, cut_ms: f64, splits: &[(usize, usize)]) {
     for &(before, after) in splits {
         let (r, rw) = simulate_resumed(m, Time::from_ms(cut_ms).unwrap(), before, after);
         assert_eq!(one.spikes, r.spikes, "spikes, {before} → {after} shards");
-        assert_eq!(
-            sample_bits(&one),
-            sample_bits(&r),
-            "samples, {before} → {after} shards"
-        );
+        assert_eq!(sample_bits(&one), sample_bits(&r), "samples, {before} → {after} shards");
         assert_eq!(w.len(), rw.len().max(w.len()), "plastic projections");
         for (q, x) in rw.iter().enumerate() {
-            assert!(
-                x.iter()
-                    .map(|s| (s.0, s.1, s.2.to_bits()))
-                    .eq(w[q].iter().map(|s| (s.0, s.1, s.2.to_bits()))),
-                "weights of projection {q}, {before} → {after} shards"
-            );
+            assert!(x.iter().map(|s| (s.0, s.1, s.2.to_bits())).eq(w[q].iter().map(|s| (s.0, s.1, s.2.to_bits()))), "weights of projection {q}, {before} → {after} shards");
         }
     }
 }
