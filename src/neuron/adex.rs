@@ -85,6 +85,8 @@
 
 use super::burst2c::{CurrentOrder, Receptor};
 use super::drive::stream_rng;
+use super::grid::{STEPS, column, steps_column};
+use crate::engine::state::{StateError, Table};
 use rand::RngExt;
 use rand_distr::StandardNormal;
 
@@ -471,6 +473,37 @@ impl Adex {
     /// True while neuron `i` is refractory (its next step holds V and tests no threshold).
     pub fn is_refractory(&self, i: u32) -> bool {
         self.refr[i as usize] > 0
+    }
+
+    /// Writes the neurons' dynamic state, one row per neuron: `V_m`, `w`, the conductances
+    /// (`g_E`, `g_I`), the injected current (`I_e`), the refractory steps left (`refr`) and
+    /// the step counter (`steps`). The streams only drew the initial V: nothing else is
+    /// random.
+    pub fn save(&self, neurons: &mut Table) {
+        for (name, v) in [
+            ("V_m", &self.v),
+            ("w", &self.w),
+            ("g_E", &self.g_e),
+            ("g_I", &self.g_i),
+            ("I_e", &self.i_e),
+        ] {
+            neurons.put(name, 1, v.clone());
+        }
+        neurons.put("refr", 1, self.refr.clone());
+        neurons.put(STEPS, 1, vec![self.steps; self.len()]);
+    }
+
+    /// Loads what [`Adex::save`] wrote (a row per neuron) into neurons built with the same
+    /// parameters. Changes nothing on error.
+    pub fn load(&mut self, neurons: &Table) -> Result<(), StateError> {
+        let n = self.len();
+        let f = |name: &str| column::<f64>(neurons, name, n);
+        let (v, w, g_e, g_i, i_e) = (f("V_m")?, f("w")?, f("g_E")?, f("g_I")?, f("I_e")?);
+        let refr = column::<u32>(neurons, "refr", n)?;
+        let steps = steps_column(neurons, n)?.unwrap_or(self.steps);
+        (self.v, self.w, self.g_e, self.g_i, self.i_e) = (v, w, g_e, g_i, i_e);
+        (self.refr, self.steps) = (refr, steps);
+        Ok(())
     }
 
     /// Advances every neuron by one step and appends this step's spikes to `spikes` (local

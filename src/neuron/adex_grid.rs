@@ -21,6 +21,7 @@ use super::StateVar;
 use super::adex::Adex;
 use super::burst2c::Receptor;
 use super::grid::{GridCells, GridPopulation};
+use crate::engine::state::{StateError, Table};
 
 /// The input port of a synapse through receptor `r`: 0 AMPA, 1 GABA.
 pub fn port(r: Receptor) -> u8 {
@@ -76,6 +77,15 @@ impl GridCells for Adex {
     }
     fn subset(&self, idx: &[u32]) -> Adex {
         Adex::subset(self, idx)
+    }
+    fn steps(&self) -> u64 {
+        Adex::steps(self)
+    }
+    fn save(&self, neurons: &mut Table) {
+        Adex::save(self, neurons);
+    }
+    fn load(&mut self, neurons: &Table) -> Result<(), StateError> {
+        Adex::load(self, neurons)
     }
 }
 

@@ -19,8 +19,14 @@
 //! draws the same counts and indices and keeps the arrivals on its own neurons, so a neuron's
 //! input does not depend on the number of shards. A neuron's arrivals are added in the order
 //! of its sources (kinds), then of draws.
+//!
+//! **State.** A block's stream is its only state that changes while running (sources, counts
+//! and members are rebuilt from the model). A checkpoint holds one shared row per block,
+//! keyed by its stream id, which does not depend on the split: every part holding a block
+//! draws from it at every step, so all their copies are equal.
 
 use super::drive::{Counts, Drive, Source, stream_rng, streams};
+use crate::engine::state::{StateError, Table};
 use rand::RngExt;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -28,6 +34,9 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 /// blocks of equal size that keep below it (one count per block and step; below 30 a count
 /// is drawn by table lookup).
 const ARRIVALS_PER_BLOCK: f64 = 24.0;
+
+/// The shared column of the blocks' streams.
+const RNG: &str = "background.rng";
 
 /// A member slot of a block whose neuron is in another part of a split population.
 const ABSENT: u32 = u32::MAX;
@@ -55,6 +64,9 @@ pub struct Background {
     blocks: Vec<Block>,
     /// Local neuron indices of every block (`ABSENT` for neurons of other parts).
     members: Vec<u32>,
+    /// Per block its stream id, which names it in a checkpoint (apart from the blocks, which
+    /// the step reads).
+    keys: Vec<u64>,
 }
 
 impl Background {
@@ -105,6 +117,7 @@ impl Background {
                     len: chunk.len() as u32,
                     rng: stream_rng(seed, stream),
                 });
+                bg.keys.push(stream);
                 bg.members.extend_from_slice(chunk);
             }
         }
@@ -124,7 +137,7 @@ impl Background {
             counts: self.counts.clone(),
             ..Background::default()
         };
-        for b in &self.blocks {
+        for (b, &key) in self.blocks.iter().zip(&self.keys) {
             let old = &self.members[b.start as usize..(b.start + b.len) as usize];
             let new: Vec<u32> = old
                 .iter()
@@ -141,8 +154,57 @@ impl Background {
                 ..b.clone()
             });
             bg.members.extend(new);
+            bg.keys.push(key);
         }
         bg
+    }
+
+    /// Writes every block's stream as a row of `shared` keyed by the block's stream id (column
+    /// `background.rng`); nothing without blocks.
+    pub fn save(&self, shared: &mut Table) {
+        if self.blocks.is_empty() {
+            return;
+        }
+        let mut t = Table::keyed(self.keys.clone());
+        t.put_rngs(RNG, self.blocks.iter().map(|b| &b.rng));
+        *shared = t;
+    }
+
+    /// Loads every block's stream from the rows of `shared` (as [`Background::save`] wrote
+    /// them, from any split) whose keys are the blocks' stream ids. Changes nothing on error.
+    pub fn load(&mut self, shared: &Table) -> Result<(), StateError> {
+        if self.blocks.is_empty() {
+            return Ok(());
+        }
+        let err = |message: String| StateError {
+            column: RNG.into(),
+            message,
+        };
+        let rngs = shared.get_rngs(RNG)?;
+        if shared.keys.len() != shared.rows {
+            return Err(err(format!(
+                "{} keys for {} rows",
+                shared.keys.len(),
+                shared.rows
+            )));
+        }
+        let mut row: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+        for (r, &k) in shared.keys.iter().enumerate() {
+            row.entry(k).or_insert(r);
+        }
+        let mut got = Vec::with_capacity(self.blocks.len());
+        for &key in &self.keys {
+            let &r = row.get(&key).ok_or_else(|| {
+                err(format!(
+                    "no row for the block of stream {key:#x} (a checkpoint of another model?)"
+                ))
+            })?;
+            got.push(rngs[r].clone());
+        }
+        for (b, rng) in self.blocks.iter_mut().zip(got) {
+            b.rng = rng;
+        }
+        Ok(())
     }
 
     /// Draws one step's arrivals, calling `add(neuron, source)` for each arrival on a neuron of
@@ -253,5 +315,54 @@ mod tests {
         for (i, c) in counts.iter().enumerate().filter(|(i, _)| i % 3 != 0) {
             assert_eq!(c[1], 0, "neuron {i} has no second source");
         }
+    }
+
+    /// Streams saved from the whole after some steps and loaded into fresh parts (each with
+    /// some neurons of every block) continue as the whole does; a missing block is refused.
+    #[test]
+    fn parts_loaded_from_the_whole_continue_as_it() {
+        let n = 40;
+        let per: Vec<Vec<Source>> = (0..n)
+            .map(|i| {
+                let mut v = vec![source(15000.0, 0.1, 0)];
+                if i % 4 == 1 {
+                    v.push(source(800.0, 0.2, 1));
+                }
+                v
+            })
+            .collect();
+        let drive = Drive::new(4, 200, &per);
+        let fresh = Background::new(&drive, 0.1);
+        assert!(fresh.blocks.len() >= 3, "{} blocks", fresh.blocks.len());
+        let mut whole = fresh.clone();
+        for _ in 0..37 {
+            whole.step(|_, _| {});
+        }
+        let mut shared = Table::default();
+        whole.save(&mut shared);
+        assert_eq!(shared.rows, whole.blocks.len());
+        let parts: [Vec<u32>; 2] = [
+            (0..n as u32).step_by(3).collect(),
+            (1..n as u32).step_by(3).collect(),
+        ];
+        for idx in &parts {
+            let mut part = fresh.subset(idx);
+            part.load(&shared).expect("loads");
+            let mut w = whole.clone();
+            for _ in 0..200 {
+                let mut want = Vec::new();
+                w.step(|i, s| want.push((i, s.port)));
+                let mut got = Vec::new();
+                part.step(|j, s| got.push((idx[j as usize], s.port)));
+                want.retain(|a| idx.contains(&a.0));
+                assert_eq!(got, want);
+            }
+        }
+        let mut short = shared.clone();
+        let keep: Vec<u32> = (1..short.rows as u32).collect();
+        short = short.pick(&keep);
+        let mut part = fresh.subset(&parts[0]);
+        let e = part.load(&short).expect_err("a block is missing");
+        assert_eq!(e.column, "background.rng");
     }
 }

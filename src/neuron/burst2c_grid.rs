@@ -20,6 +20,7 @@
 use super::StateVar;
 use super::burst2c::{Burst2c, Compartment, Receptor, of_port};
 use super::grid::{GridCells, GridPopulation};
+use crate::engine::state::{StateError, Table};
 
 /// A population of two-compartment neurons on a grid.
 pub type Burst2cGrid = GridPopulation<Burst2c>;
@@ -66,5 +67,14 @@ impl GridCells for Burst2c {
     }
     fn subset(&self, idx: &[u32]) -> Burst2c {
         Burst2c::subset(self, idx)
+    }
+    fn steps(&self) -> u64 {
+        Burst2c::steps(self)
+    }
+    fn save(&self, neurons: &mut Table) {
+        Burst2c::save(self, neurons);
+    }
+    fn load(&mut self, neurons: &Table) -> Result<(), StateError> {
+        Burst2c::load(self, neurons)
     }
 }

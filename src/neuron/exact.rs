@@ -22,6 +22,7 @@ use super::drive::Drive;
 use super::{Ctx, Population, StateVar};
 use crate::engine::Weights;
 use crate::engine::queue::{Entry, Kind};
+use crate::engine::state::{PopState, StateError, Table};
 use crate::time::Time;
 
 /// When a neuron must next be visited if no input arrives: a planned crossing, or an earlier
@@ -128,6 +129,13 @@ pub trait ExactDynamics: Send {
     fn rebase(&mut self, _t: Time) {}
     /// Reads a variable at `t` without changing state.
     fn sample(&self, i: usize, t: Time, var: StateVar) -> Option<f64>;
+    /// Writes the dynamic state of every neuron (its `due` time and its [`Track`] included)
+    /// into a population's neuron table, as it is: lazily updated state stays as of its last
+    /// update.
+    fn save(&self, neurons: &mut Table);
+    /// Loads what [`ExactDynamics::save`] wrote into dynamics built from the same model (one
+    /// row per neuron of these dynamics).
+    fn load(&mut self, neurons: &Table) -> Result<(), StateError>;
 }
 
 /// Windows covered by a population's wake ring; a neuron due later gets a sweep entry of its
@@ -141,6 +149,46 @@ pub struct Track {
     plan: Plan,
     /// `u64::MAX` if no sweep will visit the neuron.
     window: u64,
+}
+
+impl Track {
+    /// Writes the tracks of a population's neurons as the columns `track.plan_at`,
+    /// `track.plan_fire` and `track.window`.
+    pub fn save_all<'a>(tracks: impl Iterator<Item = &'a Track>, neurons: &mut Table) {
+        let (mut at, mut fire, mut window) = (Vec::new(), Vec::new(), Vec::new());
+        for t in tracks {
+            at.push(t.plan.at.0);
+            fire.push(t.plan.fire as u8);
+            window.push(t.window);
+        }
+        neurons.put("track.plan_at", 1, at);
+        neurons.put("track.plan_fire", 1, fire);
+        neurons.put("track.window", 1, window);
+    }
+
+    /// The tracks written by [`Track::save_all`], one per row.
+    pub fn load_all(neurons: &Table) -> Result<Vec<Track>, StateError> {
+        let at = neurons.get::<u64>("track.plan_at", 1)?;
+        let fire = neurons.get::<u8>("track.plan_fire", 1)?;
+        let window = neurons.get::<u64>("track.window", 1)?;
+        (0..neurons.rows)
+            .map(|k| {
+                if fire[k] > 1 {
+                    return Err(StateError {
+                        column: "track.plan_fire".into(),
+                        message: format!("row {k}: {} is not a flag (0 or 1)", fire[k]),
+                    });
+                }
+                Ok(Track {
+                    plan: Plan {
+                        at: Time(at[k]),
+                        fire: fire[k] == 1,
+                    },
+                    window: window[k],
+                })
+            })
+            .collect()
+    }
 }
 
 impl Default for Track {
@@ -443,5 +491,91 @@ impl<D: ExactDynamics + 'static> Population for ExactPopulation<D> {
                     as Box<dyn Population>
             })
             .collect()
+    }
+
+    fn save(&self, _t: Time, st: &mut PopState) -> Result<(), StateError> {
+        debug_assert!(self.touched.is_empty(), "saved between ticks");
+        // The ring and the queued sweeps follow from every neuron's track; the epoch from
+        // the time reached.
+        self.dynamics.save(&mut st.neurons);
+        if let Some(d) = &self.drive {
+            d.save(&mut st.neurons);
+        }
+        Ok(())
+    }
+
+    fn load(&mut self, t: Time, st: &PopState, ctx: &mut Ctx) -> Result<(), StateError> {
+        if st.neurons.rows != self.len() {
+            return Err(StateError {
+                column: "neurons".into(),
+                message: format!("{} rows for {} neurons", st.neurons.rows, self.len()),
+            });
+        }
+        self.dynamics.load(&st.neurons)?;
+        if let Some(d) = &mut self.drive {
+            // Starting draws from the streams; the saved state then replaces what it set.
+            d.start_exact(t);
+            d.load(&st.neurons)?;
+        }
+        // Epochs start at every multiple of the epoch length from 0 on: the next rebase is
+        // at the first one at or after `t` (a rebase at `t` itself has not happened yet).
+        if let Some(e) = self.dynamics.epoch()
+            && self.len() > 0
+        {
+            let e = e.0.max(1);
+            let k = t.0.div_ceil(e).max(1);
+            ctx.queue
+                .push(Entry::new(Time(k * e), Kind::Rebase, ctx.offset, 0));
+        }
+        self.register_all(t, ctx)
+    }
+}
+
+impl<D: ExactDynamics> ExactPopulation<D> {
+    /// After a load at `t`: the ring and the sweep entries, rebuilt from every neuron's
+    /// registered window as [`ExactPopulation::ensure_wake`] registers it. A window that ended
+    /// before `t` has been swept: its registration is spent. The order of the neurons within a
+    /// sweep may differ from the running population's (registration order); it changes no
+    /// result, since a visit touches the visited neuron's state only and its spikes keep
+    /// their own times.
+    fn register_all(&mut self, t: Time, ctx: &mut Ctx) -> Result<(), StateError> {
+        let width = ctx.window.0.max(1);
+        let now = t.0 / width;
+        for slot in &mut self.ring {
+            slot.window = u64::MAX;
+            slot.list.clear();
+        }
+        for i in 0..self.dynamics.len() {
+            let w = self.dynamics.track(i).window;
+            if w == u64::MAX {
+                continue;
+            }
+            let due = self.dynamics.due(i);
+            if due != Time::NEVER && due.0 / width < w {
+                return Err(StateError {
+                    column: "track.window".into(),
+                    message: format!(
+                        "row {i}: window {w} is after the window of the neuron's due time {}",
+                        due.0
+                    ),
+                });
+            }
+            if w < now {
+                continue;
+            }
+            let end = Time((w + 1).saturating_mul(width) - 1);
+            if w >= now + RING as u64 {
+                ctx.queue
+                    .push(Entry::new(end, Kind::Sweep, ctx.offset + i as u32, 1));
+                continue;
+            }
+            let slot = &mut self.ring[w as usize % RING];
+            if slot.window != w {
+                slot.window = w;
+                ctx.queue.push(Entry::new(end, Kind::Sweep, ctx.offset, 0));
+            }
+            slot.list.push(i as u32);
+        }
+        Ok(())
     }
 }

@@ -18,12 +18,21 @@
 //! Poisson sources are drawn per block of neurons and step ([`super::background`]): one
 //! count per block, one uniformly drawn neuron per arrival. Listed arrivals (`spike_times`
 //! stimuli) come on port 0, per neuron, from the population's [`Drive`].
+//!
+//! # Checkpoints
+//!
+//! A population saved at `t` has taken every step before `t`; its state is the cells' columns
+//! ([`GridCells::save`], with the step counter), the listed arrivals consumed (the drive's
+//! columns) and the background blocks' streams (shared rows). Loading restores them and
+//! schedules the step the running population had pending: the first step at or after `t` on
+//! the grid `k·h`, `k ≥ 1` (the engine starts every population at time 0).
 
 use super::background::Background;
 use super::drive::Drive;
 use super::{Ctx, Population, StateVar};
 use crate::engine::Weights;
 use crate::engine::queue::{Entry, Kind};
+use crate::engine::state::{Element, PopState, StateError, Table, Values};
 use crate::time::Time;
 
 /// A block of cells advanced together by a fixed step, with conductance inputs on ports.
@@ -54,7 +63,48 @@ pub trait GridCells: Send + Sized + 'static {
     fn sample(&self, i: u32, var: StateVar) -> Option<f64>;
     /// The cells `idx` (local indices, ascending) with their parameters, state and streams.
     fn subset(&self, idx: &[u32]) -> Self;
+    /// Steps taken so far.
+    fn steps(&self) -> u64;
+    /// Writes the cells' dynamic state, one row per cell: every variable that changes while
+    /// running (currents included), the random streams and the step counter (column
+    /// `steps`, the same in every row).
+    fn save(&self, neurons: &mut Table);
+    /// Loads what [`GridCells::save`] wrote (a row per cell of this part) into cells built
+    /// from the same model. Changes nothing on error.
+    fn load(&mut self, neurons: &Table) -> Result<(), StateError>;
 }
+
+/// Column `name` of `neurons`, one value per row, as a vector of `n` values (the cells'
+/// number).
+pub(super) fn column<T: Element>(
+    neurons: &Table,
+    name: &str,
+    n: usize,
+) -> Result<Vec<T>, StateError> {
+    let v = neurons.get::<T>(name, 1)?;
+    if v.len() != n {
+        return Err(StateError {
+            column: name.into(),
+            message: format!("{} rows for {n} neurons", v.len()),
+        });
+    }
+    Ok(v.to_vec())
+}
+
+/// The step counter of cells from column `steps` (equal in every row; `None` without rows).
+pub(super) fn steps_column(neurons: &Table, n: usize) -> Result<Option<u64>, StateError> {
+    let v: Vec<u64> = column(neurons, STEPS, n)?;
+    match v.split_first() {
+        Some((&s, rest)) if rest.iter().any(|&x| x != s) => Err(StateError {
+            column: STEPS.into(),
+            message: "neurons of one population at different steps".into(),
+        }),
+        first => Ok(first.map(|(&s, _)| s)),
+    }
+}
+
+/// The column of the step counter.
+pub(super) const STEPS: &str = "steps";
 
 /// A population of cells `C` on a grid.
 pub struct GridPopulation<C: GridCells> {
@@ -149,6 +199,39 @@ impl<C: GridCells> GridPopulation<C> {
     }
 }
 
+impl<C: GridCells> GridPopulation<C> {
+    /// The first step at or after `t` on the grid `k·h`, `k ≥ 1`, and the number of steps
+    /// before it.
+    fn next_step(&self, t: Time) -> (Time, u64) {
+        let h = self.h.0.max(1);
+        let k = t.0.div_ceil(h).max(1);
+        (Time(k.saturating_mul(h)), k - 1)
+    }
+
+    /// Writes the drive's columns. Neurons without a list never take from the drive (their
+    /// Poisson input is the background's), so their rows are zero, as the rows a part
+    /// without a drive leaves: the state does not depend on the split.
+    fn save_drive(&self, neurons: &mut Table) {
+        let Some(d) = &self.drive else { return };
+        let mut own = Table::with_rows(neurons.rows);
+        d.save(&mut own);
+        let mut listed = vec![false; neurons.rows];
+        for &i in &self.driven {
+            listed[i as usize] = true;
+        }
+        for (name, mut c) in own.cols {
+            if let Values::U64(v) = &mut c.values {
+                for (row, &keep) in v.chunks_mut(c.width.max(1)).zip(&listed) {
+                    if !keep {
+                        row.fill(0);
+                    }
+                }
+            }
+            neurons.cols.insert(name, c);
+        }
+    }
+}
+
 impl<C: GridCells> Population for GridPopulation<C> {
     fn len(&self) -> usize {
         self.cells.len()
@@ -210,5 +293,38 @@ impl<C: GridCells> Population for GridPopulation<C> {
                 )) as Box<dyn Population>
             })
             .collect()
+    }
+    fn save(&self, _t: Time, st: &mut PopState) -> Result<(), StateError> {
+        self.cells.save(&mut st.neurons);
+        self.save_drive(&mut st.neurons);
+        self.background.save(&mut st.shared);
+        Ok(())
+    }
+    fn load(&mut self, t: Time, st: &PopState, ctx: &mut Ctx) -> Result<(), StateError> {
+        if self.cells.is_empty() {
+            // No neurons, no blocks, no drive, no steps.
+            return Ok(());
+        }
+        let (next, before) = self.next_step(t);
+        // Checked first, so that a checkpoint of another grid changes nothing.
+        if let Some(s) = steps_column(&st.neurons, self.cells.len())?
+            && s != before
+        {
+            return Err(StateError {
+                column: STEPS.into(),
+                message: format!(
+                    "{s} steps taken by {t}, the grid of {} has {before} steps before it",
+                    self.h
+                ),
+            });
+        }
+        self.cells.load(&st.neurons)?;
+        if let Some(d) = &mut self.drive {
+            d.load(&st.neurons)?;
+        }
+        self.background.load(&st.shared)?;
+        ctx.queue
+            .push(Entry::new(next, Kind::GridStep, ctx.offset, 0));
+        Ok(())
     }
 }

@@ -30,6 +30,7 @@ use super::exact::{ExactDynamics, Plan, Track};
 use super::{Ctx, Population, RefractoryInput, StateVar, pick};
 use crate::engine::Weights;
 use crate::engine::queue::{Entry, Kind};
+use crate::engine::state::{PopState, StateError, Table};
 use crate::time::{TICKS_PER_MS, Time};
 
 /// Most steps of the grid on which far checks are placed (see [`LifDeltaExact::far_check`]).
@@ -497,6 +498,92 @@ impl ExactDynamics for LifDeltaExact {
             _ => None,
         }
     }
+
+    fn save(&self, neurons: &mut Table) {
+        // `c` and `inv_c` follow from `v_inf`, computed as `set_current` computes them; the
+        // cache of E holds a value recomputed identically on demand.
+        let hot = |f: fn(&Hot) -> f64| self.hot.iter().map(f).collect::<Vec<f64>>();
+        let cold = |f: fn(&Cold) -> f64| self.cold.iter().map(f).collect::<Vec<f64>>();
+        neurons.put("u", 1, hot(|h| h.u));
+        neurons.put("trig", 1, hot(|h| h.trig));
+        neurons.put_times("refr_end", self.hot.iter().map(|h| h.refr_end));
+        neurons.put_times("due", self.hot.iter().map(|h| h.due));
+        neurons.put("uw", 1, cold(|c| c.uw));
+        neurons.put("u_plan", 1, cold(|c| c.u_plan));
+        neurons.put("v_inf", 1, cold(|c| c.v_inf));
+        // The epoch is the population's; every row holds it, so any part knows it.
+        neurons.put_times("epoch_start", self.hot.iter().map(|_| self.t_k));
+        Track::save_all(self.cold.iter().map(|c| &c.track), neurons);
+    }
+
+    fn load(&mut self, neurons: &Table) -> Result<(), StateError> {
+        let (u, trig, uw, u_plan, v_inf) = (
+            neurons.get::<f64>("u", 1)?,
+            neurons.get::<f64>("trig", 1)?,
+            neurons.get::<f64>("uw", 1)?,
+            neurons.get::<f64>("u_plan", 1)?,
+            neurons.get::<f64>("v_inf", 1)?,
+        );
+        let (refr_end, due, t_k) = (
+            neurons.get_times("refr_end")?,
+            neurons.get_times("due")?,
+            neurons.get_times("epoch_start")?,
+        );
+        let tracks = Track::load_all(neurons)?;
+        if neurons.rows != self.hot.len() {
+            return Err(StateError {
+                column: "u".into(),
+                message: format!("{} rows for {} neurons", neurons.rows, self.hot.len()),
+            });
+        }
+        if let Some(&first) = t_k.first() {
+            if t_k.iter().any(|&x| x != first) {
+                return Err(StateError {
+                    column: "epoch_start".into(),
+                    message: "rows disagree on the population's epoch".into(),
+                });
+            }
+            if !(first.0).is_multiple_of(self.epoch.0) {
+                return Err(StateError {
+                    column: "epoch_start".into(),
+                    message: format!("{} ticks is not a multiple of the epoch", first.0),
+                });
+            }
+            self.t_k = first;
+        }
+        for (k, &x) in refr_end.iter().enumerate() {
+            // A refractory period ends at most one period after the epoch's end.
+            let last = self
+                .t_k
+                .saturating_add(self.epoch)
+                .saturating_add(self.t_ref);
+            if x > last {
+                return Err(StateError {
+                    column: "refr_end".into(),
+                    message: format!("row {k}: {} ticks, past the epoch's reach", x.0),
+                });
+            }
+        }
+        for i in 0..self.hot.len() {
+            let vi = v_inf[i];
+            self.hot[i] = Hot {
+                u: u[i],
+                trig: trig[i],
+                refr_end: refr_end[i],
+                due: due[i],
+            };
+            self.cold[i] = Cold {
+                uw: uw[i],
+                c: self.p.v_th - vi,
+                inv_c: 1.0 / (self.p.v_th - vi),
+                u_plan: u_plan[i],
+                v_inf: vi,
+                track: tracks[i],
+            };
+        }
+        self.cache_t = Time::NEVER;
+        Ok(())
+    }
 }
 
 /// The grid `lif_delta` model (NEST `iaf_psc_delta`), updated every step `h`.
@@ -634,6 +721,65 @@ impl Population for LifDeltaGrid {
             })
             .collect()
     }
+
+    fn save(&self, _t: Time, st: &mut PopState) -> Result<(), StateError> {
+        let n = &mut st.neurons;
+        n.put("V_rel", 1, self.y3.clone());
+        n.put("I_e", 1, self.i_e.clone());
+        n.put("refr_steps", 1, self.r.clone());
+        n.put("input", 1, self.input.clone());
+        n.put("refr_buffer", 1, self.refr_buffer.clone());
+        if let Some(d) = &self.drive {
+            d.save(n);
+        }
+        Ok(())
+    }
+
+    fn load(&mut self, t: Time, st: &PopState, ctx: &mut Ctx) -> Result<(), StateError> {
+        let n = &st.neurons;
+        let len = self.y3.len();
+        if n.rows != len {
+            return Err(StateError {
+                column: "V_rel".into(),
+                message: format!("{} rows for {len} neurons", n.rows),
+            });
+        }
+        let r = n.get::<u32>("refr_steps", 1)?;
+        if let Some(k) = r.iter().position(|&x| x > self.refr_steps) {
+            return Err(StateError {
+                column: "refr_steps".into(),
+                message: format!(
+                    "row {k}: {} steps left of a refractory period of {}",
+                    r[k], self.refr_steps
+                ),
+            });
+        }
+        self.r = r.to_vec();
+        self.y3 = n.get::<f64>("V_rel", 1)?.to_vec();
+        self.i_e = n.get::<f64>("I_e", 1)?.to_vec();
+        self.input = n.get::<f64>("input", 1)?.to_vec();
+        self.refr_buffer = n.get::<f64>("refr_buffer", 1)?.to_vec();
+        if let Some(d) = &mut self.drive {
+            // Started in grid mode when built.
+            d.load(n)?;
+        }
+        if len > 0 {
+            ctx.queue.push(Entry::new(
+                next_step(t, self.h),
+                Kind::GridStep,
+                ctx.offset,
+                0,
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The first step of a grid of step `h` started at 0 (its first step at `h`) at or after
+/// `t`: a population's next grid step after everything before `t` was processed.
+pub(crate) fn next_step(t: Time, h: Time) -> Time {
+    let h = h.0.max(1);
+    Time(t.0.div_ceil(h).max(1).saturating_mul(h))
 }
 
 #[cfg(test)]

@@ -31,6 +31,7 @@
 use super::exact::{ExactDynamics, Plan, Track};
 use super::expsum::{ExpSum, first_crossing};
 use super::{RefractoryInput, StateVar};
+use crate::engine::state::{StateError, Table};
 use crate::neuron::lif_delta::LifParams;
 use crate::time::Time;
 
@@ -300,6 +301,62 @@ impl ExactDynamics for LifExpExact {
             StateVar::ISynIn => ii,
             _ => return None,
         })
+    }
+
+    fn save(&self, neurons: &mut Table) {
+        // Each neuron's state as of its last update (`t_last`), not advanced.
+        let f = |g: fn(&Cell) -> f64| self.c.iter().map(g).collect::<Vec<f64>>();
+        neurons.put("V_m", 1, f(|c| c.v));
+        neurons.put("I_syn_ex", 1, f(|c| c.i_ex));
+        neurons.put("I_syn_in", 1, f(|c| c.i_in));
+        neurons.put("v_inf", 1, f(|c| c.v_inf));
+        neurons.put_times("t_last", self.c.iter().map(|c| c.t_last));
+        neurons.put_times("refr_end", self.c.iter().map(|c| c.refr_end));
+        neurons.put_times("due", self.c.iter().map(|c| c.due));
+        Track::save_all(self.c.iter().map(|c| &c.track), neurons);
+    }
+
+    fn load(&mut self, neurons: &Table) -> Result<(), StateError> {
+        let (v, ie, ii, vi) = (
+            neurons.get::<f64>("V_m", 1)?,
+            neurons.get::<f64>("I_syn_ex", 1)?,
+            neurons.get::<f64>("I_syn_in", 1)?,
+            neurons.get::<f64>("v_inf", 1)?,
+        );
+        let (t_last, refr_end, due) = (
+            neurons.get_times("t_last")?,
+            neurons.get_times("refr_end")?,
+            neurons.get_times("due")?,
+        );
+        let tracks = Track::load_all(neurons)?;
+        if neurons.rows != self.c.len() {
+            return Err(StateError {
+                column: "V_m".into(),
+                message: format!("{} rows for {} neurons", neurons.rows, self.c.len()),
+            });
+        }
+        for (k, c) in self.c.iter_mut().enumerate() {
+            // A period starts at a spike, which brings the neuron up to date.
+            if refr_end[k] > t_last[k].saturating_add(c.t_ref) {
+                return Err(StateError {
+                    column: "refr_end".into(),
+                    message: format!(
+                        "row {k}: the refractory period ends {} ticks after the last update, \
+                         longer than the period",
+                        refr_end[k].0 - t_last[k].0
+                    ),
+                });
+            }
+            c.v = v[k];
+            c.i_ex = ie[k];
+            c.i_in = ii[k];
+            c.v_inf = vi[k];
+            c.t_last = t_last[k];
+            c.refr_end = refr_end[k];
+            c.due = due[k];
+            c.track = tracks[k];
+        }
+        Ok(())
     }
 }
 

@@ -31,6 +31,8 @@ use super::drive::Drive;
 use super::{Ctx, Population, RefractoryInput, StateVar, pick};
 use crate::engine::Weights;
 use crate::engine::queue::{Entry, Kind};
+use crate::engine::state::{PopState, StateError};
+use crate::neuron::lif_delta::next_step;
 use crate::neuron::lif_exp::LifExpParams;
 use crate::time::Time;
 
@@ -307,6 +309,91 @@ impl Population for LifExpGrid {
                 }) as Box<dyn Population>
             })
             .collect()
+    }
+
+    fn save(&self, _t: Time, st: &mut PopState) -> Result<(), StateError> {
+        let n = &mut st.neurons;
+        // V0T follows from V_inf, computed as `set_current` computes it.
+        n.put("v_inf", 1, self.v_inf.clone());
+        n.put("V_m", 1, self.v.clone());
+        n.put("g_ex", 1, self.g_ex.clone());
+        n.put("g_in", 1, self.g_in.clone());
+        n.put("last_spike_step", 1, self.last.clone());
+        // The spike inputs of the coming step: per neuron its own, in delivery order (only
+        // each neuron's order matters: its currents add them one by one). Column
+        // `pending.k` holds each neuron's k-th input; parts with fewer leave it out, and the
+        // gathered rows of neurons with fewer than k + 1 are zero.
+        let mut per: Vec<Vec<f32>> = vec![Vec::new(); self.v.len()];
+        for &(i, w) in &self.pending {
+            per[i as usize].push(w);
+        }
+        n.put(
+            "pending.count",
+            1,
+            per.iter().map(|p| p.len() as u32).collect::<Vec<u32>>(),
+        );
+        let most = per.iter().map(Vec::len).max().unwrap_or(0);
+        for k in 0..most {
+            let col: Vec<f32> = per
+                .iter()
+                .map(|p| p.get(k).copied().unwrap_or(0.0))
+                .collect();
+            n.put(&format!("pending.{k}"), 1, col);
+        }
+        if let Some(d) = &self.drive {
+            d.save(n);
+        }
+        Ok(())
+    }
+
+    fn load(&mut self, t: Time, st: &PopState, ctx: &mut Ctx) -> Result<(), StateError> {
+        let n = &st.neurons;
+        let len = self.v.len();
+        if n.rows != len {
+            return Err(StateError {
+                column: "V_m".into(),
+                message: format!("{} rows for {len} neurons", n.rows),
+            });
+        }
+        let next = next_step(t, self.h);
+        let next_n = (next.0 / self.h.0.max(1)) as i64;
+        let last = n.get::<i64>("last_spike_step", 1)?;
+        if let Some(k) = last.iter().position(|&x| x >= next_n) {
+            return Err(StateError {
+                column: "last_spike_step".into(),
+                message: format!(
+                    "row {k}: step {} is not before the next step {next_n}",
+                    last[k]
+                ),
+            });
+        }
+        let count = n.get::<u32>("pending.count", 1)?;
+        let most = count.iter().copied().max().unwrap_or(0) as usize;
+        let mut cols = Vec::with_capacity(most);
+        for k in 0..most {
+            cols.push(n.get::<f32>(&format!("pending.{k}"), 1)?);
+        }
+        self.pending.clear();
+        for (i, &c) in count.iter().enumerate() {
+            for col in &cols[..c as usize] {
+                self.pending.push((i as u32, col[i]));
+            }
+        }
+        self.last = last.to_vec();
+        self.v_inf = n.get::<f64>("v_inf", 1)?.to_vec();
+        self.v0t = self.v_inf.iter().map(|&x| self.k.v0t(x)).collect();
+        self.v = n.get::<f64>("V_m", 1)?.to_vec();
+        self.g_ex = n.get::<f64>("g_ex", 1)?.to_vec();
+        self.g_in = n.get::<f64>("g_in", 1)?.to_vec();
+        if let Some(d) = &mut self.drive {
+            // Started in grid mode when built.
+            d.load(n)?;
+        }
+        if len > 0 {
+            ctx.queue
+                .push(Entry::new(next, Kind::GridStep, ctx.offset, 0));
+        }
+        Ok(())
     }
 }
 

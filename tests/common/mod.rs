@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod random_net;
+
 use hebb::engine::{Recorder, Simulation};
 use hebb::ids::NeuronId;
 use hebb::model::Model;
