@@ -66,13 +66,13 @@ V_m = {{ uniform = [0.0, 20.0] }}
 [[projection]]
 source = "E"
 target = ["E", "I"]
-rule = {{ fixed_indegree = {{ k = 40 }} }}
+rule = {{ fixed_indegree = {{ indegree = 40 }} }}
 weight = 0.2
 delay = 1.5
 [[projection]]
 source = "I"
 target = ["E", "I"]
-rule = {{ fixed_indegree = {{ k = 10 }} }}
+rule = {{ fixed_indegree = {{ indegree = 10 }} }}
 weight = -1.0
 delay = 1.5
 [[stimulus]]

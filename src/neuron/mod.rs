@@ -220,24 +220,12 @@ pub trait Population: Send {
     /// `t` processed, nothing at or after it): per-neuron rows in `st.neurons`, rows the
     /// parts of a split population share in `st.shared` (see [`crate::engine::state`]).
     /// Parameters are not saved: a checkpoint is loaded into the population its model builds.
-    fn save(&self, t: Time, st: &mut PopState) -> Result<(), StateError> {
-        let _ = (t, st);
-        Err(StateError {
-            column: String::new(),
-            message: "this neuron model cannot be checkpointed yet".into(),
-        })
-    }
+    fn save(&self, t: Time, st: &mut PopState) -> Result<(), StateError>;
     /// Loads the state saved at `t` into this population, built from the same model and
     /// split in any way (`st.neurons` holds this part's neurons, `st.shared` every shared
     /// row), and schedules what the state implies from `t` on, in place of
     /// [`Population::start`]. Running on then equals running on without the checkpoint.
-    fn load(&mut self, t: Time, st: &PopState, ctx: &mut Ctx) -> Result<(), StateError> {
-        let _ = (t, st, ctx);
-        Err(StateError {
-            column: String::new(),
-            message: "this neuron model cannot be checkpointed yet".into(),
-        })
-    }
+    fn load(&mut self, t: Time, st: &PopState, ctx: &mut Ctx) -> Result<(), StateError>;
 }
 
 /// The entries `idx` of a per-neuron column.
