@@ -24,7 +24,7 @@
 
 use crate::engine::Recorder;
 use crate::error::{Error, Result};
-use crate::h5::{create_output, write_str_attr};
+use crate::h5::{create_log, write_str_attr};
 use crate::ids::NeuronId;
 use crate::model::build::PopInfo;
 use crate::neuron::StateVar;
@@ -103,7 +103,7 @@ impl H5Recorder {
             let what = what.to_owned();
             move |err: hdf5::Error| h5err(path, &what, err)
         };
-        let file = create_output(path).map_err(e("cannot create the output file"))?;
+        let file = create_log(path).map_err(e("cannot create the output file"))?;
         let (mask, pop_code) = masks(pops);
         assert_eq!(ids.len(), mask.len(), "one id per neuron");
         let g = file.create_group("neurons").map_err(e("/neurons"))?;
@@ -196,6 +196,8 @@ impl H5Recorder {
                 });
             }
         }
+        // A file killed before its first chunk still opens, with its layout.
+        file.flush().map_err(e("flushing"))?;
         Ok(H5Recorder {
             path: path.to_owned(),
             file,
@@ -230,12 +232,7 @@ impl H5Recorder {
             let what = what.to_owned();
             move |err: hdf5::Error| h5err(path, &what, err)
         };
-        let file = hdf5::File::with_options()
-            .with_fapl(|p| {
-                p.file_locking(false)
-                    .fclose_degree(hdf5::file::FileCloseDegree::Strong)
-            })
-            .open_as(path, hdf5::file::OpenMode::ReadWrite)
+        let file = crate::h5::open_log(path)
             .map_err(e("cannot open the output file of the checkpointed run"))?;
         let attr = |name: &str| {
             file.attr(name)

@@ -606,10 +606,12 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
             if k > 0 {
                 engine = make_engine(job.blueprint(k)?);
             }
-            if opts
-                .interrupt
-                .as_ref()
-                .is_some_and(|f| f.load(Ordering::SeqCst) != 0)
+            // A signal during a trial of several ends the run after it.
+            if k > 0
+                && opts
+                    .interrupt
+                    .as_ref()
+                    .is_some_and(|f| f.load(Ordering::SeqCst) != 0)
             {
                 break;
             }

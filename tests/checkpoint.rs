@@ -49,6 +49,7 @@ size = {n_e}
 model = "lif_delta"
 update = "grid"
 tau_m = 20.0
+E_L = 0.0
 V_th = 20.0
 V_reset = 10.0
 t_ref = 2.0
@@ -59,25 +60,43 @@ size = {n_i}
 model = "lif_delta"
 update = "grid"
 tau_m = 20.0
+E_L = 0.0
 V_th = 20.0
 V_reset = 10.0
 t_ref = 2.0
 V_m = {{ uniform = [0.0, 20.0] }}
 [[projection]]
 source = "E"
-target = ["E", "I"]
+target = "E"
+rule = {{ fixed_indegree = {{ indegree = 40 }} }}
+weight = 0.2
+delay = 1.5
+[[projection]]
+source = "E"
+target = "I"
 rule = {{ fixed_indegree = {{ indegree = 40 }} }}
 weight = 0.2
 delay = 1.5
 [[projection]]
 source = "I"
-target = ["E", "I"]
+target = "E"
+rule = {{ fixed_indegree = {{ indegree = 10 }} }}
+weight = -1.0
+delay = 1.5
+[[projection]]
+source = "I"
+target = "I"
 rule = {{ fixed_indegree = {{ indegree = 10 }} }}
 weight = -1.0
 delay = 1.5
 [[stimulus]]
 type = "poisson"
-target = ["E", "I"]
+target = "E"
+rate = 7000.0
+weight = 0.2
+[[stimulus]]
+type = "poisson"
+target = "I"
 rate = 7000.0
 weight = 0.2
 [[record.state]]
