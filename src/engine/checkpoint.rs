@@ -243,8 +243,18 @@ impl EngineState {
             entries.extend_from_slice(&part.entries);
             stats.add(&part.stats);
         }
+        // A spike is in flight in every shard with synapses of its neuron, classified where
+        // the shard keeps a detector for it and unclassified (code 0) elsewhere: one spike,
+        // with its class (every detector of a neuron agrees). Loading resends it once.
         spikes.sort_unstable();
-        spikes.dedup();
+        let mut merged: Vec<(Time, u32, u32)> = Vec::with_capacity(spikes.len());
+        for s in spikes {
+            match merged.last_mut() {
+                Some(m) if (m.0, m.1) == (s.0, s.1) => m.2 = m.2.max(s.2),
+                _ => merged.push(s),
+            }
+        }
+        let spikes = merged;
         entries.sort_unstable();
         entries.dedup();
         Ok(EngineState {

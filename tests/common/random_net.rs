@@ -70,12 +70,23 @@ pub fn network(
     links: &[(usize, usize, f64, f64, f64)],
     seed: u64,
 ) -> String {
+    network_with(kinds, links, seed, false)
+}
+
+/// [`network`], with pair-based STDP on every excitatory projection when `stdp` (weights
+/// then fixed at the link's magnitude, one delay per projection, as plastic projections need).
+pub fn network_with(
+    kinds: &[(Kind, usize)],
+    links: &[(usize, usize, f64, f64, f64)],
+    seed: u64,
+    stdp: bool,
+) -> String {
     let mut s =
         format!("[simulation]\nduration = 150.0\nwarmup = 10.0\nseed = {seed}\nresolution = 0.1\n");
     for (k, (kind, size)) in kinds.iter().enumerate() {
         s += &population(&format!("P{k}"), kind, *size, seed);
     }
-    for &(a, b, p, w, d) in links {
+    for (q, &(a, b, p, w, d)) in links.iter().enumerate() {
         let (a, b) = (a % kinds.len(), b % kinds.len());
         if matches!(kinds[b].0, Kind::Source) {
             continue;
@@ -86,6 +97,20 @@ pub fn network(
         } else {
             1.0
         };
+        if stdp && w > 0.0 {
+            let w = (w + 0.5) * scale;
+            // One delay, on the grid (grid targets need whole steps).
+            let d = ((d * 10.0).round() / 10.0).max(0.1);
+            writeln!(
+                s,
+                "[[projection]]\nname = \"stdp{q}\"\nsource = \"P{a}\"\ntarget = \"P{b}\"\n\
+                 rule = {{ pairwise_bernoulli = {{ p = {p} }} }}\nweight = {w}\ndelay = {d}\n\
+                 plasticity = {{ rule = \"stdp\", lambda = 0.05, alpha = 1.05, w_max = {} }}",
+                2.0 * w
+            )
+            .unwrap();
+            continue;
+        }
         writeln!(
             s,
             "[[projection]]\nsource = \"P{a}\"\ntarget = \"P{b}\"\n\
