@@ -848,13 +848,18 @@ fn run_slices(
     let window = engine.window().max(Time::TICK);
     let mut now = engine.now();
     let mut slice = Time(window.0.saturating_mul(16));
+    // The next checkpoint: the first multiple of the interval after the start.
+    let every = ck.every;
+    let next_checkpoint =
+        move |now: Time| every.map(|e| Time((now.0 / e.0 + 1).saturating_mul(e.0)));
+    let mut due_at = next_checkpoint(now);
     loop {
         let mut next = stop;
         if let Some(l) = log.as_deref() {
             next = next.min(l.next_after(now));
         }
-        if let Some(e) = ck.every {
-            next = next.min(Time((now.0 / e.0 + 1).saturating_mul(e.0)));
+        if let Some(c) = due_at {
+            next = next.min(c);
         }
         if ck.interrupt.is_some() {
             let windows = (now.0.saturating_add(slice.0) / window.0).max(now.0 / window.0 + 1);
@@ -879,7 +884,10 @@ fn run_slices(
             .interrupt
             .as_ref()
             .map_or(0, |f| f.load(Ordering::SeqCst));
-        let due = ck.every.is_some_and(|e| now.0.is_multiple_of(e.0));
+        let due = due_at == Some(now);
+        if due {
+            due_at = next_checkpoint(now);
+        }
         if due || signal != 0 {
             let written = ck.write(engine, now, rec, log.as_deref(), signal != 0)?;
             if signal != 0 {

@@ -314,3 +314,75 @@ fn start(model: &std::path::Path, out: &std::path::Path) -> std::process::Child 
     }
     child
 }
+
+/// The shipped XOR network (BDSP) with its weights taken every 50 ms: interrupted after its
+/// first slice and resumed on two threads, its output's weights (means and snapshots) and
+/// spikes are the straight run's.
+#[test]
+fn a_learning_run_resumes_with_its_weights() {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicUsize;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/xor_bdsp.toml");
+    let sets = [
+        "simulation.duration=300.0".to_string(),
+        "record.weights.interval=50.0".to_string(),
+    ];
+    let m = hebb::model::Model::load_with(&path, &sets).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.h5"), dir.path().join("b.h5"));
+    run_to(
+        &m,
+        &a,
+        hebb::run::RunOptions {
+            threads: Some(1),
+            ..Default::default()
+        },
+    );
+    let s = run_to(
+        &m,
+        &b,
+        hebb::run::RunOptions {
+            threads: Some(1),
+            interrupt: Some(Arc::new(AtomicUsize::new(15))),
+            ..Default::default()
+        },
+    );
+    let ck = s
+        .interrupted
+        .and_then(|i| i.checkpoint)
+        .expect("a checkpoint");
+    let opts = hebb::run::RunOptions {
+        threads: Some(2),
+        ..Default::default()
+    };
+    hebb::run::resume(&ck, &opts, None).expect("resumes");
+    let read = |p: &std::path::Path| {
+        let f = hdf5::File::open(p).unwrap();
+        let t: Vec<f64> = f.dataset("spikes/time_ms").unwrap().read_raw().unwrap();
+        let mut w = Vec::new();
+        for g in f.group("weights").unwrap().member_names().unwrap() {
+            for d in ["time_ms", "mean", "snapshot_ms"] {
+                let v: Vec<f64> = f
+                    .dataset(&format!("weights/{g}/{d}"))
+                    .unwrap()
+                    .read_raw()
+                    .unwrap();
+                w.push(v.iter().map(|x| x.to_bits()).collect::<Vec<_>>());
+            }
+            let v: Vec<f32> = f
+                .dataset(&format!("weights/{g}/weight"))
+                .unwrap()
+                .read_raw()
+                .unwrap();
+            w.push(v.iter().map(|x| u64::from(x.to_bits())).collect());
+        }
+        (t.iter().map(|x| x.to_bits()).collect::<Vec<_>>(), w)
+    };
+    let (x, y) = (read(&a), read(&b));
+    assert!(
+        x.1.len() >= 4 && x.1[0].len() >= 6,
+        "weights taken every 50 ms"
+    );
+    assert!(!x.0.is_empty());
+    assert_eq!(x, y);
+}
