@@ -312,6 +312,14 @@ impl H5Recorder {
     /// Writes everything buffered and the final attributes of a run interrupted at `reached`
     /// (attribute `t_reached_ms`); the file stays marked incomplete.
     pub fn finish_incomplete(mut self, reached: Time, attrs: &[(&str, f64)]) -> Result<()> {
+        self.write_out(attrs)?;
+        let e = |err| h5err(&self.path, "writing attributes", err);
+        write_attr(&self.file, "t_reached_ms", reached.as_ms()).map_err(e)?;
+        self.file.flush().map_err(e)
+    }
+
+    /// Writes everything buffered and the attributes `attrs`.
+    fn write_out(&mut self, attrs: &[(&str, f64)]) -> Result<()> {
         if let Some(err) = self.error.take() {
             return Err(err);
         }
@@ -323,8 +331,6 @@ impl H5Recorder {
         for (name, v) in attrs {
             write_attr(&self.file, name, *v).map_err(e)?;
         }
-        write_attr(&self.file, "t_reached_ms", reached.as_ms()).map_err(e)?;
-        self.file.flush().map_err(e)?;
         Ok(())
     }
 
@@ -432,17 +438,8 @@ impl H5Recorder {
 
     /// Writes everything buffered and the final attributes, and marks the file complete.
     pub fn finish(mut self, attrs: &[(&str, f64)]) -> Result<()> {
-        if let Some(err) = self.error.take() {
-            return Err(err);
-        }
-        self.write_spikes(None)?;
-        for k in 0..self.probes.len() {
-            self.write_probe(k)?;
-        }
+        self.write_out(attrs)?;
         let e = |err| h5err(&self.path, "writing attributes", err);
-        for (name, v) in attrs {
-            write_attr(&self.file, name, *v).map_err(e)?;
-        }
         self.file
             .attr("complete")
             .and_then(|a| a.write_scalar(&1u8))

@@ -289,22 +289,6 @@ impl Engine {
             Engine::Sharded(sim) => sim.plastic_weights(q),
         }
     }
-    /// Runs to `stop`, stopping to take weights where `log` asks.
-    fn run_logging(&mut self, stop: Time, rec: &mut dyn Recorder, log: Option<&mut WeightLog>) {
-        let Some(log) = log else {
-            return self.run_until(stop, rec);
-        };
-        let mut now = Time::ZERO;
-        loop {
-            let next = log.next_after(now).min(stop);
-            self.run_until(next, rec);
-            log.take(next, |q| self.plastic_weights(q));
-            if next >= stop {
-                break;
-            }
-            now = next;
-        }
-    }
 }
 
 /// Passes everything on and moves the progress bar.
@@ -841,15 +825,14 @@ fn run_slices(
     mut log: Option<&mut WeightLog>,
     ck: Option<&mut Checkpointing>,
 ) -> Result<Option<Interrupted>> {
-    let Some(ck) = ck.filter(|c| c.every.is_some() || c.interrupt.is_some()) else {
-        engine.run_logging(stop, rec, log);
-        return Ok(None);
-    };
+    // Checkpointing with nothing to do takes no slices: the run stops only to take weights.
+    let mut ck = ck.filter(|c| c.every.is_some() || c.interrupt.is_some());
+    let interruptible = ck.as_ref().is_some_and(|c| c.interrupt.is_some());
     let window = engine.window().max(Time::TICK);
     let mut now = engine.now();
     let mut slice = Time(window.0.saturating_mul(16));
     // The next checkpoint: the first multiple of the interval after the start.
-    let every = ck.every;
+    let every = ck.as_ref().and_then(|c| c.every);
     let next_checkpoint =
         move |now: Time| every.map(|e| Time((now.0 / e.0 + 1).saturating_mul(e.0)));
     let mut due_at = next_checkpoint(now);
@@ -861,7 +844,7 @@ fn run_slices(
         if let Some(c) = due_at {
             next = next.min(c);
         }
-        if ck.interrupt.is_some() {
+        if interruptible {
             let windows = (now.0.saturating_add(slice.0) / window.0).max(now.0 / window.0 + 1);
             next = next.min(Time(windows.saturating_mul(window.0)));
         }
@@ -880,6 +863,9 @@ fn run_slices(
         if now >= stop {
             return Ok(None);
         }
+        let Some(ck) = ck.as_deref_mut() else {
+            continue;
+        };
         let signal = ck
             .interrupt
             .as_ref()

@@ -35,77 +35,26 @@ spike_times = [[30.0], [], [], [], [], [55.0]]
 /// A small Brunel-type network (NEST `iaf_psc_delta` on the 0.1 ms grid) with a probe:
 /// `duration` ms recorded after 20 ms of warm-up.
 fn brunel(duration: f64, n_e: usize) -> String {
-    let n_i = n_e / 4;
-    format!(
-        r#"
-[simulation]
-duration = {duration}
-warmup = 20.0
-seed = 11
-resolution = 0.1
-[[population]]
-name = "E"
-size = {n_e}
-model = "lif_delta"
-update = "grid"
-tau_m = 20.0
-E_L = 0.0
-V_th = 20.0
-V_reset = 10.0
-t_ref = 2.0
-V_m = {{ uniform = [0.0, 20.0] }}
-[[population]]
-name = "I"
-size = {n_i}
-model = "lif_delta"
-update = "grid"
-tau_m = 20.0
-E_L = 0.0
-V_th = 20.0
-V_reset = 10.0
-t_ref = 2.0
-V_m = {{ uniform = [0.0, 20.0] }}
-[[projection]]
-source = "E"
-target = "E"
-rule = {{ fixed_indegree = {{ indegree = 40 }} }}
-weight = 0.2
-delay = 1.5
-[[projection]]
-source = "E"
-target = "I"
-rule = {{ fixed_indegree = {{ indegree = 40 }} }}
-weight = 0.2
-delay = 1.5
-[[projection]]
-source = "I"
-target = "E"
-rule = {{ fixed_indegree = {{ indegree = 10 }} }}
-weight = -1.0
-delay = 1.5
-[[projection]]
-source = "I"
-target = "I"
-rule = {{ fixed_indegree = {{ indegree = 10 }} }}
-weight = -1.0
-delay = 1.5
-[[stimulus]]
-type = "poisson"
-target = "E"
-rate = 7000.0
-weight = 0.2
-[[stimulus]]
-type = "poisson"
-target = "I"
-rate = 7000.0
-weight = 0.2
-[[record.state]]
-population = "E"
-count = 3
-variables = ["V_m"]
-interval = 1.0
-"#
-    )
+    use common::random_net::{Kind, population};
+    let mut s = format!(
+        "[simulation]\nduration = {duration}\nwarmup = 20.0\nseed = 11\nresolution = 0.1\n"
+    );
+    s += &population("E", &Kind::DeltaGrid, n_e, 11);
+    s += &population("I", &Kind::DeltaGrid, n_e / 4, 11);
+    for (source, k, w) in [("E", 40, 0.2), ("I", 10, -1.0)] {
+        for target in ["E", "I"] {
+            s += &format!(
+                "[[projection]]\nsource = \"{source}\"\ntarget = \"{target}\"\n\
+                 rule = {{ fixed_indegree = {{ indegree = {k} }} }}\nweight = {w:?}\ndelay = 1.5\n"
+            );
+        }
+    }
+    for target in ["E", "I"] {
+        s += &format!(
+            "[[stimulus]]\ntype = \"poisson\"\ntarget = \"{target}\"\nrate = 7000.0\nweight = 0.2\n"
+        );
+    }
+    s + "[[record.state]]\npopulation = \"E\"\ncount = 3\nvariables = [\"V_m\"]\ninterval = 1.0\n"
 }
 
 /// An output file's spikes, samples and completion flag.

@@ -4,74 +4,12 @@
 
 mod common;
 
-use common::{Collect, model};
+use common::{Collect, model, xor};
 use hebb::engine::Simulation;
 use hebb::engine::partition::{Partition, Placement};
 use hebb::engine::shard::ShardedSimulation;
 use hebb::model::build::build;
 use hebb::time::Time;
-
-/// A reduced XOR network (spec §5 with N = `n`, p = `p`): the shipped model's structure.
-fn xor(n: u32, p: f64, on: bool, ms: f64) -> String {
-    let mut s = format!("[simulation]\nduration = {ms}\nresolution = 0.1\nseed = 7\n");
-    for (pop, keys) in [
-        ("in1", "I_e = 150.0"),
-        ("in2", "I_e = -350.0"),
-        ("hid1", ""),
-        ("hid2", "I_dend = 500.0"),
-        ("out", "I_dend = 400.0"),
-    ] {
-        s +=
-            &format!("[[population]]\nname = \"{pop}\"\nmodel = \"burst2c\"\nsize = {n}\n{keys}\n");
-    }
-    for (pop, rate, ws, wi) in [
-        ("in1", 500.0, 0.35, 0.35),
-        ("in2", 500.0, 0.35, 0.35),
-        ("hid1", 150.0, 0.385, 0.49),
-        ("hid2", 150.0, 0.385, 0.49),
-        ("out", 150.0, 0.35, 0.35),
-    ] {
-        for (comp, rec, r, w) in [
-            ("soma", "excitatory", rate, ws),
-            ("soma", "inhibitory", rate, wi),
-            ("dendrite", "excitatory", 500.0, 0.05),
-            ("dendrite", "inhibitory", 500.0, 0.05),
-        ] {
-            s += &format!(
-                "[[stimulus]]\ntype = \"poisson\"\ntarget = \"{pop}\"\nrate = {r}\nweight = {w}\n\
-                 compartment = \"{comp}\"\nreceptor = \"{rec}\"\n"
-            );
-        }
-    }
-    let proj = |src: &str, tgt: &str, w: f64, comp: &str, rec: &str, tr: &str, eta: Option<f64>| {
-        let mut t = format!(
-            "[[projection]]\nsource = \"{src}\"\ntarget = \"{tgt}\"\n\
-             rule = {{ pairwise_bernoulli = {{ p = {p} }} }}\nweight = {w}\ndelay = 0.1\n\
-             compartment = \"{comp}\"\nreceptor = \"{rec}\"\ntransmit = \"{tr}\"\n"
-        );
-        if let Some(eta) = eta {
-            t += &format!(
-                "plasticity = {{ rule = \"bdsp\", eta = {eta}, e_max = 10.0, e_min = 2.0, on = {on} }}\n"
-            );
-        }
-        t
-    };
-    for i in ["in1", "in2"] {
-        for h in ["hid1", "hid2"] {
-            s += &proj(i, h, 0.234, "soma", "excitatory", "events", Some(8e-3));
-            s += &proj(i, h, 0.25, "soma", "inhibitory", "events", None);
-        }
-    }
-    for h in ["hid1", "hid2"] {
-        s += &proj(h, "out", 0.234, "soma", "excitatory", "events", Some(4e-3));
-        s += &proj(h, "out", 0.25, "soma", "inhibitory", "events", None);
-    }
-    for (h, w_exc, w_inh) in [("hid1", 0.26, 0.06), ("hid2", 0.026, 0.27)] {
-        s += &proj("out", h, w_exc, "dendrite", "excitatory", "bursts", None);
-        s += &proj("out", h, w_inh, "dendrite", "inhibitory", "bursts", None);
-    }
-    s
-}
 
 /// Spikes and every plastic projection's weights after running `text` on `threads` shards
 /// (1 = one simulation).

@@ -12,113 +12,16 @@ use hebb::time::Time;
 
 const SPLITS: &[(usize, usize)] = &[(1, 1), (1, 3), (2, 1), (3, 2)];
 
-/// A reduced XOR network (as `tests/learning.rs`): five `burst2c` populations of `n`,
-/// Poisson drive into both compartments, BDSP on the event-transmitting feedforward
-/// projections, burst-transmitting feedback onto the hidden dendrites.
-fn xor(n: u32, p: f64, ms: f64) -> String {
-    let mut s = format!("[simulation]\nduration = {ms}\nresolution = 0.1\nseed = 7\n");
-    for (pop, keys) in [
-        ("in1", "I_e = 150.0"),
-        ("in2", "I_e = -350.0"),
-        ("hid1", ""),
-        ("hid2", "I_dend = 500.0"),
-        ("out", "I_dend = 400.0"),
-    ] {
-        s +=
-            &format!("[[population]]\nname = \"{pop}\"\nmodel = \"burst2c\"\nsize = {n}\n{keys}\n");
-    }
-    for (pop, rate, ws, wi) in [
-        ("in1", 500.0, 0.35, 0.35),
-        ("in2", 500.0, 0.35, 0.35),
-        ("hid1", 150.0, 0.385, 0.49),
-        ("hid2", 150.0, 0.385, 0.49),
-        ("out", 150.0, 0.35, 0.35),
-    ] {
-        for (comp, rec, r, w) in [
-            ("soma", "excitatory", rate, ws),
-            ("soma", "inhibitory", rate, wi),
-            ("dendrite", "excitatory", 500.0, 0.05),
-            ("dendrite", "inhibitory", 500.0, 0.05),
-        ] {
-            s += &format!(
-                "[[stimulus]]\ntype = \"poisson\"\ntarget = \"{pop}\"\nrate = {r}\nweight = {w}\n\
-                 compartment = \"{comp}\"\nreceptor = \"{rec}\"\n"
-            );
-        }
-    }
-    let proj = |src: &str, tgt: &str, w: f64, comp: &str, rec: &str, tr: &str, eta: Option<f64>| {
-        let mut t = format!(
-            "[[projection]]\nsource = \"{src}\"\ntarget = \"{tgt}\"\n\
-             rule = {{ pairwise_bernoulli = {{ p = {p} }} }}\nweight = {w}\ndelay = 0.1\n\
-             compartment = \"{comp}\"\nreceptor = \"{rec}\"\ntransmit = \"{tr}\"\n"
-        );
-        if let Some(eta) = eta {
-            t += &format!(
-                "plasticity = {{ rule = \"bdsp\", eta = {eta}, e_max = 10.0, e_min = 2.0 }}\n"
-            );
-        }
-        t
-    };
-    for i in ["in1", "in2"] {
-        for h in ["hid1", "hid2"] {
-            s += &proj(i, h, 0.234, "soma", "excitatory", "events", Some(8e-3));
-            s += &proj(i, h, 0.25, "soma", "inhibitory", "events", None);
-        }
-    }
-    for h in ["hid1", "hid2"] {
-        s += &proj(h, "out", 0.234, "soma", "excitatory", "events", Some(4e-3));
-        s += &proj(h, "out", 0.25, "soma", "inhibitory", "events", None);
-    }
-    for (h, w_exc, w_inh) in [("hid1", 0.26, 0.06), ("hid2", 0.026, 0.27)] {
-        s += &proj("out", h, w_exc, "dendrite", "excitatory", "bursts", None);
-        s += &proj("out", h, w_inh, "dendrite", "inhibitory", "bursts", None);
-    }
-    s
-}
-
 /// An exact `lif_delta` population `D` and an exact `lif_exp` population `X` under Poisson
 /// drive, and the projections `extra`.
 fn lif(extra: &str) -> String {
+    use crate::common::random_net::{Kind, population};
     format!(
-        r#"
-[simulation]
-duration = 300.0
-seed = 5
-resolution = 0.1
-[[population]]
-name = "D"
-size = 30
-model = "lif_delta"
-tau_m = 20.0
-E_L = 0.0
-V_th = 20.0
-V_reset = 10.0
-t_ref = 2.0
-V_m = {{ uniform = [0.0, 20.0] }}
-[[population]]
-name = "X"
-size = 20
-model = "lif_exp"
-tau_m = 10.0
-E_L = -65.0
-V_th = -50.0
-V_reset = -65.0
-t_ref = 2.0
-tau_syn_ex = 0.5
-tau_syn_in = 3.0
-V_m = {{ uniform = [-65.0, -50.0] }}
-[[stimulus]]
-type = "poisson"
-target = "D"
-rate = 5000.0
-weight = 0.5
-[[stimulus]]
-type = "poisson"
-target = "X"
-rate = 2000.0
-weight = 120.0
-{extra}
-"#
+        "[simulation]\nduration = 300.0\nseed = 5\nresolution = 0.1\n{}{}\
+         [[stimulus]]\ntype = \"poisson\"\ntarget = \"D\"\nrate = 5000.0\nweight = 0.5\n\
+         [[stimulus]]\ntype = \"poisson\"\ntarget = \"X\"\nrate = 2000.0\nweight = 120.0\n{extra}\n",
+        population("D", &Kind::DeltaExact, 30, 5),
+        population("X", &Kind::ExpExact, 20, 5),
     )
 }
 
@@ -201,7 +104,11 @@ transmit = "bursts"
 
 #[test]
 fn bdsp_between_burst2c_populations_resumes() {
-    common::assert_resumes(&common::model(&xor(12, 0.5, 300.0)), 140.3, SPLITS);
+    common::assert_resumes(
+        &common::model(&common::xor(12, 0.5, true, 300.0)),
+        140.3,
+        SPLITS,
+    );
 }
 
 #[test]
