@@ -187,9 +187,7 @@ impl Engine {
         if threads <= 1 {
             return Engine::Single(Box::new(Simulation::new(bp)));
         }
-        let sizes: Vec<u32> = bp.populations.iter().map(|p| p.len() as u32).collect();
-        let degrees = bp.in_degrees();
-        let part = Partition::new(placement, &sizes, &degrees, threads);
+        let part = bp.partition(placement, threads);
         Engine::Sharded(ShardedSimulation::new(bp, &part))
     }
     /// An engine built from `bp` with `part` (one simulation if `None`) that goes on from
@@ -407,7 +405,6 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
     let (csr, trial_probes) = (net.blueprint.csr.clone(), net.blueprint.probes.clone());
     let scheduler = net.blueprint.scheduler;
     let (plastic, burst_detector) = (net.blueprint.plastic.clone(), net.blueprint.burst_detector);
-    let sizes: Vec<u32> = pops.iter().map(|p| p.size).collect();
     // Weights of plastic projections, first trial.
     let mut wlog = match &model.spec.record.weights {
         _ if resume.is_some_and(|ck| ck.run.weight_log.is_some()) => {
@@ -425,10 +422,7 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
     // Independent trials run side by side, one per thread, unless asked to shard each (or
     // weights are taken, which happens between slices of the first trial).
     let parallel = trials > 1 && threads > 1 && !opts.shard_trials && wlog.is_none();
-    let part = (threads > 1 && !parallel).then(|| {
-        let degrees = net.blueprint.in_degrees();
-        Partition::new(opts.placement, &sizes, &degrees, threads)
-    });
+    let part = (threads > 1 && !parallel).then(|| net.blueprint.partition(opts.placement, threads));
     let make_engine = |blueprint: Blueprint| match &part {
         None => Engine::Single(Box::new(Simulation::new(blueprint))),
         Some(part) => Engine::Sharded(ShardedSimulation::new(blueprint, part)),

@@ -12,11 +12,12 @@ use hebb::model::build::build;
 use hebb::time::Time;
 
 /// Spikes and every plastic projection's weights after running `text` on `threads` shards
-/// (1 = one simulation).
+/// (1 = one simulation) placed by `placement` (balanced: the network's own placement, with
+/// its grid populations cut into contiguous ranges).
 /// `(source, target, weight)` of every synapse of each plastic projection.
 type Weights = Vec<Vec<(u32, u32, f32)>>;
 
-fn run(text: &str, threads: usize) -> (Vec<(Time, u32)>, Weights) {
+fn run(text: &str, threads: usize, placement: Placement) -> (Vec<(Time, u32)>, Weights) {
     let m = model(text);
     let net = build(&m, None, None).expect("builds");
     let stop = net.warmup + net.duration;
@@ -27,9 +28,18 @@ fn run(text: &str, threads: usize) -> (Vec<(Time, u32)>, Weights) {
         sim.run_until(stop, &mut rec);
         (0..n_plastic).map(|q| sim.plastic_weights(q)).collect()
     } else {
-        let sizes: Vec<u32> = net.populations.iter().map(|p| p.size).collect();
-        let degrees = net.blueprint.in_degrees();
-        let part = Partition::new(Placement::RoundRobin, &sizes, &degrees, threads);
+        let part = if placement == Placement::Balanced {
+            let part = net.blueprint.partition(placement, threads);
+            // Every population (all with Poisson background) in contiguous ranges: the owner
+            // goes down only where a population begins.
+            let falls = part.owner.windows(2).filter(|w| w[0] > w[1]).count();
+            assert!(falls < net.populations.len(), "{falls} falls");
+            part
+        } else {
+            let sizes: Vec<u32> = net.populations.iter().map(|p| p.size).collect();
+            let degrees = net.blueprint.in_degrees();
+            Partition::new(placement, &sizes, &degrees, threads)
+        };
         let mut sim = ShardedSimulation::new(net.blueprint, &part);
         sim.run_until(stop, &mut rec);
         (0..n_plastic).map(|q| sim.plastic_weights(q)).collect()
@@ -39,11 +49,12 @@ fn run(text: &str, threads: usize) -> (Vec<(Time, u32)>, Weights) {
 }
 
 /// Determinism contract for learning: the same spikes and the same learned weights, bit for
-/// bit, on 1, 2, 3 and 4 shards; and the weights did change.
+/// bit, on 1, 2, 3 and 4 shards, neurons dealt out or in contiguous ranges; and the weights
+/// did change.
 #[test]
 fn learned_weights_are_bit_identical_for_any_shard_count() {
     let text = xor(30, 0.5, true, 400.0);
-    let (spikes, weights) = run(&text, 1);
+    let (spikes, weights) = run(&text, 1, Placement::RoundRobin);
     assert!(
         spikes.len() > 150,
         "the network is active: {}",
@@ -56,16 +67,20 @@ fn learned_weights_are_bit_identical_for_any_shard_count() {
         .filter(|s| s.2.to_bits() != 0.234f32.to_bits())
         .count();
     assert!(changed > 500, "BDSP changed {changed} weights");
-    for threads in [2, 3, 4] {
-        let (s, w) = run(&text, threads);
-        assert_eq!(s, spikes, "{threads} shards: spikes differ");
+    let splits = [2, 3, 4].map(|t| (t, Placement::RoundRobin));
+    for (threads, placement) in splits
+        .into_iter()
+        .chain([(2, Placement::Balanced), (3, Placement::Balanced)])
+    {
+        let (s, w) = run(&text, threads, placement);
+        assert_eq!(s, spikes, "{threads} shards ({placement:?}): spikes differ");
         for (q, (a, b)) in weights.iter().zip(&w).enumerate() {
             assert_eq!(a.len(), b.len());
             for (x, y) in a.iter().zip(b) {
                 assert_eq!(
                     (x.0, x.1, x.2.to_bits()),
                     (y.0, y.1, y.2.to_bits()),
-                    "{threads} shards, projection {q}"
+                    "{threads} shards ({placement:?}), projection {q}"
                 );
             }
         }

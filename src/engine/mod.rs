@@ -178,6 +178,23 @@ impl Blueprint {
         self.populations.iter().map(|p| p.len()).sum()
     }
 
+    /// The partition of this network's neurons over `shards` shards by `placement`.
+    pub fn partition(
+        &self,
+        placement: partition::Placement,
+        shards: usize,
+    ) -> partition::Partition {
+        let sizes: Vec<u32> = self.populations.iter().map(|p| p.len() as u32).collect();
+        let contiguous: Vec<bool> = self.populations.iter().map(|p| p.contiguous()).collect();
+        partition::Partition::with_ranges(
+            placement,
+            &sizes,
+            &self.in_degrees(),
+            &contiguous,
+            shards,
+        )
+    }
+
     /// Per neuron: its number of in-synapses (for [`partition::Partition::new`]).
     pub fn in_degrees(&self) -> Vec<u32> {
         let mut deg = vec![0u32; self.n_neurons()];

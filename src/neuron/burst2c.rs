@@ -890,6 +890,9 @@ fn step_cells<const STOCHASTIC: bool, const IN_UPDATE: bool, const DRIVE_VS: boo
     let due = &mut st.due[..n];
     let v_d8 = &mut st.v_d8[..n];
     let rng = &mut rng[..n];
+    // The OR of every neuron's `due`: zero in most steps (no neuron spikes), which skips the
+    // second pass.
+    let mut any = 0u8;
     for i in 0..n {
         let (mut vs, mut vd) = (v_s[i], v_d[i]);
         // 1. Synaptic currents, then decay.
@@ -936,6 +939,7 @@ fn step_cells<const STOCHASTIC: bool, const IN_UPDATE: bool, const DRIVE_VS: boo
         } else {
             u8::from(vs > theta[i])
         };
+        any |= due[i];
         // 9. Injected currents (Auryn order), as if no spike: the second pass redoes V_s of
         // the neurons that spike, and reads V_d before this step in `v_d8`.
         if IN_UPDATE {
@@ -947,10 +951,16 @@ fn step_cells<const STOCHASTIC: bool, const IN_UPDATE: bool, const DRIVE_VS: boo
             v_d[i] = vd + k.inj_d * i_d[i];
         }
     }
+    if any == 0 {
+        return;
+    }
     // Eight neurons at a time: almost every word of `due` is zero.
     for (w, word) in due.chunks(8).enumerate() {
-        let bytes: [u8; 8] = std::array::from_fn(|j| word.get(j).copied().unwrap_or(0));
-        if u64::from_ne_bytes(bytes) == 0 {
+        let zero = match <[u8; 8]>::try_from(word) {
+            Ok(bytes) => u64::from_ne_bytes(bytes) == 0,
+            Err(_) => word.iter().all(|&d| d == 0),
+        };
+        if zero {
             continue;
         }
         for (i, &d) in (8 * w..).zip(word) {

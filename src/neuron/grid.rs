@@ -280,6 +280,10 @@ impl<C: GridCells> Population for GridPopulation<C> {
     fn needs_end_tick(&self) -> bool {
         false
     }
+    fn contiguous(&self) -> bool {
+        // Poisson input is drawn per block of neighbouring neurons.
+        !self.background.is_empty()
+    }
     fn split(self: Box<Self>, parts: &[Vec<u32>]) -> Vec<Box<dyn Population>> {
         parts
             .iter()

@@ -212,6 +212,11 @@ pub trait Population: Send {
     fn sample(&mut self, t: Time, local: u32, var: StateVar, ctx: &mut Ctx) -> Option<f64>;
     /// Whether this population needs an end-of-tick call (it was touched since the last one).
     fn needs_end_tick(&self) -> bool;
+    /// Whether a balanced placement should give each shard a contiguous range of this
+    /// population's neurons rather than deal them out (see [`crate::engine::partition`]).
+    fn contiguous(&self) -> bool {
+        false
+    }
     /// Splits the population, before the run starts, into one population per part: part `k`
     /// holds the neurons `parts[k]` (local indices, ascending) with their parameters, initial
     /// state and random streams, so the parts together run exactly as the whole.
