@@ -13,8 +13,9 @@
 //! step costs one count per block and one index per arrival.
 //!
 //! **Determinism.** Blocks are cut from the population as built: a source's neurons in
-//! ascending order, in the fewest blocks of equal size that expect at most [`ARRIVALS_PER_BLOCK`] arrivals per step, each block with its own stream
-//! (`streams::BACKGROUND | kind << 32 | g`, `g` the global index of its first neuron). A split
+//! ascending order, in the fewest blocks of equal size that expect at most
+//! [`ARRIVALS_PER_BLOCK`] arrivals per step, each block with its own stream ([`stream_id`]:
+//! `streams::BACKGROUND | kind << 32 | g`, `g` the global index of its first neuron). A split
 //! keeps every block that holds one of a part's neurons, whole, with its stream: each part
 //! draws the same counts and indices and keeps the arrivals on its own neurons, so a neuron's
 //! input does not depend on the number of shards. A neuron's arrivals are added in the order
@@ -109,7 +110,7 @@ impl Background {
                         bg.counts.push(c);
                         means.len() - 1
                     });
-                let stream = streams::BACKGROUND | (k as u64) << 32 | u64::from(global0 + chunk[0]);
+                let stream = stream_id(k as u64, global0 + chunk[0]);
                 bg.blocks.push(Block {
                     kind: k as u32,
                     counts: m as u32,
@@ -237,6 +238,14 @@ impl Background {
     }
 }
 
+/// The stream id of the block of source kind `kind` whose first neuron has global index `g`:
+/// `BACKGROUND | kind << 32 | g` for the first 256 kinds, the kind's higher bits above the
+/// type bits of [`streams`] (bit 43 on), so that no two blocks of any number of kinds share
+/// a stream and no block shares one with a stream of another type.
+fn stream_id(kind: u64, g: u32) -> u64 {
+    streams::BACKGROUND | (kind >> 8) << 43 | (kind & 0xFF) << 32 | u64::from(g)
+}
+
 /// A uniform index in `0..len` (`len ≥ 1`): the value `rng.random_range(0..len as usize)`
 /// gives, from the same draws (rand's single-sample method for ranges that fit in 32 bits:
 /// the high word of a 32-bit draw times `len`, corrected by a second draw in the rare case
@@ -273,6 +282,27 @@ mod tests {
             to_v: false,
             port,
         }
+    }
+
+    /// Blocks of many source kinds (a rate per neuron, say) all get streams of their own.
+    #[test]
+    fn stream_ids_are_distinct_for_any_number_of_kinds() {
+        // Four neurons with 600 sources each: every kind's one block starts at neuron 70.
+        let kinds: Vec<Source> = (0..600)
+            .map(|k| source(10.0, 0.1 + f64::from(k), 0))
+            .collect();
+        let bg = Background::new(&Drive::new(3, 70, &vec![kinds; 4]), 0.1);
+        assert_eq!((bg.kinds.len(), bg.blocks.len()), (600, 600));
+        let mut keys = bg.keys.clone();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), bg.blocks.len(), "a stream per block");
+        assert!(
+            keys.iter()
+                .all(|k| k >> 40 & 7 == streams::BACKGROUND >> 40)
+        );
+        // The first 256 kinds keep the ids they always had.
+        assert_eq!(stream_id(255, 9), streams::BACKGROUND | 255 << 32 | 9);
     }
 
     /// `index` draws what rand's `random_range` draws, including the second draw when the

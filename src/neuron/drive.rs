@@ -50,8 +50,9 @@ pub mod streams {
     pub const CONNECT: u64 = 3 << 40;
     /// A neuron's own stream (e.g. burst draws of `burst2c`): `NEURON | i`.
     pub const NEURON: u64 = 4 << 40;
-    /// A block of a grid population's Poisson input: `BACKGROUND | kind << 32 | i`, `i` the
-    /// global index of the block's first neuron ([`crate::neuron::background`]).
+    /// A block of a grid population's Poisson input: `BACKGROUND | kind << 32 | i` (kinds from
+    /// 256 on have their higher bits from bit 43), `i` the global index of the block's first
+    /// neuron ([`crate::neuron::background`]).
     pub const BACKGROUND: u64 = 5 << 40;
 }
 
