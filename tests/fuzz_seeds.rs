@@ -46,3 +46,21 @@ fn seed_tables_import() {
         );
     }
 }
+
+/// Inputs the fuzzers found failing (`fuzz/regressions/<target>/`, each named for what it
+/// found) give a result or an error, never a panic.
+#[test]
+fn fuzz_findings_stay_fixed() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions/import_csv");
+    let mut found = 0;
+    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.expect("a directory entry").path();
+        let data = std::fs::read(&path).expect("a finding reads");
+        let tmp = tempfile::tempdir().expect("a temporary directory");
+        // A gzip neuron table that fails to parse: the import fails, and the decompressing
+        // thread is stopped and joined before it returns (unit test in `import::table`).
+        let _ = shared::import_tables(&data, tmp.path());
+        found += 1;
+    }
+    assert!(found > 0, "no findings in {}", dir.display());
+}
