@@ -73,6 +73,14 @@ fn output(path: &std::path::Path) -> (Vec<u64>, Vec<i64>, Vec<u64>, u8) {
 }
 
 /// Runs `m` through the library with `opts`, recording to `path`.
+/// Run options with `n` threads and nothing else set.
+fn threads(n: usize) -> hebb::run::RunOptions {
+    hebb::run::RunOptions {
+        threads: Some(n),
+        ..Default::default()
+    }
+}
+
 fn run_to(
     m: &hebb::model::Model,
     path: &std::path::Path,
@@ -95,14 +103,7 @@ fn an_interrupted_run_resumes_to_the_straight_output() {
     let m = common::model(&brunel(200.0, 400));
     let dir = tempfile::tempdir().unwrap();
     let straight = dir.path().join("straight.h5");
-    let s0 = run_to(
-        &m,
-        &straight,
-        hebb::run::RunOptions {
-            threads: Some(1),
-            ..Default::default()
-        },
-    );
+    let s0 = run_to(&m, &straight, threads(1));
     let expected = output(&straight);
     assert_eq!(expected.3, 1);
     assert!(
@@ -118,9 +119,8 @@ fn an_interrupted_run_resumes_to_the_straight_output() {
             &m,
             &cut,
             hebb::run::RunOptions {
-                threads: Some(before),
                 interrupt: Some(Arc::new(AtomicUsize::new(2))),
-                ..Default::default()
+                ..threads(before)
             },
         );
         let i = s.interrupted.expect("interrupted");
@@ -140,10 +140,7 @@ fn an_interrupted_run_resumes_to_the_straight_output() {
         assert_eq!(partial.1[..], expected.1[..partial.1.len()]);
         drop(f);
 
-        let opts = hebb::run::RunOptions {
-            threads: Some(after),
-            ..Default::default()
-        };
+        let opts = threads(after);
         let r = hebb::run::resume(&ck, &opts, None).expect("resumes");
         assert!(r.interrupted.is_none());
         assert_eq!(output(&cut), expected, "{before} → {after} threads");
@@ -161,24 +158,16 @@ fn periodic_checkpoints_resume_from_the_last() {
     let m = common::model(&brunel(200.0, 400));
     let dir = tempfile::tempdir().unwrap();
     let straight = dir.path().join("straight.h5");
-    run_to(
-        &m,
-        &straight,
-        hebb::run::RunOptions {
-            threads: Some(1),
-            ..Default::default()
-        },
-    );
+    run_to(&m, &straight, threads(1));
     let out = dir.path().join("out.h5");
     let ck = dir.path().join("every.ckpt.h5");
     run_to(
         &m,
         &out,
         hebb::run::RunOptions {
-            threads: Some(2),
             checkpoint_every: Some(70.0),
             checkpoint: Some(ck.clone()),
-            ..Default::default()
+            ..threads(2)
         },
     );
     assert_eq!(output(&out), output(&straight));
@@ -279,31 +268,20 @@ fn a_learning_run_resumes_with_its_weights() {
     let m = hebb::model::Model::load_with(&path, &sets).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (dir.path().join("a.h5"), dir.path().join("b.h5"));
-    run_to(
-        &m,
-        &a,
-        hebb::run::RunOptions {
-            threads: Some(1),
-            ..Default::default()
-        },
-    );
+    run_to(&m, &a, threads(1));
     let s = run_to(
         &m,
         &b,
         hebb::run::RunOptions {
-            threads: Some(1),
             interrupt: Some(Arc::new(AtomicUsize::new(15))),
-            ..Default::default()
+            ..threads(1)
         },
     );
     let ck = s
         .interrupted
         .and_then(|i| i.checkpoint)
         .expect("a checkpoint");
-    let opts = hebb::run::RunOptions {
-        threads: Some(2),
-        ..Default::default()
-    };
+    let opts = threads(2);
     hebb::run::resume(&ck, &opts, None).expect("resumes");
     let read = |p: &std::path::Path| {
         let f = hdf5::File::open(p).unwrap();

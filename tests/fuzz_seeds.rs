@@ -47,8 +47,8 @@ fn seed_tables_import() {
     }
 }
 
-/// Inputs the fuzzers found failing (`fuzz/regressions/<target>/`, each named for what it
-/// found) give a result or an error, never a panic.
+/// Inputs the `import_csv` fuzzer found failing (`fuzz/regressions/import_csv/`, each named
+/// for what it found) give a result or an error, never a panic.
 #[test]
 fn fuzz_findings_stay_fixed() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions/import_csv");

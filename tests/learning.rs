@@ -6,17 +6,17 @@ mod common;
 
 use common::{Collect, model, xor};
 use hebb::engine::Simulation;
-use hebb::engine::partition::{Partition, Placement};
+use hebb::engine::partition::Placement;
 use hebb::engine::shard::ShardedSimulation;
 use hebb::model::build::build;
 use hebb::time::Time;
 
-/// Spikes and every plastic projection's weights after running `text` on `threads` shards
-/// (1 = one simulation) placed by `placement` (balanced: the network's own placement, with
-/// its grid populations cut into contiguous ranges).
 /// `(source, target, weight)` of every synapse of each plastic projection.
 type Weights = Vec<Vec<(u32, u32, f32)>>;
 
+/// Spikes and every plastic projection's weights after running `text` on `threads` shards
+/// (1 = one simulation) placed by `placement` (balanced: the network's own placement, with
+/// its grid populations cut into contiguous ranges).
 fn run(text: &str, threads: usize, placement: Placement) -> (Vec<(Time, u32)>, Weights) {
     let m = model(text);
     let net = build(&m, None, None).expect("builds");
@@ -28,18 +28,13 @@ fn run(text: &str, threads: usize, placement: Placement) -> (Vec<(Time, u32)>, W
         sim.run_until(stop, &mut rec);
         (0..n_plastic).map(|q| sim.plastic_weights(q)).collect()
     } else {
-        let part = if placement == Placement::Balanced {
-            let part = net.blueprint.partition(placement, threads);
+        let part = net.blueprint.partition(placement, threads);
+        if placement == Placement::Balanced {
             // Every population (all with Poisson background) in contiguous ranges: the owner
             // goes down only where a population begins.
             let falls = part.owner.windows(2).filter(|w| w[0] > w[1]).count();
             assert!(falls < net.populations.len(), "{falls} falls");
-            part
-        } else {
-            let sizes: Vec<u32> = net.populations.iter().map(|p| p.size).collect();
-            let degrees = net.blueprint.in_degrees();
-            Partition::new(placement, &sizes, &degrees, threads)
-        };
+        }
         let mut sim = ShardedSimulation::new(net.blueprint, &part);
         sim.run_until(stop, &mut rec);
         (0..n_plastic).map(|q| sim.plastic_weights(q)).collect()

@@ -250,8 +250,8 @@ fn stream_id(kind: u64, g: u32) -> u64 {
 /// gives, from the same draws (rand's single-sample method for ranges that fit in 32 bits:
 /// the high word of a 32-bit draw times `len`, corrected by a second draw in the rare case
 /// that the low word is within `len` of overflowing), but inlined into the arrival loop.
-/// **Why:** called once per Poisson arrival, the generic call was 44 instructions an
-/// arrival, 14 % of `models/xor_bdsp.toml`'s run (callgrind); `index` is about 15.
+/// **Why:** called once per Poisson arrival, the generic call was not inlined: 44
+/// instructions an arrival, 14 % of `models/xor_bdsp.toml`'s run (callgrind).
 #[inline(always)]
 fn index(rng: &mut Xoshiro256PlusPlus, len: u32) -> u32 {
     let wide = |x: u32| u64::from(x) * u64::from(len);
