@@ -205,6 +205,67 @@ delay = 1.0
 }
 
 #[test]
+fn arrivals_on_the_last_tick_of_a_window_are_summed_and_later_ones_still_come() {
+    // The window is the smallest delay, 1 ms: its last tick is 1 ms − 1 ps. Two listed
+    // arrivals of 10 mV there (threshold 15 mV above rest) sum to a spike at that tick; two
+    // more at 5 ms, after the refractory period, fire again. Every input of a tick is applied
+    // before its threshold test, and no arrival leaves its neuron unvisited.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("input.csv"),
+        "neuron,time_ms\n0,0.999999999\n0,0.999999999\n0,5.0\n0,5.0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("edges.csv"),
+        "source,target,weight\n0,0,1\n",
+    )
+    .unwrap();
+    let text = r#"
+[simulation]
+duration = 10.0
+[[population]]
+name = "S"
+size = 1
+model = "spike_source"
+spike_times = [[]]
+[[population]]
+name = "N"
+size = 1
+model = "lif_delta"
+tau_m = 10.0
+E_L = 0.0
+V_th = 15.0
+V_reset = 0.0
+t_ref = 2.0
+[[projection]]
+source = "S"
+target = "N"
+rule = { file = { path = "edges.csv" } }
+weight = 0.0
+delay = 1.0
+[[stimulus]]
+type = "spike_times"
+target = "N"
+file = "input.csv"
+weight = 10.0
+"#;
+    let m = hebb::model::Model::parse(text, &dir.path().join("m.toml")).unwrap();
+    for shards in [None, Some(2)] {
+        let out = match shards {
+            None => common::simulate(&m, None, None),
+            Some(s) => common::simulate_sharded(&m, None, s, None).0,
+        };
+        let ticks: Vec<u64> = out.spikes.iter().map(|s| s.0.0).collect();
+        assert_eq!(
+            ticks,
+            vec![999_999_999, 5_000_000_000],
+            "spike ticks, {shards:?} shards"
+        );
+    }
+}
+
+#[test]
 fn refractory_end_is_exact_and_input_then_is_applied() {
     // A 30 mV input at 2 ms fires the neuron (t_ref = 2 ms, refractory until exactly 4 ms);
     // 5 mV arriving at 3.5 ms is discarded; 5 mV arriving at exactly 4 ms is applied.

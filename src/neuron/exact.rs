@@ -242,8 +242,8 @@ impl<D: ExactDynamics> ExactPopulation<D> {
 
     /// Processes neuron `i`'s own events (planned crossing or check, Poisson arrivals) that
     /// precede `(t, kind)` in the total order, then registers its next visit. Arrivals at
-    /// exactly `t` are applied without a threshold test: the end-of-tick test sees them
-    /// together with the tick's other inputs.
+    /// exactly `t` are applied (all of them) without a threshold test: the end-of-tick test
+    /// sees them together with the tick's other inputs.
     #[inline]
     fn catch_up(&mut self, i: usize, t: Time, kind: Kind, ctx: &mut Ctx) {
         self.own_events(i, t, kind, ctx);
@@ -292,10 +292,13 @@ impl<D: ExactDynamics> ExactPopulation<D> {
                 self.dynamics.input(i, arrival, w)
             };
             if arrival == t {
+                // Every arrival of the tick is applied before its end-of-tick test (several
+                // can share it), and none is left for a visit: at a sweep, `t` is the last
+                // tick of the window being swept, and an event left there would be lost.
                 if needs {
                     self.touch(i);
                 }
-                return;
+                continue;
             }
             self.settle(i, arrival, ctx);
         }
@@ -378,6 +381,11 @@ impl<D: ExactDynamics> ExactPopulation<D> {
         for &i in &list {
             self.visit(i as usize, w, t, ctx);
         }
+        // A visit leaves every own event of its neuron after `t`, so none registers here again.
+        debug_assert!(
+            self.ring[slot].list.is_empty(),
+            "a neuron registered for a swept window"
+        );
         list.clear();
         self.ring[slot].list = list;
     }
