@@ -4,8 +4,8 @@
 //! /                          attrs: format = "hebb-checkpoint", version, time_ms (the time
 //!                            reached)
 //! /run/json                  uint8: JSON of the run (model text and path, seed, duration,
-//!                            scheduler, output file and its positions, connectome hashes,
-//!                            weights taken so far)
+//!                            scheduler, output file and its positions, hashes of the
+//!                            input files, weights taken so far)
 //! /engine/stats              attrs: the engine's counters
 //! /engine/spikes/{time,neuron,class}   spikes in flight (time in ticks of 1 ps)
 //! /engine/entries/{time,kind,a,b}      the engine's own queued entries
@@ -19,7 +19,7 @@
 //! so a checkpoint on disk is always whole.
 //!
 //! A checkpoint holds state, not parameters: `hebb resume` builds the network again from the
-//! stored model text (refusing if a connectome file changed since: its hash is stored) and
+//! stored model text (refusing if a file it read changed since: their hashes are stored) and
 //! loads the state into it, with any number of threads.
 
 use std::io::Read;
@@ -59,8 +59,10 @@ pub struct RunState {
     pub probe_rows: Vec<u64>,
     /// Wall time simulated so far (s).
     pub simulate_s: f64,
-    /// Every connectome file the model read, with its size and hash (FNV-1a, 64 bits).
-    pub connectomes: Vec<(PathBuf, u64, u64)>,
+    /// Every file the model read (connectomes, edge lists, spike lists, id lists), with its
+    /// size and hash (FNV-1a, 64 bits).
+    #[serde(alias = "connectomes")]
+    pub inputs: Vec<(PathBuf, u64, u64)>,
     /// Weights taken so far (`[record.weights]`).
     pub weight_log: Option<crate::weights::WeightLog>,
     /// Spikes counted in the recorded period, per population.
@@ -95,7 +97,7 @@ fn bad(path: &Path, message: String) -> Error {
     }
 }
 
-/// Size and 64-bit FNV-1a hash of a file's bytes (a connectome's identity).
+/// Size and 64-bit FNV-1a hash of a file's bytes (an input file's identity).
 pub fn file_hash(path: &Path) -> Result<(u64, u64)> {
     let io = |source| Error::Io {
         path: path.to_owned(),
@@ -486,7 +488,7 @@ mod tests {
                     every: Some(7),
                     output: Some("o.h5".into()),
                     probe_rows: vec![1, 2],
-                    connectomes: vec![("c.h5".into(), 10, 0xdead_beef)],
+                    inputs: vec![("c.h5".into(), 10, 0xdead_beef)],
                     counts: vec![1, 2, 3],
                     per_neuron: (0..rows as u32).collect(),
                     ..RunState::default()

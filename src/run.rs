@@ -516,13 +516,11 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
             threads,
             every: every.map(|t| t.0),
             output: opts.output.clone(),
-            connectomes: resume
-                .map(|ck| ck.run.connectomes.clone())
-                .unwrap_or_default(),
+            inputs: resume.map(|ck| ck.run.inputs.clone()).unwrap_or_default(),
             ..RunState::default()
         },
         hashed: resume.is_some(),
-        connectome_paths: net.connectomes.paths(),
+        input_paths: model.inputs(),
         interrupt: opts.interrupt.clone(),
         simulated_before: resume.map_or(0.0, |ck| ck.run.simulate_s),
         t1: Instant::now(),
@@ -752,9 +750,10 @@ struct Checkpointing {
     path: PathBuf,
     /// The run's part of every checkpoint (positions filled in at each).
     run: RunState,
-    /// Whether `run.connectomes` holds the hashes yet (taken at the first checkpoint).
+    /// Whether `run.inputs` holds the hashes yet (taken at the first checkpoint).
     hashed: bool,
-    connectome_paths: Vec<PathBuf>,
+    /// Every file the model read.
+    input_paths: Vec<PathBuf>,
     interrupt: Option<Arc<AtomicUsize>>,
     /// Wall time simulated by the runs this one goes on from (s).
     simulated_before: f64,
@@ -789,9 +788,9 @@ impl Checkpointing {
             }
         };
         if !self.hashed {
-            for p in &self.connectome_paths {
+            for p in &self.input_paths {
                 let (size, hash) = crate::checkpoint::file_hash(p)?;
-                self.run.connectomes.push((p.clone(), size, hash));
+                self.run.inputs.push((p.clone(), size, hash));
             }
             self.hashed = true;
         }
@@ -906,18 +905,18 @@ fn scheduler_named(name: &str) -> Result<SchedulerKind> {
     }
 }
 
-/// A checkpoint fits the network built from its model: the connectome files are the ones it
-/// was saved with, and the network has the same populations.
+/// A checkpoint fits the network built from its model: every file the model read is the one
+/// it was saved with, and the network has the same populations.
 fn check_resumable(ck: &Checkpoint, net: &Network) -> Result<()> {
     let invalid = |message: String| crate::error::Error::Invalid {
         what: "checkpoint".into(),
         message,
     };
-    for (path, size, hash) in &ck.run.connectomes {
+    for (path, size, hash) in &ck.run.inputs {
         let (s, h) = crate::checkpoint::file_hash(path)?;
         if (s, h) != (*size, *hash) {
             return Err(invalid(format!(
-                "connectome {} changed since the checkpoint was written ({size} bytes, hash \
+                "input file {} changed since the checkpoint was written ({size} bytes, hash \
                  {hash:016x}; now {s} bytes, hash {h:016x}); restore that file to resume",
                 path.display()
             )));

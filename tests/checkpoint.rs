@@ -72,7 +72,6 @@ fn output(path: &std::path::Path) -> (Vec<u64>, Vec<i64>, Vec<u64>, u8) {
     )
 }
 
-/// Runs `m` through the library with `opts`, recording to `path`.
 /// Run options with `n` threads and nothing else set.
 fn threads(n: usize) -> hebb::run::RunOptions {
     hebb::run::RunOptions {
@@ -81,6 +80,7 @@ fn threads(n: usize) -> hebb::run::RunOptions {
     }
 }
 
+/// Runs `m` through the library with `opts`, recording to `path`.
 fn run_to(
     m: &hebb::model::Model,
     path: &std::path::Path,
@@ -150,6 +150,72 @@ fn an_interrupted_run_resumes_to_the_straight_output() {
             |s: &hebb::run::Summary| s.populations.iter().map(|p| p.spikes).collect::<Vec<_>>();
         assert_eq!(rates(&r), rates(&s0));
     }
+}
+
+/// A checkpoint knows every file its model read: an edge list changed since refuses to resume,
+/// naming the file; put back, it resumes.
+#[test]
+fn a_changed_input_file_refuses_to_resume() {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicUsize;
+    let dir = tempfile::tempdir().unwrap();
+    let edges = dir.path().join("edges.csv");
+    let original = "source,target,weight\n0,0,20\n";
+    std::fs::write(&edges, original).unwrap();
+    let model = dir.path().join("m.toml");
+    std::fs::write(
+        &model,
+        r#"
+[simulation]
+duration = 50.0
+[[population]]
+name = "S"
+size = 1
+model = "spike_source"
+spike_times = [[1.0, 30.0]]
+[[population]]
+name = "N"
+size = 1
+model = "lif_delta"
+tau_m = 10.0
+E_L = 0.0
+V_th = 15.0
+V_reset = 0.0
+t_ref = 2.0
+[[projection]]
+source = "S"
+target = "N"
+rule = { file = { path = "edges.csv" } }
+weight = 0.0
+delay = 1.0
+"#,
+    )
+    .unwrap();
+    let m = hebb::model::Model::load(&model).unwrap();
+    let out = dir.path().join("m.h5");
+    let s = run_to(
+        &m,
+        &out,
+        hebb::run::RunOptions {
+            interrupt: Some(Arc::new(AtomicUsize::new(2))),
+            ..threads(1)
+        },
+    );
+    let ck = s
+        .interrupted
+        .and_then(|i| i.checkpoint)
+        .expect("a checkpoint");
+    std::fs::write(&edges, "source,target,weight\n0,0,25\n").unwrap();
+    let Err(err) = hebb::run::resume(&ck, &threads(1), None) else {
+        panic!("a changed edge list refuses to resume");
+    };
+    let err = err.to_string();
+    assert!(
+        err.contains("edges.csv") && err.contains("changed since the checkpoint"),
+        "{err}"
+    );
+    std::fs::write(&edges, original).unwrap();
+    hebb::run::resume(&ck, &threads(1), None).expect("the original file resumes");
 }
 
 /// Checkpoints every 70 ms: the last one (at 210 ms) resumes and rewrites the output's end.

@@ -31,6 +31,8 @@ pub struct Model {
     /// refused before its synapses are made. `None` (the default) checks nothing; the command
     /// line sets it to the memory available.
     pub memory_limit: Option<u64>,
+    /// Every file a path in the model resolved to ([`Model::resolve`]), in first-use order.
+    inputs: std::sync::Mutex<Vec<PathBuf>>,
 }
 
 impl Model {
@@ -143,6 +145,7 @@ impl Model {
             text: text.to_owned(),
             rewritten: None,
             memory_limit: None,
+            inputs: Default::default(),
         })
     }
 
@@ -161,14 +164,29 @@ impl Model {
         model_err(&self.path, message)
     }
 
-    /// A path in the model file, resolved against the model file's folder.
+    /// A path in the model file, resolved against the model file's folder. Every file the
+    /// build reads goes through here, and is remembered ([`Model::inputs`]).
     pub fn resolve(&self, p: &str) -> PathBuf {
         let p = Path::new(p);
-        if p.is_absolute() {
+        let full = if p.is_absolute() {
             p.to_owned()
         } else {
             self.path.parent().unwrap_or(Path::new(".")).join(p)
+        };
+        let mut inputs = self.inputs.lock().unwrap_or_else(|e| e.into_inner());
+        if !inputs.contains(&full) {
+            inputs.push(full.clone());
         }
+        full
+    }
+
+    /// The files the model's paths resolved to so far, in first-use order: after a build,
+    /// every file it read (connectomes, edge lists, spike lists, id lists, columns).
+    pub fn inputs(&self) -> Vec<PathBuf> {
+        self.inputs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
 
