@@ -218,6 +218,95 @@ delay = 1.0
     hebb::run::resume(&ck, &threads(1), None).expect("the original file resumes");
 }
 
+/// A checkpoint damaged in ways a file can be (a column cut short or of another type, a
+/// spike in flight or a queued entry naming what the network does not have, another network's
+/// sizes, a table missing) resumes to an error that names what is wrong, never a panic.
+/// (`fuzz/fuzz_targets/checkpoint.rs` tries such changes at random.)
+#[test]
+fn damaged_checkpoints_are_refused_with_what_is_wrong() {
+    use hebb::checkpoint::Checkpoint;
+    use hebb::engine::queue::{Entry, Kind};
+    use hebb::engine::state::Values;
+    let m = common::model(&brunel(60.0, 80));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("b.ckpt.h5");
+    run_to(
+        &m,
+        &dir.path().join("b.h5"),
+        hebb::run::RunOptions {
+            checkpoint_every: Some(40.0),
+            checkpoint: Some(path.clone()),
+            ..threads(1)
+        },
+    );
+    let base = hebb::checkpoint::read(&path).unwrap();
+    let n = base.state.sizes.iter().sum::<u32>();
+    type Damage = fn(&mut Checkpoint, u32);
+    let damages: [(&str, Damage, &str); 6] = [
+        (
+            "a neuron column cut short",
+            |ck, _| {
+                let c = ck.state.pops[0].neurons.cols.values_mut().next().unwrap();
+                match &mut c.values {
+                    Values::F64(v) => v.truncate(3),
+                    Values::U64(v) => v.truncate(3),
+                    Values::U32(v) => v.truncate(3),
+                    other => panic!("{other:?}"),
+                }
+            },
+            "rows",
+        ),
+        (
+            "a neuron column of another type",
+            |ck, _| {
+                for c in ck.state.pops[0].neurons.cols.values_mut() {
+                    if let Values::F64(v) = &c.values {
+                        c.values = Values::U8(vec![0; v.len()]);
+                    }
+                }
+            },
+            "state column",
+        ),
+        (
+            "a spike in flight of an unknown neuron",
+            |ck, n| ck.state.spikes.push((ck.state.now, n + 5, 0)),
+            "neuron",
+        ),
+        (
+            "a queued sample of an unknown probe",
+            |ck, _| {
+                ck.state
+                    .entries
+                    .push(Entry::new(ck.state.now, Kind::Sample, 7, 0))
+            },
+            "entr",
+        ),
+        (
+            "another network's sizes",
+            |ck, _| ck.state.sizes[0] += 1,
+            "another network",
+        ),
+        (
+            "no neuron table",
+            |ck, _| ck.state.pops[1].neurons = Default::default(),
+            "state column",
+        ),
+    ];
+    for (what, damage, says) in damages {
+        let mut ck = base.clone();
+        damage(&mut ck, n);
+        let damaged = dir.path().join("damaged.ckpt.h5");
+        hebb::checkpoint::write(&damaged, &ck).unwrap();
+        for t in [1, 2] {
+            let Err(err) = hebb::run::resume(&damaged, &threads(t), None) else {
+                panic!("{what}: resumed on {t} threads");
+            };
+            let err = err.to_string();
+            assert!(err.contains(says), "{what}, {t} threads: {err}");
+        }
+    }
+}
+
 /// Checkpoints every 70 ms: the last one (at 210 ms) resumes and rewrites the output's end.
 #[test]
 fn periodic_checkpoints_resume_from_the_last() {

@@ -121,13 +121,16 @@ impl Simulation {
             column: "populations".into(),
             message,
         };
-        if st.sizes.len() != self.pops.len() {
+        if st.sizes.len() != self.pops.len() || st.pops.len() != self.pops.len() {
             return Err(mismatch(format!(
-                "{} populations saved, the model has {}",
+                "{} population sizes and {} population states saved, the model has {} \
+                 populations",
                 st.sizes.len(),
+                st.pops.len(),
                 self.pops.len()
             )));
         }
+        self.check_in_flight(st)?;
         let t = st.now;
         self.started = true;
         self.now = t;
@@ -140,7 +143,10 @@ impl Simulation {
         #[allow(clippy::needless_range_loop)]
         for p in 0..self.pops.len() {
             let (a, b) = (self.offsets[p] as usize, self.offsets[p + 1] as usize);
-            let idx: Vec<u32> = self.global[a..b].iter().map(|&g| g - goff[p]).collect();
+            let idx: Vec<u32> = self.global[a..b]
+                .iter()
+                .map(|&g| g.checked_sub(goff[p]).unwrap_or(u32::MAX))
+                .collect();
             if idx.iter().any(|&i| i >= st.sizes[p]) {
                 return Err(mismatch(format!(
                     "population {p} has {} neurons saved, fewer than the model's",
@@ -174,6 +180,70 @@ impl Simulation {
         }
         if stats {
             self.stats = st.stats.clone();
+        }
+        Ok(())
+    }
+
+    /// Checks that `st`'s spikes in flight and queued entries fit this network: spikes of
+    /// known neurons, emitted before the time reached, of a known class; entries of step
+    /// currents and probes the network has, not before the time reached.
+    fn check_in_flight(&self, st: &EngineState) -> Result<(), StateError> {
+        let neurons = self.csr.row_groups.len().saturating_sub(1);
+        for &(t, n, code) in &st.spikes {
+            let bad = if n as usize >= neurons {
+                Some(format!("neuron {n}, the network has {neurons}"))
+            } else if t > st.now {
+                Some(format!(
+                    "emitted at {} ms, after the time reached ({} ms)",
+                    t.as_ms(),
+                    st.now.as_ms()
+                ))
+            } else if code > 3 {
+                Some(format!("spike class {code} (0 to 3)"))
+            } else {
+                None
+            };
+            if let Some(m) = bad {
+                return Err(StateError {
+                    column: "engine/spikes".into(),
+                    message: format!("a spike in flight of {m}"),
+                });
+            }
+        }
+        for e in &st.entries {
+            let (k, b) = (e.a() as usize, e.b() as usize);
+            let bad = match e.kind() {
+                _ if e.time < st.now => Some(format!(
+                    "at {} ms, before the time reached ({} ms)",
+                    e.time.as_ms(),
+                    st.now.as_ms()
+                )),
+                Kind::Stimulus => match self.currents.get(k) {
+                    None => Some(format!(
+                        "of step current {k}, the network has {}",
+                        self.currents.len()
+                    )),
+                    Some(c) if c.sine.is_none() && b >= c.amplitudes.len() => Some(format!(
+                        "of segment {b} of step current {k}, which has {}",
+                        c.amplitudes.len()
+                    )),
+                    Some(_) => None,
+                },
+                Kind::Sample if k >= self.probes.len() => Some(format!(
+                    "of probe {k}, the network has {}",
+                    self.probes.len()
+                )),
+                Kind::Sample => None,
+                other => Some(format!(
+                    "of kind {other:?} (only step currents and samples)"
+                )),
+            };
+            if let Some(m) = bad {
+                return Err(StateError {
+                    column: "engine/entries".into(),
+                    message: format!("a queued entry {m}"),
+                });
+            }
         }
         Ok(())
     }
