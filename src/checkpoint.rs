@@ -232,7 +232,14 @@ fn write_table(parent: &hdf5::Group, name: &str, t: &Table) -> hdf5::Result<()> 
                         .create(col.as_str())?;
                 } else {
                     let a = ndarray::ArrayView2::from_shape((t.rows, c.width), $v.as_slice())
-                        .expect("rows × width values");
+                        .map_err(|_| {
+                            hdf5::Error::from(format!(
+                                "{name}/{col}: {} values, not rows × width = {} × {}",
+                                $v.len(),
+                                t.rows,
+                                c.width
+                            ))
+                        })?;
                     g.new_dataset_builder().with_data(a).create(col.as_str())?;
                 }
             }};
@@ -497,6 +504,23 @@ mod tests {
             write(&path, &ck).unwrap();
             prop_assert_eq!(read(&path).unwrap(), ck);
         }
+    }
+
+    #[test]
+    fn a_table_whose_values_do_not_fill_its_rows_is_not_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut t = table(false, 4, 1);
+        t.cols.get_mut("f32x3").unwrap().width = 5;
+        let mut ck = Checkpoint::default();
+        ck.state.pops.push(PopState {
+            neurons: t,
+            shared: Table::default(),
+        });
+        ck.state.sizes.push(4);
+        let err = write(&dir.path().join("c.h5"), &ck)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("f32x3") && err.contains("4 × 5"), "{err}");
     }
 
     #[test]
