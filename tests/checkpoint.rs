@@ -242,7 +242,7 @@ fn damaged_checkpoints_are_refused_with_what_is_wrong() {
     let base = hebb::checkpoint::read(&path).unwrap();
     let n = base.state.sizes.iter().sum::<u32>();
     type Damage = fn(&mut Checkpoint, u32);
-    let damages: [(&str, Damage, &str); 6] = [
+    let damages: [(&str, Damage, &str); 7] = [
         (
             "a neuron column cut short",
             |ck, _| {
@@ -255,6 +255,14 @@ fn damaged_checkpoints_are_refused_with_what_is_wrong() {
                 }
             },
             "rows",
+        ),
+        (
+            "a column that does not fill its rows",
+            |ck, _| {
+                let c = ck.state.pops[0].neurons.cols.values_mut().next().unwrap();
+                c.width = 2;
+            },
+            "rows × width",
         ),
         (
             "a neuron column of another type",
@@ -292,17 +300,42 @@ fn damaged_checkpoints_are_refused_with_what_is_wrong() {
             "state column",
         ),
     ];
+    // Resumed from the checkpoint in memory (as `hebb resume` does once it has read the file)
+    // and, when it can be written, through a file.
+    let resume = |ck: &Checkpoint, t: usize| {
+        let model = hebb::model::Model::parse(&ck.run.model_text, &ck.run.model_path).unwrap();
+        let mut ck = ck.clone();
+        ck.run.output = None;
+        hebb::run::run(
+            &model,
+            &hebb::run::RunOptions {
+                checkpoint: Some(dir.path().join("resumed.ckpt.h5")),
+                trials: Some(1),
+                resume: Some(Box::new(ck)),
+                ..threads(t)
+            },
+        )
+    };
     for (what, damage, says) in damages {
         let mut ck = base.clone();
         damage(&mut ck, n);
-        let damaged = dir.path().join("damaged.ckpt.h5");
-        hebb::checkpoint::write(&damaged, &ck).unwrap();
         for t in [1, 2] {
-            let Err(err) = hebb::run::resume(&damaged, &threads(t), None) else {
+            let Err(err) = resume(&ck, t) else {
                 panic!("{what}: resumed on {t} threads");
             };
             let err = err.to_string();
             assert!(err.contains(says), "{what}, {t} threads: {err}");
+        }
+        let damaged = dir.path().join("damaged.ckpt.h5");
+        match hebb::checkpoint::write(&damaged, &ck) {
+            Ok(()) => {
+                let Err(err) = hebb::run::resume(&damaged, &threads(1), None) else {
+                    panic!("{what}: resumed through a file");
+                };
+                let err = err.to_string();
+                assert!(err.contains(says), "{what}, through a file: {err}");
+            }
+            Err(err) => assert!(err.to_string().contains(says), "{what}: {err}"),
         }
     }
 }

@@ -130,6 +130,20 @@ impl Simulation {
                 self.pops.len()
             )));
         }
+        // Every table whole before any is read.
+        let whole = |table: String, t: &Table| {
+            t.check().map_err(|e| StateError {
+                column: format!("{table}/{}", e.column),
+                message: e.message,
+            })
+        };
+        for (p, pop) in st.pops.iter().enumerate() {
+            whole(format!("populations/{p}/neurons"), &pop.neurons)?;
+            whole(format!("populations/{p}/shared"), &pop.shared)?;
+        }
+        for (name, t) in &st.plastic.tables {
+            whole(format!("plasticity/{name}"), t)?;
+        }
         self.check_in_flight(st)?;
         let t = st.now;
         self.started = true;

@@ -249,6 +249,27 @@ impl Table {
             .collect())
     }
 
+    /// Checks that the table is whole: a key per row (or none), and `rows × width` values
+    /// in every column. What this checks, the other methods assume.
+    pub fn check(&self) -> Result<(), StateError> {
+        if !self.keys.is_empty() && self.keys.len() != self.rows {
+            return Err(StateError {
+                column: "keys".into(),
+                message: format!("{} keys for {} rows", self.keys.len(), self.rows),
+            });
+        }
+        for (name, c) in &self.cols {
+            let n = c.values.len();
+            if Some(n) != self.rows.checked_mul(c.width) {
+                return Err(StateError {
+                    column: name.clone(),
+                    message: format!("{n} values, not rows × width = {} × {}", self.rows, c.width),
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// The rows `idx` of this table (a part's neurons), keys included.
     pub fn pick(&self, idx: &[u32]) -> Table {
         let mut out = Table {
