@@ -10,6 +10,16 @@ pub(crate) fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |c| c.get())
 }
 
+/// Joins a scoped thread and returns its result, passing its panic on. A scope's threads
+/// not joined by hand are only waited for until their closure returns, and then detached:
+/// the operating-system thread may still be ending (freeing its thread-local data) when the
+/// scope has returned. Joined, it has ended.
+pub(crate) fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
 /// `f(k)` for every `k` in `0..n`, on at most `threads` threads; the results in `k` order.
 pub(crate) fn map<T: Send>(threads: usize, n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
     let threads = threads.min(n);
@@ -19,18 +29,21 @@ pub(crate) fn map<T: Send>(threads: usize, n: usize, f: impl Fn(usize) -> T + Sy
     let next = AtomicUsize::new(0);
     let slots: Vec<Mutex<Option<T>>> = (0..n).map(|_| Mutex::new(None)).collect();
     std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                loop {
-                    let k = next.fetch_add(1, Ordering::Relaxed);
-                    if k >= n {
-                        break;
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    loop {
+                        let k = next.fetch_add(1, Ordering::Relaxed);
+                        if k >= n {
+                            break;
+                        }
+                        let r = f(k);
+                        *slots[k].lock().expect("no panic while holding it") = Some(r);
                     }
-                    let r = f(k);
-                    *slots[k].lock().expect("no panic while holding it") = Some(r);
-                }
-            });
-        }
+                })
+            })
+            .collect();
+        workers.into_iter().for_each(join);
     });
     slots
         .into_iter()

@@ -1070,33 +1070,39 @@ fn run_side_by_side(
     };
     std::thread::scope(|scope| {
         let (tx, rx) = crossbeam_channel::unbounded::<(u32, Result<TrialOut>)>();
-        for _ in 0..threads.min(trials as usize) {
-            let tx = tx.clone();
-            let (next, run_one) = (&next, &run_one);
-            scope.spawn(move || {
-                loop {
-                    let k = next.fetch_add(1, Ordering::Relaxed);
-                    if k >= trials || tx.send((k, run_one(k))).is_err() {
-                        break;
+        let workers: Vec<_> = (0..threads.min(trials as usize))
+            .map(|_| {
+                let tx = tx.clone();
+                let (next, run_one) = (&next, &run_one);
+                scope.spawn(move || {
+                    loop {
+                        let k = next.fetch_add(1, Ordering::Relaxed);
+                        if k >= trials || tx.send((k, run_one(k))).is_err() {
+                            break;
+                        }
                     }
-                }
-            });
-        }
+                })
+            })
+            .collect();
         drop(tx);
         let mut pending = std::collections::BTreeMap::new();
         let mut want = 0u32;
-        for (k, out) in rx {
+        let mut outcome = Ok(());
+        'trials: for (k, out) in rx.iter() {
             pending.insert(k, out);
             while let Some(out) = pending.remove(&want) {
                 if let Err(e) = out.and_then(|o| consume(want, o)) {
                     // Stop handing out trials; the threads finish the ones they run.
                     next.store(trials, Ordering::Relaxed);
-                    return Err(e);
+                    outcome = Err(e);
+                    break 'trials;
                 }
                 want += 1;
             }
         }
-        Ok(())
+        drop(rx);
+        workers.into_iter().for_each(crate::par::join);
+        outcome
     })
 }
 

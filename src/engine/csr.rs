@@ -523,7 +523,7 @@ fn scatter_by(n: usize, parts: &[SynapseColumns], by_pre: bool) -> SynapseColumn
     } = &mut out;
     let mut second = start.clone();
     std::thread::scope(|scope| {
-        scope.spawn(|| {
+        let other = scope.spawn(|| {
             walk(parts, by_pre, &mut second, |syn, s, d| {
                 pre[d] = syn.pre[s];
                 post[d] = syn.post[s];
@@ -538,6 +538,7 @@ fn scatter_by(n: usize, parts: &[SynapseColumns], by_pre: bool) -> SynapseColumn
                 stype[d] = t;
             }
         });
+        crate::par::join(other);
     });
     out
 }

@@ -438,15 +438,20 @@ impl ShardedSimulation {
         let spare = &self.spare;
         let n_shards = self.shards.len();
         std::thread::scope(|scope| {
-            for shard in &mut self.shards {
-                let sink = sink.clone();
-                std::thread::Builder::new()
-                    .name(format!("hebb-shard-{}", shard.exchange.shard()))
-                    .spawn_scoped(scope, move || shard.run(stop, window, dest, &sink))
-                    .expect("spawning a shard thread");
-            }
+            let threads: Vec<_> = self
+                .shards
+                .iter_mut()
+                .map(|shard| {
+                    let sink = sink.clone();
+                    std::thread::Builder::new()
+                        .name(format!("hebb-shard-{}", shard.exchange.shard()))
+                        .spawn_scoped(scope, move || shard.run(stop, window, dest, &sink))
+                        .expect("spawning a shard thread")
+                })
+                .collect();
             drop(sink);
             record(batches, n_shards, probes, spare, rec);
+            threads.into_iter().for_each(crate::par::join);
         });
     }
 }
