@@ -952,7 +952,16 @@ pub fn resume(path: &Path, opts: &RunOptions, memory_limit: Option<u64>) -> Resu
         resume: Some(Box::new(ck)),
         ..opts.clone()
     };
-    run(&model, &opts)
+    // What does not fit is named with the checkpoint file it came from.
+    run(&model, &opts).map_err(|e| match e {
+        crate::error::Error::Invalid { what, message } if what == "checkpoint" => {
+            crate::error::Error::Invalid {
+                what: format!("checkpoint {}", path.display()),
+                message,
+            }
+        }
+        e => e,
+    })
 }
 
 /// What a trial run side by side needs: the network (shared, read only) and the run's bounds.

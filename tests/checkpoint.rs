@@ -334,6 +334,10 @@ fn damaged_checkpoints_are_refused_with_what_is_wrong() {
                 };
                 let err = err.to_string();
                 assert!(err.contains(says), "{what}, through a file: {err}");
+                assert!(
+                    err.contains("damaged.ckpt.h5"),
+                    "{what}, names the file: {err}"
+                );
             }
             Err(err) => assert!(err.to_string().contains(says), "{what}: {err}"),
         }
