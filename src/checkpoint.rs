@@ -215,6 +215,9 @@ fn write_file(path: &Path, ck: &Checkpoint) -> Result<()> {
 
 /// Writes a table as a group: attribute `rows`, dataset `keys` if keyed, a dataset per column.
 fn write_table(parent: &hdf5::Group, name: &str, t: &Table) -> hdf5::Result<()> {
+    // A table that is not whole would be written as one its reader refuses (or not at all).
+    t.check()
+        .map_err(|e| hdf5::Error::from(format!("{name}: {e}")))?;
     let g = parent.create_group(name)?;
     g.new_attr::<u64>()
         .shape(())
@@ -232,14 +235,7 @@ fn write_table(parent: &hdf5::Group, name: &str, t: &Table) -> hdf5::Result<()> 
                         .create(col.as_str())?;
                 } else {
                     let a = ndarray::ArrayView2::from_shape((t.rows, c.width), $v.as_slice())
-                        .map_err(|_| {
-                            hdf5::Error::from(format!(
-                                "{name}/{col}: {} values, not rows × width = {} × {}",
-                                $v.len(),
-                                t.rows,
-                                c.width
-                            ))
-                        })?;
+                        .expect("a whole table (checked above)");
                     g.new_dataset_builder().with_data(a).create(col.as_str())?;
                 }
             }};

@@ -165,31 +165,8 @@ fn inputs_at_the_same_tick_are_summed_before_the_threshold_test() {
         "source,target,weight\n0,0,20\n1,0,-10\n2,0,25\n",
     )
     .unwrap();
-    let text = r#"
-[simulation]
-duration = 20.0
-[[population]]
-name = "S"
-size = 3
-model = "spike_source"
-spike_times = [[5.0], [5.0], [10.0]]
-[[population]]
-name = "N"
-size = 1
-model = "lif_delta"
-tau_m = 10.0
-E_L = 0.0
-V_th = 20.0
-V_reset = 0.0
-t_ref = 2.0
-[[projection]]
-source = "S"
-target = "N"
-rule = { file = { path = "edges.csv" } }
-weight = 0.0
-delay = 1.0
-"#;
-    let m = hebb::model::Model::parse(text, &dir.path().join("m.toml")).unwrap();
+    let text = common::sources_onto_delta_neuron("[[5.0], [5.0], [10.0]]", 3, 0.0, 20.0, 20.0, "");
+    let m = hebb::model::Model::parse(&text, &dir.path().join("m.toml")).unwrap();
     let out = common::simulate(&m, None, None);
     let n_spikes: Vec<f64> = out
         .spikes
@@ -221,36 +198,15 @@ fn arrivals_on_the_last_tick_of_a_window_are_summed_and_later_ones_still_come() 
         "source,target,weight\n0,0,1\n",
     )
     .unwrap();
-    let text = r#"
-[simulation]
-duration = 10.0
-[[population]]
-name = "S"
-size = 1
-model = "spike_source"
-spike_times = [[]]
-[[population]]
-name = "N"
-size = 1
-model = "lif_delta"
-tau_m = 10.0
-E_L = 0.0
-V_th = 15.0
-V_reset = 0.0
-t_ref = 2.0
-[[projection]]
-source = "S"
-target = "N"
-rule = { file = { path = "edges.csv" } }
-weight = 0.0
-delay = 1.0
-[[stimulus]]
-type = "spike_times"
-target = "N"
-file = "input.csv"
-weight = 10.0
-"#;
-    let m = hebb::model::Model::parse(text, &dir.path().join("m.toml")).unwrap();
+    let text = common::sources_onto_delta_neuron(
+        "[[]]",
+        1,
+        0.0,
+        15.0,
+        10.0,
+        "[[stimulus]]\ntype = \"spike_times\"\ntarget = \"N\"\nfile = \"input.csv\"\nweight = 10.0\n",
+    );
+    let m = hebb::model::Model::parse(&text, &dir.path().join("m.toml")).unwrap();
     for shards in [None, Some(2)] {
         let out = match shards {
             None => common::simulate(&m, None, None),
@@ -271,39 +227,19 @@ fn refractory_end_is_exact_and_input_then_is_applied() {
     // 5 mV arriving at 3.5 ms is discarded; 5 mV arriving at exactly 4 ms is applied.
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
-        dir.path().join("e.csv"),
+        dir.path().join("edges.csv"),
         "source,target,weight\n0,0,30\n1,0,5\n2,0,5\n",
     )
     .unwrap();
-    let text = r#"
-[simulation]
-duration = 6.0
-[[population]]
-name = "S"
-size = 3
-model = "spike_source"
-spike_times = [[1.0], [2.5], [3.0]]
-[[population]]
-name = "N"
-size = 1
-model = "lif_delta"
-tau_m = 10.0
-E_L = -70.0
-V_th = -55.0
-V_reset = -70.0
-t_ref = 2.0
-[[projection]]
-source = "S"
-target = "N"
-rule = { file = { path = "e.csv" } }
-weight = 0.0
-delay = 1.0
-[[record.state]]
-population = "N"
-variables = ["V_m"]
-interval = 0.5
-"#;
-    let m = hebb::model::Model::parse(text, &dir.path().join("m.toml")).unwrap();
+    let text = common::sources_onto_delta_neuron(
+        "[[1.0], [2.5], [3.0]]",
+        3,
+        -70.0,
+        -55.0,
+        6.0,
+        "[[record.state]]\npopulation = \"N\"\nvariables = [\"V_m\"]\ninterval = 0.5\n",
+    );
+    let m = hebb::model::Model::parse(&text, &dir.path().join("m.toml")).unwrap();
     let out = common::simulate(&m, None, None);
     let spikes: Vec<f64> = out
         .spikes

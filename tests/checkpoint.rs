@@ -165,30 +165,7 @@ fn a_changed_input_file_refuses_to_resume() {
     let model = dir.path().join("m.toml");
     std::fs::write(
         &model,
-        r#"
-[simulation]
-duration = 50.0
-[[population]]
-name = "S"
-size = 1
-model = "spike_source"
-spike_times = [[1.0, 30.0]]
-[[population]]
-name = "N"
-size = 1
-model = "lif_delta"
-tau_m = 10.0
-E_L = 0.0
-V_th = 15.0
-V_reset = 0.0
-t_ref = 2.0
-[[projection]]
-source = "S"
-target = "N"
-rule = { file = { path = "edges.csv" } }
-weight = 0.0
-delay = 1.0
-"#,
+        common::sources_onto_delta_neuron("[[1.0, 30.0]]", 1, 0.0, 15.0, 50.0, ""),
     )
     .unwrap();
     let m = hebb::model::Model::load(&model).unwrap();

@@ -320,17 +320,6 @@ fn resize(v: &mut Values, len: usize) {
     }
 }
 
-fn len(v: &Values) -> usize {
-    match v {
-        Values::F64(x) => x.len(),
-        Values::F32(x) => x.len(),
-        Values::U64(x) => x.len(),
-        Values::I64(x) => x.len(),
-        Values::U32(x) => x.len(),
-        Values::U8(x) => x.len(),
-    }
-}
-
 /// `v` as another element type (values converted with `as`).
 fn retype(v: &Values, to: u8) -> Values {
     let f: Vec<f64> = match v {
@@ -363,15 +352,15 @@ fn apply(ck: &mut Checkpoint, change: &Change) {
                 set_value(&mut c.values, *index as usize, *bits);
             }
         }
-        Change::Truncate { at, col, len: n } => {
+        Change::Truncate { at, col, len } => {
             if let Some(c) = table(ck, at).and_then(|t| column(t, *col)) {
-                let n = (*n as usize).min(len(&c.values));
+                let n = (*len as usize).min(c.values.len());
                 resize(&mut c.values, n);
             }
         }
         Change::Extend { at, col, by } => {
             if let Some(c) = table(ck, at).and_then(|t| column(t, *col)) {
-                let n = len(&c.values) + *by as usize;
+                let n = c.values.len() + *by as usize;
                 resize(&mut c.values, n);
             }
         }

@@ -29,11 +29,6 @@ pub struct Connectomes {
 }
 
 impl Connectomes {
-    /// The files read, in the order they were first read.
-    pub fn paths(&self) -> Vec<PathBuf> {
-        self.files.iter().map(|l| l.path.clone()).collect()
-    }
-
     /// The index of `file` (relative to the model file), reading it the first time.
     pub fn load(&mut self, model: &Model, file: &str) -> Result<usize> {
         let path = model.resolve(file);

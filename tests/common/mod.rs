@@ -26,6 +26,46 @@ impl Recorder for Collect {
     }
 }
 
+/// The text of a model: spike sources `S` (`spike_times`, a TOML list of lists, one per
+/// source) wired by the edge list `edges.csv` beside the model file (weights in mV, delay
+/// 1 ms) onto one `lif_delta` neuron `N` (τ = 10 ms, t_ref = 2 ms, reset to its rest `e_l`,
+/// threshold `v_th`), for `duration` ms; `extra` is appended.
+pub fn sources_onto_delta_neuron(
+    spike_times: &str,
+    sources: usize,
+    e_l: f64,
+    v_th: f64,
+    duration: f64,
+    extra: &str,
+) -> String {
+    format!(
+        r#"
+[simulation]
+duration = {duration:?}
+[[population]]
+name = "S"
+size = {sources}
+model = "spike_source"
+spike_times = {spike_times}
+[[population]]
+name = "N"
+size = 1
+model = "lif_delta"
+tau_m = 10.0
+E_L = {e_l:?}
+V_th = {v_th:?}
+V_reset = {e_l:?}
+t_ref = 2.0
+[[projection]]
+source = "S"
+target = "N"
+rule = {{ file = {{ path = "edges.csv" }} }}
+weight = 0.0
+delay = 1.0
+{extra}"#
+    )
+}
+
 /// Parses a model from text.
 pub fn model(text: &str) -> Model {
     Model::parse(text, Path::new("test.toml")).expect("test model parses")
