@@ -802,7 +802,11 @@ impl Burst2c {
     /// neuron-step, model A: 22 ns with a column per variable and one loop; 8.7 ns with a
     /// record per neuron (the share of the step in a profile of `models/xor_bdsp.toml`); with
     /// columns stepped in two passes, AVX2, 4.1 ns for 2,500 neurons and 5.2 ns for 250 (a
-    /// loop of steps alone, 500 pA into every soma).
+    /// loop of steps alone, 500 pA into every soma). Tried and dropped, in `hebb bench
+    /// models/xor_bdsp.toml` on one thread: an interleaved layout (blocks of 4 or 16 neurons
+    /// holding all their variables) ran twice as long, as the compiler left its lane loop
+    /// scalar; prefetching the first lines of every column at each call gained nothing
+    /// measurable.
     pub fn step(&mut self, spikes: &mut Vec<(u32, bool)>) {
         let drive_vs = self.p.dendritic_drive == DendriticDrive::Soma;
         let in_update = self.p.current_order == CurrentOrder::InUpdate;
