@@ -338,9 +338,18 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
         check_resumable(ck, &net)?;
         net.duration = Time(ck.run.duration);
     } else if let Some(d) = opts.duration_ms {
-        net.duration = Time::from_ms(d).filter(|t| t.0 > 0).ok_or_else(|| {
-            model.error_at(0..0, format!("--duration {d}: expected a duration > 0 ms"))
-        })?;
+        net.duration = Time::from_ms(d)
+            .filter(|t| t.0 > 0 && net.warmup.0.checked_add(t.0).is_some_and(|e| e < u64::MAX))
+            .ok_or_else(|| {
+                model.error_at(
+                    0..0,
+                    format!(
+                        "--duration {d}: expected a duration > 0 ms that, after the warm-up, \
+                     ends before {:.6e} ms (the clock's range)",
+                        crate::time::MAX_MS
+                    ),
+                )
+            })?;
     }
     let in_model = model.spec.simulation.threads.as_ref();
     let cores = || std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_SHARDS));
@@ -411,9 +420,11 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
             resume.and_then(|ck| ck.run.weight_log.clone())
         }
         Some(w) if !plastic.is_empty() => {
-            let ms = |x: f64| Time::from_ms(x).expect("checked ≥ 0");
-            let snaps: Vec<Time> = w.snapshots.iter().map(|x| ms(x.0)).collect();
-            let interval = ms(w.interval.0).max(Time::TICK);
+            let ms = |what: &str, x: f64| crate::model::build::clock_time(model, what, x);
+            let snaps: Vec<Time> = (w.snapshots.iter())
+                .map(|x| ms("record.weights.snapshots", x.0))
+                .collect::<Result<_>>()?;
+            let interval = ms("record.weights.interval", w.interval.0)?.max(Time::TICK);
             let names = plastic.iter().map(|p| p.name.clone()).collect();
             Some(WeightLog::new(names, warmup, interval, &snaps, stop))
         }

@@ -11,6 +11,9 @@ use std::ops::{Add, Sub};
 /// Ticks per millisecond (1 tick = 1 ps).
 pub const TICKS_PER_MS: u64 = 1_000_000_000;
 const TICKS_PER_MS_F: f64 = TICKS_PER_MS as f64;
+/// The longest time the clock reaches (ms): 2^64 ticks, about 213 days. [`Time::from_ms`]
+/// refuses this and anything longer.
+pub const MAX_MS: f64 = u64::MAX as f64 / TICKS_PER_MS_F;
 
 /// A point in simulated time, or a duration, in ticks of 1 ps.
 #[derive(

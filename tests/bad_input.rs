@@ -90,6 +90,31 @@ const CASES: &[(&str, &str, &str, &[&str])] = &[
         &["line 15", "unknown population `M`", "known: N"],
     ),
     (
+        "duration beyond the clock",
+        "duration = 10.0",
+        "duration = 1e12",
+        &[
+            "simulation.duration = 1000000000000 ms",
+            "beyond the clock",
+            "shorten it",
+        ],
+    ),
+    (
+        "warm-up and duration together beyond the clock",
+        "duration = 10.0",
+        "duration = 1e10\nwarmup = 1e10",
+        &[
+            "simulation.warmup + simulation.duration",
+            "beyond the clock",
+        ],
+    ),
+    (
+        "step current beyond the clock",
+        "delay = 1.5",
+        "delay = 1.5\n[[stimulus]]\ntype = \"step_current\"\ntarget = \"N\"\ntimes = [1.0, 1e20]\namplitudes = [1.0, 0.0]",
+        &["stimulus.times = 1e20 ms", "beyond the clock"],
+    ),
+    (
         "reset above threshold",
         "V_reset = -70.0",
         "V_reset = -50.0",
@@ -176,4 +201,32 @@ fn impossible_thread_counts_are_exit_code_2() {
         err.contains("line 3") && err.contains("simulation.threads = 0: expected 1 to 64"),
         "{err}"
     );
+}
+
+/// Times the clock cannot reach (2^64 ticks of 1e-9 ms, about 213 days) given on the command
+/// line are refused by name, exit code 2, before anything runs.
+#[test]
+fn run_lengths_beyond_the_clock_are_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let b4 = concat!(env!("CARGO_MANIFEST_DIR"), "/models/brette_b4.toml");
+    let xor_out = dir.path().to_string_lossy().into_owned();
+    for (args, expect) in [
+        (
+            vec!["run", b4, "--no-output", "--duration", "1e11"],
+            "--duration 100000000000: expected a duration > 0 ms that",
+        ),
+        (
+            vec!["experiment", "xor", "--example-ms", "1e12", "-o", &xor_out],
+            "the protocol lasts",
+        ),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_hebb"))
+            .args(&args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(expect) && err.contains("clock"), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
 }

@@ -47,6 +47,41 @@ fn seed_tables_import() {
     }
 }
 
+/// Models the `model_file` fuzzer found failing (`fuzz/regressions/model_file/`, each named
+/// for what it found) give a result or an error, never a panic, through the fuzz target's
+/// own steps.
+#[test]
+fn model_file_findings_stay_fixed() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions/model_file");
+    let mut found = 0;
+    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.expect("a directory entry").path();
+        let text = std::fs::read_to_string(&path).expect("a finding reads");
+        found += 1;
+        let Ok(mut model) = hebb::model::Model::parse(&text, &path) else {
+            continue;
+        };
+        model.memory_limit = Some(64 << 20);
+        let built = hebb::model::build::build(&model, None, None);
+        if path.ends_with("duration-beyond-the-clock.toml") {
+            // A simulated time beyond the clock's range: refused by name.
+            match built {
+                Ok(_) => panic!("{}: built", path.display()),
+                Err(e) => assert!(e.to_string().contains("simulation.duration"), "{e}"),
+            }
+        } else if let Ok(net) = built {
+            let small = net.blueprint.n_neurons() <= shared::SMALL.0
+                && net.blueprint.csr.n_synapses() <= shared::SMALL.1
+                && model.spec.simulation.warmup.0 <= shared::SMALL.2;
+            drop(net);
+            if small {
+                let _ = shared::run_briefly(&model);
+            }
+        }
+    }
+    assert!(found > 0, "no findings in {}", dir.display());
+}
+
 /// Inputs the `import_csv` fuzzer found failing (`fuzz/regressions/import_csv/`, each named
 /// for what it found) give a result or an error, never a panic.
 #[test]

@@ -268,6 +268,17 @@ pub fn run(opts: &XorOptions) -> Result<XorResult> {
             });
         }
     }
+    let total_ms = opts.burn_in_ms + (8.0 + 4.0 * opts.epochs as f64) * opts.example_ms;
+    if Time::from_ms(total_ms).is_none_or(|t| t == Time::NEVER) {
+        return Err(Error::Invalid {
+            what: "--burn-in-ms, --example-ms, --epochs".into(),
+            message: format!(
+                "the protocol lasts {total_ms} ms, beyond the clock's range (less than \
+                 {:.6e} ms); shorten it",
+                crate::time::MAX_MS
+            ),
+        });
+    }
     let model = load(opts)?;
     let net = build(&model, opts.seed, None)?;
     let find = |name: &str| {

@@ -23,7 +23,7 @@ use crate::neuron::lif_exp::{LifExpExact, LifExpParams};
 use crate::neuron::lif_exp_grid::LifExpGrid;
 use crate::neuron::source::SpikeSource;
 use crate::neuron::{Population, RefractoryInput, StateVar};
-use crate::time::Time;
+use crate::time::{MAX_MS, Time};
 use rand::RngExt;
 use rand_distr::{Distribution, Normal as NormalDist};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -190,6 +190,45 @@ fn pick_neurons(
         Some(sel) => select(model, sel, &domain(info, cons)),
         None => Ok((0..info.size).collect()),
     }
+}
+
+/// The error for a time (ms) of key `what` that the clock cannot reach.
+fn beyond_the_clock(model: &Model, what: &str, ms: f64) -> Error {
+    let ms = if ms < 1e15 {
+        ms.to_string()
+    } else {
+        format!("{ms:e}")
+    };
+    model.error_at(
+        0..0,
+        format!(
+            "{what} = {ms} ms reaches beyond the clock's range (64-bit count of 1e-9 ms \
+             ticks: less than {MAX_MS:.6e} ms, about 213 days); shorten it"
+        ),
+    )
+}
+
+/// A non-negative time (ms) of key `what`, refused by name when the clock cannot reach it.
+pub(crate) fn clock_time(model: &Model, what: &str, ms: f64) -> Result<Time> {
+    Time::from_ms(ms).ok_or_else(|| beyond_the_clock(model, what, ms))
+}
+
+/// `simulation.warmup` and `simulation.duration`, refused when the clock cannot reach their
+/// end.
+fn run_length(model: &Model) -> Result<(Time, Time)> {
+    let sim = &model.spec.simulation;
+    let (w, d) = (sim.warmup.0, sim.duration.0);
+    let warmup = clock_time(model, "simulation.warmup", w)?;
+    let duration = clock_time(model, "simulation.duration", d)?;
+    if warmup
+        .0
+        .checked_add(duration.0)
+        .is_none_or(|end| end == u64::MAX)
+    {
+        let what = "simulation.warmup + simulation.duration";
+        return Err(beyond_the_clock(model, what, w + d));
+    }
+    Ok((warmup, duration))
 }
 
 /// Builds the network of a model. `seed` overrides the model's seed.
@@ -397,8 +436,7 @@ pub fn build(
         Some(list) => Some(list.iter().map(&find).collect::<Result<_>>()?),
         None => None,
     };
-    let warmup = Time::from_ms(sim.warmup.0).expect("checked >= 0");
-    let duration = Time::from_ms(sim.duration.0).expect("checked > 0");
+    let (warmup, duration) = run_length(model)?;
     let mut probes = Vec::new();
     for pr in &spec.record.state {
         let p = find(&pr.population)?;
@@ -717,7 +755,11 @@ fn make_populations(
                     }),
                     targets: chosen.iter().map(|&l| NeuronId(info.offset + l)).collect(),
                     port: super::learn::current_port(model, st, info, spec.populations[p].model)?,
-                    times: vec![Time::from_ms(st.start.map_or(0.0, |x| x.0)).expect("checked ≥ 0")],
+                    times: vec![clock_time(
+                        model,
+                        "stimulus.start",
+                        st.start.map_or(0.0, |x| x.0),
+                    )?],
                     amplitudes: Vec::new(),
                 });
             }
@@ -737,8 +779,8 @@ fn make_populations(
                 let ts: Vec<Time> = times
                     .get_ref()
                     .iter()
-                    .map(|x| Time::from_ms(x.0).expect("checked >= 0"))
-                    .collect();
+                    .map(|x| clock_time(model, "stimulus.times", x.0))
+                    .collect::<Result<_>>()?;
                 if ts.windows(2).any(|w| w[0] >= w[1]) {
                     return Err(model.error_at(
                         times.span(),
@@ -1260,7 +1302,10 @@ fn poisson_trains(
             if t >= stop {
                 break;
             }
-            let tick = Time::from_ms(t).expect("t ≥ 0");
+            // Beyond the clock's range, no run reaches.
+            let Some(tick) = Time::from_ms(t) else {
+                break;
+            };
             if list.last() != Some(&tick) {
                 list.push(tick);
             }
