@@ -22,6 +22,26 @@ pub fn run_briefly(model: &Model) -> hebb::error::Result<hebb::run::Summary> {
     hebb::run::run(model, &opts)
 }
 
+/// What the `model_file` target does with a model's text: parse it, build the network under a
+/// 64 MiB memory limit, and run 20 ms when it is small ([`SMALL`]). The error of the parse or
+/// the build; a run's own outcome is not asked for.
+pub fn model_file(text: &str, path: &Path) -> hebb::error::Result<()> {
+    let mut model = Model::parse(text, path)?;
+    // The memory guard refuses large networks before anything is allocated.
+    model.memory_limit = Some(64 << 20);
+    let net = hebb::model::build::build(&model, None, None)?;
+    let (neurons, synapses) = (net.blueprint.n_neurons(), net.blueprint.csr.n_synapses());
+    drop(net);
+    let (most_neurons, most_synapses, longest_warmup) = SMALL;
+    if neurons <= most_neurons
+        && synapses <= most_synapses
+        && model.spec.simulation.warmup.0 <= longest_warmup
+    {
+        let _ = run_briefly(&model);
+    }
+    Ok(())
+}
+
 fn split<'a>(data: &'a [u8], sep: &[u8]) -> (&'a [u8], &'a [u8]) {
     match data.windows(sep.len()).position(|w| w == sep) {
         Some(k) => (&data[..k], &data[k + sep.len()..]),

@@ -339,7 +339,7 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
         net.duration = Time(ck.run.duration);
     } else if let Some(d) = opts.duration_ms {
         net.duration = Time::from_ms(d)
-            .filter(|t| t.0 > 0 && net.warmup.0.checked_add(t.0).is_some_and(|e| e < u64::MAX))
+            .filter(|&t| t.0 > 0 && net.warmup.checked_end(t).is_some())
             .ok_or_else(|| {
                 model.error_at(
                     0..0,

@@ -94,6 +94,15 @@ impl Time {
         (self.0 - earlier.0) as f64 / TICKS_PER_MS_F
     }
 
+    /// `self + d`, or `None` when the clock cannot reach it (the end is [`Time::NEVER`] or
+    /// beyond).
+    pub fn checked_end(self, d: Time) -> Option<Time> {
+        self.0
+            .checked_add(d.0)
+            .filter(|&end| end < u64::MAX)
+            .map(Time)
+    }
+
     /// Saturating addition, so that `NEVER + d == NEVER`.
     pub fn saturating_add(self, d: Time) -> Time {
         Time(self.0.saturating_add(d.0))

@@ -30,8 +30,14 @@ fn run_model(text: &str) -> (i32, String) {
 }
 
 fn run_path(path: &str) -> (i32, String) {
+    hebb(&["run", "-q", "--no-output", path])
+}
+
+/// Runs `hebb args…`: its exit code (−1 if it has none) and its standard error, which must not
+/// tell of a panic.
+fn hebb(args: &[&str]) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_hebb"))
-        .args(["run", "-q", "--no-output", path])
+        .args(args)
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
@@ -156,12 +162,8 @@ fn plot_and_inspect_of_a_missing_file_are_exit_code_2() {
         vec!["plot", "/nonexistent/run.h5", "-o", "/tmp/x.png"],
         vec!["inspect", "/nonexistent/run.h5"],
     ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_hebb"))
-            .args(&args)
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        let (code, err) = hebb(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
         assert!(
             err.contains("/nonexistent/run.h5") && !err.contains("panicked"),
             "{err}"
@@ -173,20 +175,16 @@ fn plot_and_inspect_of_a_missing_file_are_exit_code_2() {
 fn impossible_thread_counts_are_exit_code_2() {
     let model = concat!(env!("CARGO_MANIFEST_DIR"), "/models/brette_b4.toml");
     for n in ["0", "65"] {
-        let out = Command::new(env!("CARGO_BIN_EXE_hebb"))
-            .args([
-                "run",
-                model,
-                "--no-output",
-                "--duration",
-                "1",
-                "--threads",
-                n,
-            ])
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "--threads {n}: {err}");
+        let (code, err) = hebb(&[
+            "run",
+            model,
+            "--no-output",
+            "--duration",
+            "1",
+            "--threads",
+            n,
+        ]);
+        assert_eq!(code, 2, "--threads {n}: {err}");
         assert!(
             err.contains(&format!("--threads {n}: expected 1 to 64")),
             "{err}"
@@ -220,12 +218,8 @@ fn run_lengths_beyond_the_clock_are_exit_code_2() {
             "the protocol lasts",
         ),
     ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_hebb"))
-            .args(&args)
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        let (code, err) = hebb(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
         assert!(err.contains(expect) && err.contains("clock"), "{err}");
         assert!(!err.contains("panicked"), "{err}");
     }

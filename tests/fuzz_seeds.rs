@@ -7,22 +7,21 @@ mod shared;
 
 use std::path::{Path, PathBuf};
 
-fn seeds(target: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fuzz/seeds")
-        .join(target);
+/// The files in `fuzz/<dir>` (`seeds/<target>` or `regressions/<target>`), sorted; at least one.
+fn inputs(dir: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz").join(dir);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.expect("a directory entry").path())
         .collect();
     files.sort();
-    assert!(!files.is_empty(), "no seeds in {}", dir.display());
+    assert!(!files.is_empty(), "no inputs in {}", dir.display());
     files
 }
 
 #[test]
 fn seed_models_build_and_run() {
-    for path in seeds("model_file") {
+    for path in inputs("seeds/model_file") {
         let text = std::fs::read_to_string(&path).expect("a seed reads");
         let model = hebb::model::Model::parse(&text, &path)
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -34,7 +33,7 @@ fn seed_models_build_and_run() {
 
 #[test]
 fn seed_tables_import() {
-    for path in seeds("import_csv") {
+    for path in inputs("seeds/import_csv") {
         let data = std::fs::read(&path).expect("a seed reads");
         let dir = tempfile::tempdir().expect("a temporary directory");
         let imp = shared::import_tables(&data, dir.path())
@@ -52,50 +51,28 @@ fn seed_tables_import() {
 /// own steps.
 #[test]
 fn model_file_findings_stay_fixed() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions/model_file");
-    let mut found = 0;
-    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
-        let path = entry.expect("a directory entry").path();
+    for path in inputs("regressions/model_file") {
         let text = std::fs::read_to_string(&path).expect("a finding reads");
-        found += 1;
-        let Ok(mut model) = hebb::model::Model::parse(&text, &path) else {
-            continue;
-        };
-        model.memory_limit = Some(64 << 20);
-        let built = hebb::model::build::build(&model, None, None);
+        let outcome = shared::model_file(&text, &path);
         if path.ends_with("duration-beyond-the-clock.toml") {
             // A simulated time beyond the clock's range: refused by name.
-            match built {
-                Ok(_) => panic!("{}: built", path.display()),
+            match outcome {
+                Ok(()) => panic!("{}: built", path.display()),
                 Err(e) => assert!(e.to_string().contains("simulation.duration"), "{e}"),
-            }
-        } else if let Ok(net) = built {
-            let small = net.blueprint.n_neurons() <= shared::SMALL.0
-                && net.blueprint.csr.n_synapses() <= shared::SMALL.1
-                && model.spec.simulation.warmup.0 <= shared::SMALL.2;
-            drop(net);
-            if small {
-                let _ = shared::run_briefly(&model);
             }
         }
     }
-    assert!(found > 0, "no findings in {}", dir.display());
 }
 
 /// Inputs the `import_csv` fuzzer found failing (`fuzz/regressions/import_csv/`, each named
 /// for what it found) give a result or an error, never a panic.
 #[test]
 fn fuzz_findings_stay_fixed() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions/import_csv");
-    let mut found = 0;
-    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
-        let path = entry.expect("a directory entry").path();
+    for path in inputs("regressions/import_csv") {
         let data = std::fs::read(&path).expect("a finding reads");
         let tmp = tempfile::tempdir().expect("a temporary directory");
         // A gzip neuron table that fails to parse: the import fails, and the decompressing
         // thread is stopped and joined before it returns (unit test in `import::table`).
         let _ = shared::import_tables(&data, tmp.path());
-        found += 1;
     }
-    assert!(found > 0, "no findings in {}", dir.display());
 }

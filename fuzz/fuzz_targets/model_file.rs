@@ -16,22 +16,5 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let Ok(mut model) = hebb::model::Model::parse(text, Path::new("fuzz/model.toml")) else {
-        return;
-    };
-    // The memory guard refuses large networks before anything is allocated.
-    model.memory_limit = Some(64 << 20);
-    let Ok(net) = hebb::model::build::build(&model, None, None) else {
-        return;
-    };
-    let (neurons, synapses) = (net.blueprint.n_neurons(), net.blueprint.csr.n_synapses());
-    drop(net);
-    let (most_neurons, most_synapses, longest_warmup) = shared::SMALL;
-    if neurons > most_neurons
-        || synapses > most_synapses
-        || model.spec.simulation.warmup.0 > longest_warmup
-    {
-        return;
-    }
-    let _ = shared::run_briefly(&model);
+    let _ = shared::model_file(text, Path::new("fuzz/model.toml"));
 });

@@ -268,8 +268,9 @@ pub fn run(opts: &XorOptions) -> Result<XorResult> {
             });
         }
     }
-    let total_ms = opts.burn_in_ms + (8.0 + 4.0 * opts.epochs as f64) * opts.example_ms;
-    if Time::from_ms(total_ms).is_none_or(|t| t == Time::NEVER) {
+    let t_ex = opts.example_ms;
+    let total_ms = opts.burn_in_ms + 8.0 * t_ex + opts.epochs as f64 * 4.0 * t_ex;
+    if Time::from_ms(total_ms).is_none() {
         return Err(Error::Invalid {
             what: "--burn-in-ms, --example-ms, --epochs".into(),
             message: format!(
@@ -350,8 +351,6 @@ pub fn run(opts: &XorOptions) -> Result<XorResult> {
         out_dend_base,
         now: Time::ZERO,
     };
-    let t_ex = opts.example_ms;
-    let total_ms = opts.burn_in_ms + 8.0 * t_ex + opts.epochs as f64 * 4.0 * t_ex;
     let bar = opts.progress.then(|| {
         let b = indicatif::ProgressBar::new(total_ms as u64);
         b.set_style(

@@ -220,11 +220,7 @@ fn run_length(model: &Model) -> Result<(Time, Time)> {
     let (w, d) = (sim.warmup.0, sim.duration.0);
     let warmup = clock_time(model, "simulation.warmup", w)?;
     let duration = clock_time(model, "simulation.duration", d)?;
-    if warmup
-        .0
-        .checked_add(duration.0)
-        .is_none_or(|end| end == u64::MAX)
-    {
+    if warmup.checked_end(duration).is_none() {
         let what = "simulation.warmup + simulation.duration";
         return Err(beyond_the_clock(model, what, w + d));
     }
