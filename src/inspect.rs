@@ -80,6 +80,14 @@ pub fn model_report(model: &Model) -> Result<String> {
         csr.group_delay.len()
     );
     let _ = writeln!(s, "{}", net.memory.render());
+    let arrivals = net.poisson_arrivals_per_s(model)?;
+    if arrivals > 0.0 {
+        let _ = writeln!(
+            s,
+            "Poisson input {arrivals:.3e} arrivals per simulated second (each an event on exact \
+             neurons)"
+        );
+    }
     // Synapses by kind: transmission filter, plasticity, short-term plasticity.
     let mut per_type = vec![0u64; csr.types.len()];
     for g in 0..csr.group_type.len() {

@@ -57,9 +57,17 @@ fn model_file_findings_stay_fixed() {
         if path.ends_with("duration-beyond-the-clock.toml") {
             // A simulated time beyond the clock's range: refused by name.
             match outcome {
-                Ok(()) => panic!("{}: built", path.display()),
+                Ok(_) => panic!("{}: built", path.display()),
                 Err(e) => assert!(e.to_string().contains("simulation.duration"), "{e}"),
             }
+        } else if path.ends_with("poisson-input-of-1e10-hz.toml") {
+            // 603 exact neurons, each with Poisson input at 1.27e10 Hz: 7.7e12 arrivals per
+            // simulated second, each an event. The target builds it and does not run it.
+            let model = hebb::model::Model::parse(&text, &path).expect("the finding parses");
+            let net = hebb::model::build::build(&model, None, None).expect("the finding builds");
+            let arrivals = net.poisson_arrivals_per_s(&model).expect("a rate");
+            assert_eq!(arrivals, 603.0 * 12687205759.0);
+            assert!(!outcome.expect("builds"), "{}: ran", path.display());
         }
     }
 }

@@ -364,6 +364,15 @@ impl Simulation {
                 }
             }
         }
+        // A stop inside a window: neurons visited lazily (at their window's end) catch up, so
+        // that every spike before the stop is known.
+        if stop > self.now && !stop.0.is_multiple_of(self.window.0.max(1)) {
+            let last = Time(stop.0 - 1);
+            for p in 0..self.pops.len() {
+                self.with_pop(p, rec, |pop, ctx, _| pop.catch_up_to(last, ctx));
+            }
+            self.end_tick(last, rec);
+        }
         self.now = stop;
         self.stats.queue_peak = self.stats.queue_peak.max(self.queue.len() as u64);
         // Every entry ever pushed (by the engine or a population) was popped or is still queued.

@@ -80,6 +80,27 @@ impl Network {
         Some(pick_neurons(model, sel, info, &self.connectomes))
     }
 
+    /// Poisson arrivals per second of simulated time that the model's `poisson` stimuli bring
+    /// (each target neuron's rate, scaled as `[scaling]` scales it). On exact neurons each
+    /// arrival is an event, so this bounds the cost of a run from below.
+    pub fn poisson_arrivals_per_s(&self, model: &Model) -> Result<f64> {
+        let k = super::scaling::Scaling::of(model)?.k;
+        let mut total = 0.0;
+        for st in &model.spec.stimuli {
+            if !matches!(st.kind.get_ref(), StimulusKind::Poisson) {
+                continue;
+            }
+            let (Some(rate), Some(targets)) = (
+                st.rate,
+                self.select(model, st.target.get_ref(), st.neurons.as_ref()),
+            ) else {
+                continue;
+            };
+            total += rate.0 * k * targets?.len() as f64;
+        }
+        Ok(total)
+    }
+
     /// Total number of neurons.
     pub fn n_neurons(&self) -> usize {
         self.populations.iter().map(|p| p.size as usize).sum()

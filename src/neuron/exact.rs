@@ -221,6 +221,8 @@ pub struct ExactPopulation<D: ExactDynamics> {
     /// cheaper than a per-neuron flag on the hot path). Inputs that can change neither the
     /// threshold test nor the plan (most of them) never get here.
     touched: Vec<u32>,
+    /// Some neuron was ever registered by an entry of its own, beyond the ring.
+    far: bool,
 }
 
 impl<D: ExactDynamics> ExactPopulation<D> {
@@ -237,6 +239,7 @@ impl<D: ExactDynamics> ExactPopulation<D> {
             ],
             drive,
             touched: Vec::new(),
+            far: false,
         }
     }
 
@@ -352,6 +355,7 @@ impl<D: ExactDynamics> ExactPopulation<D> {
             let end = Time((w + 1).saturating_mul(width) - 1);
             if w >= now.0 / width + RING as u64 {
                 // Beyond the ring: a visit of its own (rare unless windows are tiny).
+                self.far = true;
                 ctx.queue
                     .push(Entry::new(end, Kind::Sweep, ctx.offset + i as u32, 1));
                 return;
@@ -388,6 +392,27 @@ impl<D: ExactDynamics> ExactPopulation<D> {
         );
         list.clear();
         self.ring[slot].list = list;
+    }
+
+    /// The visits of window `w` due at or before `t`, a tick inside it: every neuron registered
+    /// for `w`, whether on the ring or by an entry of its own ([`Population::catch_up_to`]).
+    fn visit_early(&mut self, w: u64, t: Time, ctx: &mut Ctx) {
+        if self.far {
+            for i in 0..self.dynamics.len() {
+                self.visit(i, w, t, ctx);
+            }
+            return;
+        }
+        let slot = w as usize % RING;
+        if self.ring[slot].window != w {
+            return;
+        }
+        // Neurons whose next own event is still in `w` register again, in a new list for the
+        // window's own sweep; the duplicates a visit leaves are skipped there.
+        let list = std::mem::take(&mut self.ring[slot].list);
+        for &i in &list {
+            self.visit(i as usize, w, t, ctx);
+        }
     }
 
     #[inline]
@@ -472,6 +497,10 @@ impl<D: ExactDynamics + 'static> Population for ExactPopulation<D> {
             }
             _ => {}
         }
+    }
+
+    fn catch_up_to(&mut self, t: Time, ctx: &mut Ctx) {
+        self.visit_early(t.0 / ctx.window.0.max(1), t, ctx);
     }
 
     fn set_current(&mut self, t: Time, local: u32, i_e: f64, ctx: &mut Ctx) {

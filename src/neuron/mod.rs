@@ -210,6 +210,12 @@ pub trait Population: Send {
     /// which gives the same arithmetic whenever it happens. `None` if the model has no such
     /// variable.
     fn sample(&mut self, t: Time, local: u32, var: StateVar, ctx: &mut Ctx) -> Option<f64>;
+    /// Processes every event that the population keeps for later (a lazily visited neuron's
+    /// crossings and Poisson arrivals) at or before `t`, the last tick before a stop inside a
+    /// window: the run then knows every spike before its stop. Like [`Population::sample`],
+    /// this changes no outcome if the run goes on. Populations that process each event at its
+    /// time have nothing to do.
+    fn catch_up_to(&mut self, _t: Time, _ctx: &mut Ctx) {}
     /// Whether this population needs an end-of-tick call (it was touched since the last one).
     fn needs_end_tick(&self) -> bool;
     /// Whether a balanced placement should give each shard a contiguous range of this
