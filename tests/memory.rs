@@ -69,3 +69,37 @@ fn a_model_that_cannot_fit_is_refused_before_it_is_built() {
         "{out}"
     );
 }
+
+/// Poisson trains of `spike_source` populations are drawn while building: their spikes count
+/// in the estimate, so trains far beyond any run are refused before they are drawn.
+#[test]
+fn poisson_trains_drawn_while_building_count_in_the_estimate() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = |stop: f64| {
+        format!(
+            "[simulation]\nduration = 10.0\n[[population]]\nname = \"S\"\nsize = 10\n\
+             model = \"spike_source\"\nrate = 1000000.0\nstop = {stop:.1}\n"
+        )
+    };
+    // 1e6 Hz for 1e9 ms onto 10 sources: 1e13 spikes, about 145 TiB.
+    let far = dir.path().join("far.toml");
+    std::fs::write(&far, model(1e9)).unwrap();
+    let start = std::time::Instant::now();
+    let (code, _, err) = common::hebb(&["run", far.to_str().unwrap(), "--no-output"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("10000000000000 spikes of Poisson trains"),
+        "{err}"
+    );
+    assert!(err.contains("spike_source"), "{err}");
+    assert!(start.elapsed().as_secs() < 30, "refused before drawing");
+    // 1e6 Hz for 10 ms: 1e5 spikes, 16 bytes each, in the estimate and the run.
+    let near = dir.path().join("near.toml");
+    std::fs::write(&near, model(10.0)).unwrap();
+    let (code, out, err) = common::hebb(&["inspect", near.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(": 10 neurons, 0 synapses, 100000 spikes of Poisson trains"),
+        "{out}"
+    );
+}

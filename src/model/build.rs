@@ -377,13 +377,23 @@ pub fn build(
         return Err(model.error_at(
             0..0,
             format!(
-                "this model needs about {} while building ({} neurons, {} synapses), more than \
-                 the {} available; make it smaller (e.g. scaling.N, scaling.K, fewer \
-                 populations or connections) or run with --no-memory-check to try anyway",
+                "this model needs about {} while building ({} neurons, {} synapses{}), more \
+                 than the {} available; make it smaller (e.g. scaling.N, scaling.K, fewer \
+                 populations or connections{}) or run with --no-memory-check to try anyway",
                 super::memory::human(memory.peak_bytes),
                 memory.neurons,
                 memory.synapses,
-                super::memory::human(limit)
+                if memory.listed_spikes > 0 {
+                    format!(", {} spikes of Poisson trains", memory.listed_spikes)
+                } else {
+                    String::new()
+                },
+                super::memory::human(limit),
+                if memory.listed_spikes > 0 {
+                    ", shorter Poisson trains of spike_source populations (rate, start, stop)"
+                } else {
+                    ""
+                }
             ),
         ));
     }
@@ -579,6 +589,25 @@ fn estimate_memory(
     let neurons: u64 = infos.iter().map(|i| i.size as u64).sum();
     let data = cons.files().map(super::memory::connectome_bytes).sum();
     super::memory::Estimate::of(neurons, synapses, typed, data)
+        .with_listed_spikes(poisson_train_spikes(model, infos))
+}
+
+/// The expected number of spikes of the Poisson trains drawn while building (`spike_source`
+/// populations with `rate`), as [`poisson_trains`] draws them.
+fn poisson_train_spikes(model: &Model, infos: &[PopInfo]) -> u64 {
+    let sim = &model.spec.simulation;
+    let mut spikes = 0.0;
+    for (p, info) in model.spec.populations.iter().zip(infos) {
+        let Some(rate) = p.rate.filter(|_| p.model == ModelKind::SpikeSource) else {
+            continue;
+        };
+        let start = p.start.map_or(0.0, |x| x.0);
+        let stop = p.stop.map_or(sim.warmup.0 + sim.duration.0, |x| x.0);
+        // No draw goes beyond the clock's range.
+        let span = stop.min(crate::time::MAX_MS) - start;
+        spikes += rate.0 * 1e-3 * span.max(0.0) * f64::from(info.size);
+    }
+    spikes.min(u64::MAX as f64) as u64
 }
 
 /// The number of synapses a generated projection will make (exact for every rule but

@@ -21,6 +21,9 @@ pub const NEURON_BYTES: u64 = 300;
 pub const SYNAPSE_BUILD_BYTES: u64 = 2 * 20;
 /// Per synapse, more with ports and synapse types.
 pub const TYPED_EXTRA_BYTES: u64 = 2 * 3;
+/// Per spike of a Poisson train drawn while building (`spike_source` with `rate`): its time,
+/// and as much again for the list's growth.
+pub const LISTED_SPIKE_BYTES: u64 = 2 * 8;
 
 /// An estimate of a model's peak memory.
 #[derive(Clone, Debug, Default, serde::Serialize)]
@@ -32,6 +35,8 @@ pub struct Estimate {
     pub synapses: u64,
     /// Bytes of the connectome files held while building.
     pub connectome_bytes: u64,
+    /// Spikes of Poisson trains drawn while building (expected number).
+    pub listed_spikes: u64,
     /// Bytes at the peak.
     pub peak_bytes: u64,
 }
@@ -44,6 +49,7 @@ impl Estimate {
             neurons,
             synapses,
             connectome_bytes,
+            listed_spikes: 0,
             peak_bytes: BASE_BYTES
                 + neurons * NEURON_BYTES
                 + synapses * per_syn
@@ -55,15 +61,29 @@ impl Estimate {
         }
     }
 
+    /// The estimate with `spikes` spikes of Poisson trains drawn while building.
+    pub fn with_listed_spikes(mut self, spikes: u64) -> Estimate {
+        self.listed_spikes = spikes;
+        self.peak_bytes = self
+            .peak_bytes
+            .saturating_add(spikes.saturating_mul(LISTED_SPIKE_BYTES));
+        self
+    }
+
     /// One line for reports.
     pub fn render(&self) -> String {
         format!(
-            "memory estimate (peak, while building) {}: {} neurons, {} synapses{}",
+            "memory estimate (peak, while building) {}: {} neurons, {} synapses{}{}",
             human(self.peak_bytes),
             self.neurons,
             self.synapses,
             if self.connectome_bytes > 0 {
                 format!(", connectome data {}", human(self.connectome_bytes))
+            } else {
+                String::new()
+            },
+            if self.listed_spikes > 0 {
+                format!(", {} spikes of Poisson trains", self.listed_spikes)
             } else {
                 String::new()
             }
