@@ -337,6 +337,21 @@ fn interrupt_flag() -> Option<std::sync::Arc<std::sync::atomic::AtomicUsize>> {
         signal_hook::flag::register(sig, Arc::clone(&armed)).ok()?;
         signal_hook::flag::register_usize(sig, Arc::clone(&flag), sig as usize).ok()?;
     }
+    // Say at once what the first signal does: a run stops only where its state is whole,
+    // which a slow stretch of windows can put off.
+    if let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) {
+        let _ = std::thread::Builder::new()
+            .name("hebb-signal".into())
+            .spawn(move || {
+                if let Some(sig) = signals.forever().next() {
+                    eprintln!(
+                        "\nhebb: signal {sig}: the run stops where it next can, with its \
+                         recording written out and a checkpoint; send the signal again to \
+                         stop at once"
+                    );
+                }
+            });
+    }
     Some(flag)
 }
 

@@ -378,6 +378,10 @@ fn sigint_stops_a_run_with_a_checkpoint_that_resumes() {
     let err = String::from_utf8_lossy(&res.stderr);
     assert_eq!(res.status.code(), Some(130), "{err}");
     assert!(err.contains("hebb resume"), "{err}");
+    assert!(
+        err.contains("send the signal again to stop at once"),
+        "{err}"
+    );
     let expected = output(&straight);
     let partial = output(&out);
     assert_eq!(partial.3, 0);
