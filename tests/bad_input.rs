@@ -121,6 +121,24 @@ const CASES: &[(&str, &str, &str, &[&str])] = &[
         &["stimulus.times = 1e20 ms", "beyond the clock"],
     ),
     (
+        "sampling more often than once per step",
+        "delay = 1.5",
+        "delay = 1.5\n[[record.state]]\npopulation = \"N\"\nvariables = [\"V_m\"]\ninterval = 1e-9",
+        &[
+            "record.state interval = 0.000000001 ms",
+            "shorter than simulation.resolution",
+        ],
+    ),
+    (
+        "a sine updated more often than once per step",
+        "delay = 1.5",
+        "delay = 1.5\n[[stimulus]]\ntype = \"sinusoidal_current\"\ntarget = \"N\"\namplitude = 1.0\nperiod = 10.0\ninterval = 1e-9",
+        &[
+            "sinusoidal_current interval = 0.000000001 ms",
+            "at least one step",
+        ],
+    ),
+    (
         "reset above threshold",
         "V_reset = -70.0",
         "V_reset = -50.0",
@@ -223,4 +241,24 @@ fn run_lengths_beyond_the_clock_are_exit_code_2() {
         assert!(err.contains(expect) && err.contains("clock"), "{err}");
         assert!(!err.contains("panicked"), "{err}");
     }
+}
+
+/// Weights of plastic projections logged more often than once per step are refused by name.
+#[test]
+fn weight_logs_of_less_than_a_step_are_exit_code_2() {
+    let xor = concat!(env!("CARGO_MANIFEST_DIR"), "/models/xor_bdsp.toml");
+    let (code, err) = hebb(&[
+        "run",
+        xor,
+        "--no-output",
+        "--duration",
+        "1",
+        "--set",
+        "record.weights.interval=0.01",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("record.weights.interval = 0.01 ms is shorter than simulation.resolution"),
+        "{err}"
+    );
 }

@@ -514,9 +514,8 @@ pub fn build(
             }
         }
         let interval = pr.interval.map(|x| x.0).unwrap_or(h_ms);
-        let interval = Time::from_ms(interval).filter(|t| t.0 > 0).ok_or_else(|| {
-            model.error_at(pr.population.span(), "sampling interval below the tick")
-        })?;
+        let interval = at_least_a_step(model, "record.state interval", interval)
+            .map_err(|m| model.error_at(pr.population.span(), m))?;
         probes.push(Probe {
             neurons: locals.iter().map(|&l| NeuronId(info.offset + l)).collect(),
             vars: pr.variables.clone(),
@@ -590,6 +589,25 @@ fn estimate_memory(
     let data = cons.files().map(super::memory::connectome_bytes).sum();
     super::memory::Estimate::of(neurons, synapses, typed, data)
         .with_listed_spikes(poisson_train_spikes(model, infos))
+}
+
+/// An interval of recording or of a stimulus's updates, `what` = `ms`: at least one step of
+/// `simulation.resolution` (as NEST's multimeter asks), within the clock's range. Else the
+/// message.
+pub(crate) fn at_least_a_step(
+    model: &Model,
+    what: &str,
+    ms: f64,
+) -> std::result::Result<Time, String> {
+    let h_ms = model.spec.simulation.resolution.get_ref().0;
+    if ms < h_ms {
+        return Err(format!(
+            "{what} = {ms} ms is shorter than simulation.resolution ({h_ms} ms); make it at \
+             least one step"
+        ));
+    }
+    Time::from_ms(ms)
+        .ok_or_else(|| format!("{what} = {ms} ms reaches beyond the clock's range; shorten it"))
 }
 
 /// The expected number of spikes of the Poisson trains drawn while building (`spike_source`
@@ -787,9 +805,8 @@ fn make_populations(
                 let amplitude = st.amplitude.ok_or_else(|| missing("amplitude"))?;
                 let period = st.period.ok_or_else(|| missing("period"))?;
                 let interval = st.interval.map_or(h_ms, |x| x.0);
-                let interval = Time::from_ms(interval).filter(|t| t.0 > 0).ok_or_else(|| {
-                    model.error_at(st.kind.span(), "sinusoidal_current interval below the tick")
-                })?;
+                let interval = at_least_a_step(model, "sinusoidal_current interval", interval)
+                    .map_err(|m| model.error_at(st.kind.span(), m))?;
                 let info = &infos[p];
                 currents.push(StepCurrent {
                     sine: Some(crate::engine::Sine {

@@ -724,7 +724,7 @@ pub struct StimulusSpec {
     pub phase: Option<Finite>,
     /// `sinusoidal_current`: first time it is set (ms, default 0).
     pub start: Option<NonNegative>,
-    /// `sinusoidal_current`: how often the value is set (ms, default the resolution).
+    /// `sinusoidal_current`: how often the value is set (ms, at least and by default the resolution).
     pub interval: Option<Positive>,
     /// `burst2c` targets: the compartment of a Poisson input or a current, "soma"
     /// (default) or "dendrite".
@@ -793,7 +793,7 @@ pub struct RecordSpec {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WeightRecord {
-    /// Interval (ms) of the mean weight per projection.
+    /// Interval (ms, at least the resolution) of the mean weight per projection.
     pub interval: Positive,
     /// Times (ms) of full snapshots (the end of the run is always one).
     #[serde(default)]
@@ -813,7 +813,7 @@ pub struct ProbeSpec {
     pub count: Option<u32>,
     /// Variables, e.g. ["V_m"].
     pub variables: Vec<crate::neuron::StateVar>,
-    /// Sampling interval (ms); default the resolution.
+    /// Sampling interval (ms, at least the resolution); default the resolution.
     pub interval: Option<Positive>,
 }
 
