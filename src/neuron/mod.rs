@@ -227,7 +227,7 @@ pub trait Population: Send {
     /// holds the neurons `parts[k]` (local indices, ascending) with their parameters, initial
     /// state and random streams, so the parts together run exactly as the whole.
     fn split(self: Box<Self>, parts: &[Vec<u32>]) -> Vec<Box<dyn Population>>;
-    /// Writes the population's dynamic state at `t`, a window boundary (everything before
+    /// Writes the population's dynamic state at `t`, where a run stopped (everything before
     /// `t` processed, nothing at or after it): per-neuron rows in `st.neurons`, rows the
     /// parts of a split population share in `st.shared` (see [`crate::engine::state`]).
     /// Parameters are not saved: a checkpoint is loaded into the population its model builds.
