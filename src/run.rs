@@ -424,12 +424,8 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
             let snaps: Vec<Time> = (w.snapshots.iter())
                 .map(|x| ms("record.weights.snapshots", x.0))
                 .collect::<Result<_>>()?;
-            let interval = crate::model::build::at_least_a_step(
-                model,
-                "record.weights.interval",
-                w.interval.0,
-            )
-            .map_err(|m| model.error_at(0..0, m))?;
+            let what = "record.weights.interval";
+            let interval = crate::model::build::at_least_a_step(model, 0..0, what, w.interval.0)?;
             let names = plastic.iter().map(|p| p.name.clone()).collect();
             Some(WeightLog::new(names, warmup, interval, &snaps, stop))
         }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::random_net::{kind, network};
+use common::random_net::{kind, links, network};
 use hebb::engine::queue::SchedulerKind;
 use hebb::time::Time;
 use proptest::prelude::*;
@@ -14,10 +14,7 @@ proptest! {
     #[test]
     fn any_number_of_shards_gives_the_same_run(
         kinds in prop::collection::vec((kind(), 1usize..40), 1..4),
-        links in prop::collection::vec(
-            (0usize..4, 0usize..4, 0.05f64..0.5, -3.0f64..3.0, prop_oneof![Just(0.1), 0.1f64..2.0]),
-            0..6,
-        ),
+        links in links(),
         seed in 0u64..1000,
         heap in any::<bool>(),
     ) {
@@ -30,20 +27,13 @@ proptest! {
             prop_assert_eq!(common::sample_bits(&one), common::sample_bits(&many), "{} shards", shards);
         }
     }
-}
-
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 
     /// A run that stops anywhere, mid-window too, has found every spike before its end:
     /// exact neurons visited lazily (at their window's end) are brought up to the stop.
     #[test]
     fn a_run_stopped_anywhere_has_every_spike_before_its_stop(
         kinds in prop::collection::vec((kind(), 1usize..40), 1..4),
-        links in prop::collection::vec(
-            (0usize..4, 0usize..4, 0.05f64..0.5, -3.0f64..3.0, prop_oneof![Just(0.1), 0.1f64..2.0]),
-            0..6,
-        ),
+        links in links(),
         seed in 0u64..1000,
         stop_ms in 0.01f64..30.0,
         shards in 1usize..4,

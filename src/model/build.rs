@@ -377,17 +377,11 @@ pub fn build(
         return Err(model.error_at(
             0..0,
             format!(
-                "this model needs about {} while building ({} neurons, {} synapses{}), more \
-                 than the {} available; make it smaller (e.g. scaling.N, scaling.K, fewer \
-                 populations or connections{}) or run with --no-memory-check to try anyway",
+                "this model needs about {} while building ({}), more than the {} available; \
+                 make it smaller (e.g. scaling.N, scaling.K, fewer populations or \
+                 connections{}) or run with --no-memory-check to try anyway",
                 super::memory::human(memory.peak_bytes),
-                memory.neurons,
-                memory.synapses,
-                if memory.listed_spikes > 0 {
-                    format!(", {} spikes of Poisson trains", memory.listed_spikes)
-                } else {
-                    String::new()
-                },
+                memory.counts(),
                 super::memory::human(limit),
                 if memory.listed_spikes > 0 {
                     ", shorter Poisson trains of spike_source populations (rate, start, stop)"
@@ -514,8 +508,12 @@ pub fn build(
             }
         }
         let interval = pr.interval.map(|x| x.0).unwrap_or(h_ms);
-        let interval = at_least_a_step(model, "record.state interval", interval)
-            .map_err(|m| model.error_at(pr.population.span(), m))?;
+        let interval = at_least_a_step(
+            model,
+            pr.population.span(),
+            "record.state interval",
+            interval,
+        )?;
         probes.push(Probe {
             neurons: locals.iter().map(|&l| NeuronId(info.offset + l)).collect(),
             vars: pr.variables.clone(),
@@ -591,36 +589,37 @@ fn estimate_memory(
         .with_listed_spikes(poisson_train_spikes(model, infos))
 }
 
-/// An interval of recording or of a stimulus's updates, `what` = `ms`: at least one step of
-/// `simulation.resolution` (as NEST's multimeter asks), within the clock's range. Else the
-/// message.
+/// An interval of recording or of a stimulus's updates (key `what`, ms; errors point at
+/// `span`): at least one step of `simulation.resolution` (as NEST's multimeter asks), within
+/// the clock's range.
 pub(crate) fn at_least_a_step(
     model: &Model,
+    span: std::ops::Range<usize>,
     what: &str,
     ms: f64,
-) -> std::result::Result<Time, String> {
+) -> Result<Time> {
     let h_ms = model.spec.simulation.resolution.get_ref().0;
     if ms < h_ms {
-        return Err(format!(
-            "{what} = {ms} ms is shorter than simulation.resolution ({h_ms} ms); make it at \
-             least one step"
+        return Err(model.error_at(
+            span,
+            format!(
+                "{what} = {ms} ms is shorter than simulation.resolution ({h_ms} ms); make it at \
+                 least one step"
+            ),
         ));
     }
-    Time::from_ms(ms)
-        .ok_or_else(|| format!("{what} = {ms} ms reaches beyond the clock's range; shorten it"))
+    clock_time(model, what, ms)
 }
 
 /// The expected number of spikes of the Poisson trains drawn while building (`spike_source`
 /// populations with `rate`), as [`poisson_trains`] draws them.
 fn poisson_train_spikes(model: &Model, infos: &[PopInfo]) -> u64 {
-    let sim = &model.spec.simulation;
     let mut spikes = 0.0;
     for (p, info) in model.spec.populations.iter().zip(infos) {
         let Some(rate) = p.rate.filter(|_| p.model == ModelKind::SpikeSource) else {
             continue;
         };
-        let start = p.start.map_or(0.0, |x| x.0);
-        let stop = p.stop.map_or(sim.warmup.0 + sim.duration.0, |x| x.0);
+        let (start, stop) = train_bounds(model, p);
         // No draw goes beyond the clock's range.
         let span = stop.min(crate::time::MAX_MS) - start;
         spikes += rate.0 * 1e-3 * span.max(0.0) * f64::from(info.size);
@@ -805,8 +804,8 @@ fn make_populations(
                 let amplitude = st.amplitude.ok_or_else(|| missing("amplitude"))?;
                 let period = st.period.ok_or_else(|| missing("period"))?;
                 let interval = st.interval.map_or(h_ms, |x| x.0);
-                let interval = at_least_a_step(model, "sinusoidal_current interval", interval)
-                    .map_err(|m| model.error_at(st.kind.span(), m))?;
+                let what = "sinusoidal_current interval";
+                let interval = at_least_a_step(model, st.kind.span(), what, interval)?;
                 let info = &infos[p];
                 currents.push(StepCurrent {
                     sine: Some(crate::engine::Sine {
@@ -1332,6 +1331,15 @@ fn adex_population(c: &CellCtx, drive: Option<Drive>) -> Result<Box<dyn Populati
 
 /// Adds Poisson spike trains at `rate` Hz from `start` to `stop` to a `spike_source`'s lists,
 /// each neuron from its own stream (`streams::NEURON` and its global id).
+/// Where the Poisson trains of `spike_source` population `p` start and stop (ms): `start`
+/// (default 0) and `stop` (default the end of the run).
+fn train_bounds(model: &Model, p: &PopulationSpec) -> (f64, f64) {
+    let sim = &model.spec.simulation;
+    let start = p.start.map_or(0.0, |x| x.0);
+    let stop = p.stop.map_or(sim.warmup.0 + sim.duration.0, |x| x.0);
+    (start, stop)
+}
+
 fn poisson_trains(
     model: &Model,
     p: &PopulationSpec,
@@ -1340,9 +1348,7 @@ fn poisson_trains(
     rate: f64,
     times: &mut [Vec<Time>],
 ) -> Result<()> {
-    let sim = &model.spec.simulation;
-    let start = p.start.map_or(0.0, |x| x.0);
-    let stop = p.stop.map_or(sim.warmup.0 + sim.duration.0, |x| x.0);
+    let (start, stop) = train_bounds(model, p);
     if stop < start {
         return Err(model.error_at(
             p.name.span(),

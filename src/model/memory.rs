@@ -70,23 +70,24 @@ impl Estimate {
         self
     }
 
+    /// What the estimate counts: neurons, synapses, connectome data and Poisson trains.
+    pub fn counts(&self) -> String {
+        let mut s = format!("{} neurons, {} synapses", self.neurons, self.synapses);
+        if self.connectome_bytes > 0 {
+            s += &format!(", connectome data {}", human(self.connectome_bytes));
+        }
+        if self.listed_spikes > 0 {
+            s += &format!(", {} spikes of Poisson trains", self.listed_spikes);
+        }
+        s
+    }
+
     /// One line for reports.
     pub fn render(&self) -> String {
         format!(
-            "memory estimate (peak, while building) {}: {} neurons, {} synapses{}{}",
+            "memory estimate (peak, while building) {}: {}",
             human(self.peak_bytes),
-            self.neurons,
-            self.synapses,
-            if self.connectome_bytes > 0 {
-                format!(", connectome data {}", human(self.connectome_bytes))
-            } else {
-                String::new()
-            },
-            if self.listed_spikes > 0 {
-                format!(", {} spikes of Poisson trains", self.listed_spikes)
-            } else {
-                String::new()
-            }
+            self.counts()
         )
     }
 }

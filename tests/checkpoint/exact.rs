@@ -4,7 +4,7 @@
 //! while neurons are refractory, saved and loaded on other numbers of shards; and random
 //! networks cut at random times.
 
-use crate::common::random_net::{any_kind, network_with};
+use crate::common::random_net::{any_kind, links, network_with};
 use crate::common::{self, simulate_resumed, simulate_straight};
 use hebb::time::Time;
 use proptest::prelude::*;
@@ -302,10 +302,7 @@ proptest! {
     #[test]
     fn random_networks_resume_at_any_cut(
         kinds in prop::collection::vec((any_kind(), 1usize..30), 1..4),
-        links in prop::collection::vec(
-            (0usize..4, 0usize..4, 0.05f64..0.5, -3.0f64..3.0, prop_oneof![Just(0.1), 0.1f64..2.0]),
-            0..6,
-        ),
+        links in links(),
         seed in 0u64..1000,
         cut in 0.0f64..160.0,
         before in 1usize..4,

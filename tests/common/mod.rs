@@ -89,16 +89,14 @@ pub fn simulate(
 /// Runs a model from the start until (not including) `stop` on `shards` shards (balanced;
 /// one means an unsharded simulation) and returns the sorted spikes.
 pub fn spikes_until(m: &Model, stop: Time, shards: usize) -> Vec<(Time, u32)> {
-    use hebb::engine::partition::{Partition, Placement};
+    use hebb::engine::partition::Placement;
     use hebb::engine::shard::ShardedSimulation;
     let net = build(m, None, None).expect("test model builds");
     let mut c = Collect::default();
     if shards == 1 {
         Simulation::new(net.blueprint).run_until(stop, &mut c);
     } else {
-        let sizes: Vec<u32> = net.populations.iter().map(|p| p.size).collect();
-        let degrees = net.blueprint.in_degrees();
-        let part = Partition::new(Placement::Balanced, &sizes, &degrees, shards);
+        let part = net.blueprint.partition(Placement::Balanced, shards);
         ShardedSimulation::new(net.blueprint, &part).run_until(stop, &mut c);
     }
     c.spikes.sort_unstable();

@@ -157,6 +157,21 @@ pub fn kind() -> impl Strategy<Value = Kind> {
     ]
 }
 
+/// Random projections: `(source, target, p, weight, delay)`, populations by index (taken
+/// modulo their number), delays of one step or anywhere in 0.1–2 ms.
+pub fn links() -> impl Strategy<Value = Vec<(usize, usize, f64, f64, f64)>> {
+    prop::collection::vec(
+        (
+            0usize..4,
+            0usize..4,
+            0.05f64..0.5,
+            -3.0f64..3.0,
+            prop_oneof![Just(0.1), 0.1f64..2.0],
+        ),
+        0..6,
+    )
+}
+
 /// Every kind, `lif_exp` on the grid included.
 pub fn any_kind() -> impl Strategy<Value = Kind> {
     prop_oneof![
