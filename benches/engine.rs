@@ -1,6 +1,6 @@
 //! Criterion benchmarks: scheduler push/pop (both implementations), delivery of one spike over
 //! a 1,000-synapse row, a whole small network on one and on two shards, and one window-end
-//! exchange between two shard threads.
+//! exchange between two shard threads, and steps of two-compartment (`burst2c`) neurons.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use hebb::engine::exchange::{ChannelExchange, SpikeExchange};
@@ -10,6 +10,7 @@ use hebb::engine::shard::ShardedSimulation;
 use hebb::engine::{NullRecorder, Simulation, Weights};
 use hebb::model::Model;
 use hebb::model::build::build;
+use hebb::neuron::burst2c::{self, Burst2c, Burst2cParams, Compartment};
 use hebb::neuron::exact::ExactPopulation;
 use hebb::neuron::lif_delta::{LifDeltaExact, LifParams};
 use hebb::neuron::{Ctx, Population, RefractoryInput};
@@ -161,9 +162,44 @@ fn exchange_round(c: &mut Criterion) {
     });
 }
 
+/// 1,000 steps of 2,500 two-compartment neurons (model A, the XOR network's size), a fifth of
+/// them driven to fire by 500 pA into the soma, with 25 conductance inputs a step (the XOR
+/// background's order of magnitude): the cost of a `burst2c` neuron-step.
+fn burst2c_steps(c: &mut Criterion) {
+    let n = 2_500u32;
+    c.bench_function("burst2c_2500_neurons_1000_steps", |b| {
+        b.iter_custom(|iters| {
+            let mut elapsed = std::time::Duration::ZERO;
+            for _ in 0..iters {
+                let mut pop = Burst2c::new(Burst2cParams::model_a(), n, 1, 0).expect("valid");
+                for i in (0..n).step_by(5) {
+                    pop.set_current(i, Compartment::Soma, 500.0);
+                }
+                let (mut spikes, mut x) = (Vec::new(), 1u64);
+                let t0 = std::time::Instant::now();
+                for _ in 0..1_000 {
+                    spikes.clear();
+                    pop.step(&mut spikes);
+                    for _ in 0..25 {
+                        x = x
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
+                        let (c, r) = burst2c::of_port((x >> 62) as u8);
+                        pop.add_conductance((x >> 32) as u32 % n, c, r, 0.05);
+                    }
+                }
+                elapsed += t0.elapsed();
+                black_box(spikes.len());
+            }
+            elapsed
+        })
+    });
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(10);
-    targets = schedulers, deliver_row, small_network, small_network_two_shards, exchange_round
+    targets = schedulers, deliver_row, small_network, small_network_two_shards, exchange_round,
+        burst2c_steps
 }
 criterion_main!(benches);
