@@ -449,6 +449,7 @@ impl RunArgs {
         if !self.no_memory_check {
             m.memory_limit = hebb::model::memory::available();
         }
+        m.writes_output = output.is_some();
         let opts = RunOptions {
             output,
             seed: self.seed,

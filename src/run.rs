@@ -955,6 +955,7 @@ pub fn resume(path: &Path, opts: &RunOptions, memory_limit: Option<u64>) -> Resu
     let ck = crate::checkpoint::read(path)?;
     let mut model = Model::parse(&ck.run.model_text, &ck.run.model_path)?;
     model.memory_limit = memory_limit;
+    model.writes_output = ck.run.output.is_some();
     let every_ms = ck.run.every.map(|t| Time(t).as_ms());
     let opts = RunOptions {
         output: ck.run.output.clone(),

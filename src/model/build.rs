@@ -377,7 +377,7 @@ pub fn build(
         return Err(model.error_at(
             0..0,
             format!(
-                "this model needs about {} while building ({}), more than the {} available; \
+                "this model needs about {} ({}), more than the {} available; \
                  make it smaller (e.g. scaling.N, scaling.K, fewer populations or \
                  connections{}) or run with --no-memory-check to try anyway",
                 super::memory::human(memory.peak_bytes),
@@ -585,8 +585,13 @@ fn estimate_memory(
     let typed = jobs.iter().any(|j| j.3 != 0 || j.4 != 0);
     let neurons: u64 = infos.iter().map(|i| i.size as u64).sum();
     let data = cons.files().map(super::memory::connectome_bytes).sum();
-    super::memory::Estimate::of(neurons, synapses, typed, data)
-        .with_listed_spikes(poisson_train_spikes(model, infos))
+    let e = super::memory::Estimate::of(neurons, synapses, typed, data)
+        .with_listed_spikes(poisson_train_spikes(model, infos));
+    if model.writes_output {
+        e.with_output()
+    } else {
+        e
+    }
 }
 
 /// An interval of recording or of a stimulus's updates (key `what`, ms; errors point at

@@ -4,10 +4,11 @@
 //! A run's peak is the build's: every projection's synapse columns (pre, post, weight, delay:
 //! 20 bytes a synapse, 23 with ports and synapse types) and their reordered copy exist
 //! together while the synapse store is compiled (`engine::csr`); the store itself (4–16 bytes
-//! a synapse), neuron state, queues and recorders stay below that. Measured on this
-//! machine's runs (`hebb bench`, peak RSS): B4 (0.3 M synapses) 20.9 MB, Brunel (15.6 M) 620
-//! MB, the microcircuit at N = K = 0.1 (3.0 M) 142 MB and at full scale (302 M) 12.3 GB, a
-//! run with one neuron 7.7 MB; the constants below reproduce them within 8 %.
+//! a synapse), neuron state and queues stay below that. Measured on this machine's runs
+//! (`hebb bench`, peak RSS): B4 (0.3 M synapses) 20.9 MB, Brunel (15.6 M) 620 MB, the
+//! microcircuit at N = K = 0.1 (3.0 M) 142 MB and at full scale (302 M) 12.3 GB, a run with
+//! one neuron 7.7 MB; the constants below reproduce them within 8 %. A run that writes an
+//! output file adds HDF5's caches and the recorder's buffers as it goes ([`OUTPUT_BYTES`]).
 
 use crate::connectome::{Column, Connectome};
 
@@ -24,6 +25,11 @@ pub const TYPED_EXTRA_BYTES: u64 = 2 * 3;
 /// Per spike of a Poisson train drawn while building (`spike_source` with `rate`): its time,
 /// and as much again for the list's growth.
 pub const LISTED_SPIKE_BYTES: u64 = 2 * 8;
+/// Writing an output file: HDF5's caches and the recorder's buffers, which fill as the file
+/// grows (at most 32 MiB of it per opening: `record::H5Recorder`). Measured (peak RSS, one
+/// thread, 2026-11-30): B4 for 300 s with its output 43.4 MiB, without 20.0 MiB; Brunel and
+/// the microcircuit for 20 s, 606 and 138 MiB with and without (their build's peak is higher).
+pub const OUTPUT_BYTES: u64 = 24 << 20;
 
 /// An estimate of a model's peak memory.
 #[derive(Clone, Debug, Default, serde::Serialize)]
@@ -37,6 +43,8 @@ pub struct Estimate {
     pub connectome_bytes: u64,
     /// Spikes of Poisson trains drawn while building (expected number).
     pub listed_spikes: u64,
+    /// Whether the run writes an output file ([`OUTPUT_BYTES`]).
+    pub output: bool,
     /// Bytes at the peak.
     pub peak_bytes: u64,
 }
@@ -50,6 +58,7 @@ impl Estimate {
             synapses,
             connectome_bytes,
             listed_spikes: 0,
+            output: false,
             peak_bytes: BASE_BYTES
                 + neurons * NEURON_BYTES
                 + synapses * per_syn
@@ -70,7 +79,17 @@ impl Estimate {
         self
     }
 
-    /// What the estimate counts: neurons, synapses, connectome data and Poisson trains.
+    /// The estimate of a run that writes an output file.
+    pub fn with_output(mut self) -> Estimate {
+        if !self.output {
+            self.output = true;
+            self.peak_bytes = self.peak_bytes.saturating_add(OUTPUT_BYTES);
+        }
+        self
+    }
+
+    /// What the estimate counts: neurons, synapses, connectome data, Poisson trains and an
+    /// output file.
     pub fn counts(&self) -> String {
         let mut s = format!("{} neurons, {} synapses", self.neurons, self.synapses);
         if self.connectome_bytes > 0 {
@@ -79,13 +98,16 @@ impl Estimate {
         if self.listed_spikes > 0 {
             s += &format!(", {} spikes of Poisson trains", self.listed_spikes);
         }
+        if self.output {
+            s += &format!(", an output file {}", human(OUTPUT_BYTES));
+        }
         s
     }
 
     /// One line for reports.
     pub fn render(&self) -> String {
         format!(
-            "memory estimate (peak, while building) {}: {}",
+            "memory estimate (peak) {}: {}",
             human(self.peak_bytes),
             self.counts()
         )

@@ -31,6 +31,9 @@ pub struct Model {
     /// refused before its synapses are made. `None` (the default) checks nothing; the command
     /// line sets it to the memory available.
     pub memory_limit: Option<u64>,
+    /// Whether the run writes an output file: the memory estimate then counts its caches
+    /// ([`memory::OUTPUT_BYTES`]).
+    pub writes_output: bool,
     /// Every file a path in the model resolved to ([`Model::resolve`]), in first-use order.
     inputs: std::sync::Mutex<Vec<PathBuf>>,
 }
@@ -145,6 +148,7 @@ impl Model {
             text: text.to_owned(),
             rewritten: None,
             memory_limit: None,
+            writes_output: false,
             inputs: Default::default(),
         })
     }
