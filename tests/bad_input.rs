@@ -164,6 +164,36 @@ fn each_bad_input_is_reported_with_exit_code_2() {
     }
 }
 
+/// A projection without a weight, or with one that cannot be drawn, is named at once, before
+/// the memory estimate (which would refuse this network of 10⁷ neurons) and before any
+/// projection makes its synapses.
+#[test]
+fn a_projection_without_a_weight_is_named_before_anything_is_made() {
+    let text = GOOD.replace("size = 10", "size = 10000000")
+        + "[[projection]]\nsource = \"N\"\ntarget = \"N\"\n\
+           rule = { pairwise_bernoulli = { p = 0.5 } }\ndelay = 1.0\n";
+    let (code, err) = run_model(&text);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("line 22"), "{err}");
+    assert!(err.contains("projection N → N needs a `weight`"), "{err}");
+    assert!(
+        !err.contains("more than the"),
+        "not the memory guard: {err}"
+    );
+    // So is a weight that cannot be drawn.
+    let text = text.replace(
+        "delay = 1.0\n",
+        "weight = { uniform = [2.0, 1.0] }\ndelay = 1.0\n",
+    );
+    let (code, err) = run_model(&text);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("line 23"), "{err}");
+    assert!(
+        !err.contains("more than the"),
+        "not the memory guard: {err}"
+    );
+}
+
 #[test]
 fn missing_file_is_exit_code_2() {
     let (code, err) = run_path("/nonexistent/model.toml");

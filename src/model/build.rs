@@ -367,6 +367,10 @@ pub fn build(
             &mut plastic,
             &mut stp,
         )?;
+        // Keys a rule needs are checked before any projection makes its synapses.
+        if !matches!(proj.rule.get_ref(), Rule::Connectome) {
+            weight_and_delay(model, proj, &infos[s], &infos[t])?;
+        }
         jobs.push((s, t, grid, port, stype));
     }
     // Memory: estimated before any synapse is made, refused when it does not fit.
@@ -1628,6 +1632,37 @@ impl Sampler {
     }
 }
 
+/// The `weight` and `delay` of a projection made by a rule (not by a connectome) and their
+/// samplers, or the error that names what is missing or wrong.
+fn weight_and_delay<'a>(
+    model: &Model,
+    proj: &'a super::spec::ProjectionSpec,
+    src: &PopInfo,
+    tgt: &PopInfo,
+) -> Result<(&'a Spanned<Value>, &'a Spanned<Value>, Sampler, Sampler)> {
+    let missing = |what: &str| {
+        model.error_at(
+            proj.rule.span(),
+            format!("projection {} → {} needs a {what}", src.name, tgt.name),
+        )
+    };
+    let weight_v = proj.weight.as_ref().ok_or_else(|| missing("`weight`"))?;
+    let delay_v = proj.delay.as_ref().ok_or_else(|| missing("`delay` (ms)"))?;
+    let wsamp = Sampler::new(model, weight_v, "weight")?;
+    let dsamp = Sampler::new(model, delay_v, "delay")?;
+    for (v, sampler, what) in [(weight_v, &wsamp, "weight"), (delay_v, &dsamp, "delay")] {
+        if let Sampler::List(_) = sampler {
+            return Err(model.error_at(
+                v.span(),
+                format!(
+                    "{what} lists are not supported; use a number, a distribution or rule.file"
+                ),
+            ));
+        }
+    }
+    Ok((weight_v, delay_v, wsamp, dsamp))
+}
+
 #[allow(clippy::too_many_arguments)]
 fn connect(
     model: &Model,
@@ -1645,35 +1680,7 @@ fn connect(
     let (ns, nt) = (src.size as usize, tgt.size as usize);
     let w_factor = scaling.weight();
     let rule_span = proj.rule.span();
-    let weight_v = proj.weight.as_ref().ok_or_else(|| {
-        model.error_at(
-            rule_span.clone(),
-            format!("projection {} → {} needs a `weight`", src.name, tgt.name),
-        )
-    })?;
-    let delay_v = proj.delay.as_ref().ok_or_else(|| {
-        model.error_at(
-            rule_span.clone(),
-            format!(
-                "projection {} → {} needs a `delay` (ms)",
-                src.name, tgt.name
-            ),
-        )
-    })?;
-    let mut wsamp = Sampler::new(model, weight_v, "weight")?;
-    let mut dsamp = Sampler::new(model, delay_v, "delay")?;
-    if let Sampler::List(_) = wsamp {
-        return Err(model.error_at(
-            weight_v.span(),
-            "weight lists are not supported; use a number, a distribution or rule.file",
-        ));
-    }
-    if let Sampler::List(_) = dsamp {
-        return Err(model.error_at(
-            delay_v.span(),
-            "delay lists are not supported; use a number, a distribution or rule.file",
-        ));
-    }
+    let (weight_v, delay_v, mut wsamp, mut dsamp) = weight_and_delay(model, proj, src, tgt)?;
     let min_delay = if grid_target { h } else { Time::TICK };
     let delay_err = |d: f64| {
         model.error_at(
