@@ -3,35 +3,44 @@
 
 mod common;
 
+/// The shipped model `name` (path).
+fn model(name: &str) -> String {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("models")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Runs `hebb args… <json flag> FILE` in its own process (so that its peak is its own) and
+/// returns the measured peak and the estimate of its JSON summary (MiB).
+fn peak_and_estimate(args: &[&str], json_flag: &str) -> (f64, f64) {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("summary.json");
+    let mut all = args.to_vec();
+    all.extend([json_flag, json.to_str().unwrap()]);
+    let (code, _, err) = common::hebb(&all);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    (
+        v["peak_rss_mib"].as_f64().expect("peak known on Linux"),
+        v["estimated_peak_mib"].as_f64().unwrap(),
+    )
+}
+
+/// `hebb bench MODEL -t 1 --duration 20`: no output file.
+fn bench_briefly(model: &str) -> (f64, f64) {
+    peak_and_estimate(&["bench", model, "-t", "1", "--duration", "20"], "--json")
+}
+
 #[test]
 fn the_memory_estimate_is_within_20_percent_of_the_measured_peak() {
-    let dir = tempfile::tempdir().unwrap();
-    for model in ["brette_b4.toml", "brunel.toml", "potjans_diesmann.toml"] {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("models")
-            .join(model);
-        let json = dir.path().join(format!("{model}.json"));
-        // Each run in its own process, so that its peak is its own.
-        let (code, _, err) = common::hebb(&[
-            "bench",
-            path.to_str().unwrap(),
-            "-t",
-            "1",
-            "--duration",
-            "20",
-            "--json",
-            json.to_str().unwrap(),
-        ]);
-        assert_eq!(code, 0, "{err}");
-        let v: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-        let (peak, est) = (
-            v["peak_rss_mib"].as_f64().expect("peak known on Linux"),
-            v["estimated_peak_mib"].as_f64().unwrap(),
-        );
+    for name in ["brette_b4.toml", "brunel.toml", "potjans_diesmann.toml"] {
+        let (peak, est) = bench_briefly(&model(name));
         assert!(
             (est / peak - 1.0).abs() < 0.2,
-            "{model}: estimated {est:.1} MiB, peak {peak:.1} MiB"
+            "{name}: estimated {est:.1} MiB, peak {peak:.1} MiB"
         );
     }
 }
@@ -41,46 +50,23 @@ fn the_memory_estimate_is_within_20_percent_of_the_measured_peak() {
 /// without the output plus `memory::OUTPUT_BYTES`.
 #[test]
 fn a_run_writing_its_output_counts_it_in_the_estimate() {
+    let b4 = model("brette_b4.toml");
     let dir = tempfile::tempdir().unwrap();
-    let model = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/brette_b4.toml");
-    let json = dir.path().join("b4.json");
     let out = dir.path().join("b4.h5");
-    let (code, _, err) = common::hebb(&[
-        "run",
-        model.to_str().unwrap(),
-        "-t",
-        "1",
-        "--duration",
-        "60000",
-        "-o",
-        out.to_str().unwrap(),
+    let run = ["run", &b4, "-t", "1", "--duration", "60000", "-q", "-o"];
+    let (peak, est) = peak_and_estimate(
+        &[&run[..], &[out.to_str().unwrap()]].concat(),
         "--summary-json",
-        json.to_str().unwrap(),
-        "-q",
-    ]);
-    assert_eq!(code, 0, "{err}");
-    let v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-    let (peak, est) = (
-        v["peak_rss_mib"].as_f64().expect("peak known on Linux"),
-        v["estimated_peak_mib"].as_f64().unwrap(),
     );
     assert!(
         (est / peak - 1.0).abs() < 0.2,
         "estimated {est:.1} MiB, peak {peak:.1} MiB"
     );
-    let (code, text, err) = common::hebb(&["inspect", model.to_str().unwrap()]);
-    assert_eq!(code, 0, "{err}");
-    let without: f64 = text
-        .split("memory estimate (peak) ")
-        .nth(1)
-        .and_then(|r| r.split(" MiB").next())
-        .and_then(|x| x.parse().ok())
-        .unwrap_or_else(|| panic!("an estimate in {text}"));
+    let (_, without) = bench_briefly(&b4);
     let output_mib = (hebb::model::memory::OUTPUT_BYTES >> 20) as f64;
     assert!(
-        (est - without - output_mib).abs() < 1.0,
-        "{est:.1} MiB with the output, {without} MiB without"
+        (est - without - output_mib).abs() < 1e-9,
+        "{est:.1} MiB with the output, {without:.1} MiB without"
     );
 }
 

@@ -1338,8 +1338,6 @@ fn adex_population(c: &CellCtx, drive: Option<Drive>) -> Result<Box<dyn Populati
     )))
 }
 
-/// Adds Poisson spike trains at `rate` Hz from `start` to `stop` to a `spike_source`'s lists,
-/// each neuron from its own stream (`streams::NEURON` and its global id).
 /// Where the Poisson trains of `spike_source` population `p` start and stop (ms): `start`
 /// (default 0) and `stop` (default the end of the run).
 fn train_bounds(model: &Model, p: &PopulationSpec) -> (f64, f64) {
@@ -1349,6 +1347,8 @@ fn train_bounds(model: &Model, p: &PopulationSpec) -> (f64, f64) {
     (start, stop)
 }
 
+/// Adds Poisson spike trains at `rate` Hz from `start` to `stop` to a `spike_source`'s lists,
+/// each neuron from its own stream (`streams::NEURON` and its global id).
 fn poisson_trains(
     model: &Model,
     p: &PopulationSpec,
