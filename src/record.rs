@@ -403,7 +403,7 @@ impl H5Recorder {
     /// chunk indices of everything written: 2 h simulated of B4 grew from 47 to 104 MiB while
     /// writing 4.9 GB. Closing the file empties it; opening it again costs milliseconds. The
     /// file on disk is whole before and after (everything was flushed). Every 256 MiB, B4
-    /// for 300 s peaked at 52.8 MiB; every 32 MiB, at 43.4 MiB (20.0 MiB without an output).
+    /// for 300 s peaked at 52.8 MiB; every 32 MiB, at 42.5 MiB (for 20 s without an output, 20.1).
     fn wrote(&mut self, bytes: usize) -> Result<()> {
         self.since_open += bytes;
         if self.since_open < self.renew_after {

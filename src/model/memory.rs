@@ -27,8 +27,9 @@ pub const TYPED_EXTRA_BYTES: u64 = 2 * 3;
 pub const LISTED_SPIKE_BYTES: u64 = 2 * 8;
 /// Writing an output file: HDF5's caches and the recorder's buffers, which fill as the file
 /// grows (at most 32 MiB of it per opening: `record::H5Recorder`). Measured (peak RSS, one
-/// thread, 2026-11-30): B4 for 300 s with its output 43.4 MiB, without 20.0 MiB; Brunel and
-/// the microcircuit for 20 s, 606 and 138 MiB with and without (their build's peak is higher).
+/// thread, 2026-11-30): B4 for 300 s with its output 42.5 MiB, for 20 s without 20.1 MiB;
+/// Brunel and the microcircuit for 20 s, 606 and 138 MiB with and without (their build's peak
+/// is higher).
 pub const OUTPUT_BYTES: u64 = 24 << 20;
 
 /// An estimate of a model's peak memory.
