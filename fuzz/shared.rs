@@ -6,7 +6,21 @@
 
 use hebb::connectome::import::{Filter, Imported, codex, neuprint};
 use hebb::model::Model;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// The path a fuzzed model is read as: a file in `models/`, so that its relative references
+/// (connectomes, neuron lists, spike-time files) resolve as for the models there, from any
+/// working directory.
+pub fn model_path() -> PathBuf {
+    // `CARGO_MANIFEST_DIR` is `fuzz/` for the targets and the repository for the tests.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = if dir.ends_with("fuzz") {
+        dir.parent().expect("fuzz/ is in the repository")
+    } else {
+        dir
+    };
+    root.join("models").join("fuzz.toml")
+}
 
 /// The largest network `model_file` simulates, and the longest warm-up (ms).
 pub const SMALL: (usize, usize, f64) = (5_000, 200_000, 50.0);

@@ -233,6 +233,24 @@ fn malformed_areas_are_refused_with_the_area_and_key_named() {
         assert!(msg.contains(expect), "{areas}\n→ {msg}");
         assert!(msg.starts_with("areas.toml"), "the file is named: {msg}");
     }
+    // Keys of a template that the expansion would drop without a word.
+    let area = "[[area]]\nname = \"A1\"\ntemplate = \"ei\"\n";
+    for (key, expect) in [
+        (
+            "reference_rates = { E = 5.0 }",
+            "template `ei`: unknown key `reference_rates` (a template without `base` takes the keys of a model file: population, projection, stimulus, set, silence, scaling, simulation, record); a circuit's reference rates go in its [scaling]",
+        ),
+        ("stimuli = []", "template `ei`: unknown key `stimuli`"),
+        (
+            "scaling = { n = 0.5 }",
+            "template `ei`: unknown key `scaling.n` (expected N, K, reference_rates, unscaled)",
+        ),
+    ] {
+        let text = TEMPLATE.replace("name = \"ei\"\n", &format!("name = \"ei\"\n{key}\n"));
+        let err = parse(&format!("{text}\n{area}")).unwrap_err();
+        assert!(err.contains(expect), "{key}\n→ {err}");
+        assert!(err.starts_with("areas.toml"), "the file is named: {err}");
+    }
     let no_template = "[simulation]\nduration = 10.0\n[[area]]\nname = \"A1\"\ntemplate = \"ei\"\n";
     let err = parse(no_template).unwrap_err();
     assert!(err.contains("there is none"), "{err}");

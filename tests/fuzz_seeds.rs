@@ -23,7 +23,8 @@ fn inputs(dir: &str) -> Vec<PathBuf> {
 fn seed_models_build_and_run() {
     for path in inputs("seeds/model_file") {
         let text = std::fs::read_to_string(&path).expect("a seed reads");
-        let model = hebb::model::Model::parse(&text, &path)
+        // Read as the target reads it: from `models/`, where its relative references point.
+        let model = hebb::model::Model::parse(&text, &shared::model_path())
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         hebb::model::build::build(&model, None, None)
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));

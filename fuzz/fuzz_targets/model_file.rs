@@ -1,8 +1,10 @@
 //! The model-file parser, the network build and a short run on any text: an error, never a
 //! panic. Networks that build small (at most 5,000 neurons and 200,000 synapses, a warm-up of
-//! at most 50 ms) are simulated for 20 ms on one thread, recording nothing.
+//! at most 50 ms) are simulated for 20 ms on one thread, recording nothing. A model is read as
+//! a file in `models/` ([`shared::model_path`]), so that it can refer to the connectomes and
+//! neuron lists of the repository.
 //!
-//! `cargo +nightly fuzz run model_file fuzz/corpus/model_file fuzz/seeds/model_file models`
+//! `cargo +nightly fuzz run model_file corpus/model_file seeds/model_file ../models` (in `fuzz/`)
 
 #![no_main]
 
@@ -10,11 +12,13 @@
 mod shared;
 
 use libfuzzer_sys::fuzz_target;
-use std::path::Path;
+use std::sync::LazyLock;
+
+static PATH: LazyLock<std::path::PathBuf> = LazyLock::new(shared::model_path);
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let _ = shared::model_file(text, Path::new("fuzz/model.toml"));
+    let _ = shared::model_file(text, &PATH);
 });

@@ -209,6 +209,51 @@ impl Plain {
     }
 }
 
+/// The keys of a model file that a template's circuit is made of; a template file may also
+/// have the rest of a model (`simulation`, `record`), which its areas do not take.
+const CIRCUIT_KEYS: [&str; 8] = [
+    "population",
+    "projection",
+    "stimulus",
+    "set",
+    "silence",
+    "scaling",
+    "simulation",
+    "record",
+];
+
+/// The keys of a template's `[scaling]`.
+const SCALING_KEYS: [&str; 4] = ["N", "K", "reference_rates", "unscaled"];
+
+/// Refuses a key of a template without `base` (written in place, or a file) that no model
+/// file has, and a key of its `[scaling]` that scaling does not have: the expansion takes only
+/// the keys it knows, so any other would be dropped without a word.
+fn check_circuit_keys(t: &Table) -> Result<(), String> {
+    if let Some(k) = t.keys().find(|k| !CIRCUIT_KEYS.contains(&k.as_str())) {
+        let hint = if k == "reference_rates" {
+            "; a circuit's reference rates go in its [scaling]: scaling = { reference_rates = { ... } }"
+        } else {
+            ""
+        };
+        return Err(format!(
+            "unknown key `{k}` (a template without `base` takes the keys of a model file: {}){hint}",
+            CIRCUIT_KEYS.join(", ")
+        ));
+    }
+    if let Some(sc) = t.get("scaling") {
+        let Value::Table(sc) = sc else {
+            return Err("`scaling` must be a table".into());
+        };
+        if let Some(k) = sc.keys().find(|k| !SCALING_KEYS.contains(&k.as_str())) {
+            return Err(format!(
+                "unknown key `scaling.{k}` (expected {})",
+                SCALING_KEYS.join(", ")
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn load_templates(t: &mut Table, path: &Path) -> Result<Vec<(String, Template)>, String> {
     let list = match t.remove("template") {
         Some(Value::Array(list)) => list,
@@ -266,16 +311,21 @@ fn load_templates(t: &mut Table, path: &Path) -> Result<Vec<(String, Template)>,
                         full.display()
                     ));
                 }
+                check_circuit_keys(&table)
+                    .map_err(|m| format!("template `{name}`: {}: {m}", full.display()))?;
                 let dir = Path::new(&file)
                     .parent()
                     .unwrap_or(Path::new(""))
                     .to_owned();
                 Template { table, dir }
             }
-            None => Template {
-                table: v,
-                dir: PathBuf::new(),
-            },
+            None => {
+                check_circuit_keys(&v).map_err(|m| format!("template `{name}`: {m}"))?;
+                Template {
+                    table: v,
+                    dir: PathBuf::new(),
+                }
+            }
         };
         out.push((name, tpl));
     }
