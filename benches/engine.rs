@@ -162,12 +162,19 @@ fn exchange_round(c: &mut Criterion) {
     });
 }
 
-/// 1,000 steps of 2,500 two-compartment neurons (model A, the XOR network's size), a fifth of
-/// them driven to fire by 500 pA into the soma, with 25 conductance inputs a step (the XOR
-/// background's order of magnitude): the cost of a `burst2c` neuron-step.
+/// 1,000 steps of two-compartment neurons (model A), a fifth of them driven to fire by 500 pA
+/// into the soma, with 25 conductance inputs a step (the XOR background's order of
+/// magnitude): the cost of a `burst2c` neuron-step. 2,500 neurons is the XOR network's size;
+/// 512 and 1,024, whose columns are whole multiples of 4 KiB, show whether the state's
+/// layout avoids 4K aliasing (`neuron::columns`), against 500 and 1,000.
 fn burst2c_steps(c: &mut Criterion) {
-    let n = 2_500u32;
-    c.bench_function("burst2c_2500_neurons_1000_steps", |b| {
+    for n in [500u32, 512, 1_000, 1_024, 2_500] {
+        burst2c_steps_of(c, n);
+    }
+}
+
+fn burst2c_steps_of(c: &mut Criterion, n: u32) {
+    c.bench_function(&format!("burst2c_{n}_neurons_1000_steps"), |b| {
         b.iter_custom(|iters| {
             let mut elapsed = std::time::Duration::ZERO;
             for _ in 0..iters {

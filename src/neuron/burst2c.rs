@@ -77,6 +77,7 @@
 //! ([`super::burst2c_grid`]) with compartment-targeted projections (soma or dendrite, AMPA or
 //! GABA) and event- or burst-transmitting connections.
 
+use super::columns::Columns;
 use super::drive::stream_rng;
 use super::grid::{STEPS, column, steps_column};
 use crate::engine::state::{StateError, Table};
@@ -512,20 +513,14 @@ impl Consts {
 /// step does the same floating-point operations in the same association as the
 /// one-loop-per-neuron form (kept as the test oracle `reference`), so the results are bit
 /// for bit the same. Timings in `Burst2c::step`.
+///
+/// The floating-point columns share one allocation ([`Columns`]), so that none of them starts
+/// just after another modulo 4 KiB, whatever the number of neurons.
 #[derive(Clone, Debug, Default)]
 struct State {
-    v_s: Vec<f64>,
-    v_d: Vec<f64>,
-    w_s: Vec<f64>,
-    w_d: Vec<f64>,
-    theta: Vec<f64>,
-    g_es: Vec<f64>,
-    g_is: Vec<f64>,
-    g_ed: Vec<f64>,
-    g_id: Vec<f64>,
-    /// Injected currents (pA).
-    i_s: Vec<f64>,
-    i_d: Vec<f64>,
+    /// The columns `V_S` … `V_D8`: V_s, V_d, w_s, w_d, θ, the four conductances, the injected
+    /// currents (pA), and a step's scratch V_d at step 8 (before step 9's injected current).
+    f: Columns<F64_COLUMNS>,
     /// Model A: refractory steps left. Unused by model B.
     refr: Vec<u32>,
     /// Model A: burst countdown (second spike when it is 1 after the decrement). Model B: bAP
@@ -533,29 +528,64 @@ struct State {
     burst: Vec<u32>,
     /// Scratch of a step: what step 8 does to each neuron (`FIRST`, `SECOND` or nothing).
     due: Vec<u8>,
-    /// Scratch of a step: V_d at step 8 (before step 9's injected current).
-    v_d8: Vec<f64>,
 }
+
+/// The columns of `State::f`.
+const V_S: usize = 0;
+const V_D: usize = 1;
+const W_S: usize = 2;
+const W_D: usize = 3;
+const THETA: usize = 4;
+const G_ES: usize = 5;
+const G_IS: usize = 6;
+const G_ED: usize = 7;
+const G_ID: usize = 8;
+const I_S: usize = 9;
+const I_D: usize = 10;
+const V_D8: usize = 11;
+const F64_COLUMNS: usize = 12;
+
+/// The checkpoint columns of the state saved (all of `State::f` but the scratch `V_D8`).
+const SAVED: [(&str, usize); 11] = [
+    ("V_s", V_S),
+    ("V_d", V_D),
+    ("w_s", W_S),
+    ("w_d", W_D),
+    ("theta", THETA),
+    ("g_E_s", G_ES),
+    ("g_I_s", G_IS),
+    ("g_E_d", G_ED),
+    ("g_I_d", G_ID),
+    ("I_s", I_S),
+    ("I_d", I_D),
+];
 
 impl State {
     fn subset(&self, idx: &[u32]) -> State {
         use super::pick;
         State {
-            v_s: pick(&self.v_s, idx),
-            v_d: pick(&self.v_d, idx),
-            w_s: pick(&self.w_s, idx),
-            w_d: pick(&self.w_d, idx),
-            theta: pick(&self.theta, idx),
-            g_es: pick(&self.g_es, idx),
-            g_is: pick(&self.g_is, idx),
-            g_ed: pick(&self.g_ed, idx),
-            g_id: pick(&self.g_id, idx),
-            i_s: pick(&self.i_s, idx),
-            i_d: pick(&self.i_d, idx),
+            f: self.f.subset(idx),
             refr: pick(&self.refr, idx),
             burst: pick(&self.burst, idx),
             due: vec![0; idx.len()],
-            v_d8: vec![0.0; idx.len()],
+        }
+    }
+
+    /// The column of conductance `(c, r)`.
+    fn conductance_column(c: Compartment, r: Receptor) -> usize {
+        match (c, r) {
+            (Compartment::Soma, Receptor::Excitatory) => G_ES,
+            (Compartment::Soma, Receptor::Inhibitory) => G_IS,
+            (Compartment::Dendrite, Receptor::Excitatory) => G_ED,
+            (Compartment::Dendrite, Receptor::Inhibitory) => G_ID,
+        }
+    }
+
+    /// The column of the current injected into `c`.
+    fn current_column(c: Compartment) -> usize {
+        match c {
+            Compartment::Soma => I_S,
+            Compartment::Dendrite => I_D,
         }
     }
 }
@@ -591,25 +621,17 @@ impl Burst2c {
             .map(|i| stream_rng(seed, stream.wrapping_add(i)))
             .collect();
         let n = n as usize;
+        let mut init = [0.0; F64_COLUMNS];
+        (init[V_D], init[W_D], init[THETA]) = (p.v_d0, p.w_d0, p.theta_inf);
+        let mut f = Columns::new(n, init);
+        for (v, r) in f.col_mut(V_S).iter_mut().zip(&mut rng) {
+            *v = p.v_s0_mean + p.v_s0_sd * r.sample::<f64, _>(StandardNormal);
+        }
         let s = State {
-            v_s: rng
-                .iter_mut()
-                .map(|r| p.v_s0_mean + p.v_s0_sd * r.sample::<f64, _>(StandardNormal))
-                .collect(),
-            v_d: vec![p.v_d0; n],
-            w_s: vec![0.0; n],
-            w_d: vec![p.w_d0; n],
-            theta: vec![p.theta_inf; n],
-            g_es: vec![0.0; n],
-            g_is: vec![0.0; n],
-            g_ed: vec![0.0; n],
-            g_id: vec![0.0; n],
-            i_s: vec![0.0; n],
-            i_d: vec![0.0; n],
+            f,
             refr: vec![0; n],
             burst: vec![0; n],
             due: vec![0; n],
-            v_d8: vec![0.0; n],
         };
         Ok(Burst2c {
             k: Consts::new(&p),
@@ -634,10 +656,7 @@ impl Burst2c {
 
     /// The constant current (pA) into compartment `c` of neuron `i`.
     pub fn current(&self, i: u32, c: Compartment) -> f64 {
-        match c {
-            Compartment::Soma => self.s.i_s[i as usize],
-            Compartment::Dendrite => self.s.i_d[i as usize],
-        }
+        self.s.f.col(State::current_column(c))[i as usize]
     }
 
     /// The parameters.
@@ -647,12 +666,12 @@ impl Burst2c {
 
     /// Number of neurons.
     pub fn len(&self) -> usize {
-        self.s.v_s.len()
+        self.s.f.len()
     }
 
     /// True if the population has no neurons.
     pub fn is_empty(&self) -> bool {
-        self.s.v_s.is_empty()
+        self.s.f.is_empty()
     }
 
     /// Steps taken so far.
@@ -664,67 +683,52 @@ impl Burst2c {
     /// a spike arriving in the step just taken, effective from the next step.
     #[inline]
     pub fn add_conductance(&mut self, i: u32, c: Compartment, r: Receptor, w: f64) {
-        let i = i as usize;
-        match (c, r) {
-            (Compartment::Soma, Receptor::Excitatory) => self.s.g_es[i] += w,
-            (Compartment::Soma, Receptor::Inhibitory) => self.s.g_is[i] += w,
-            (Compartment::Dendrite, Receptor::Excitatory) => self.s.g_ed[i] += w,
-            (Compartment::Dendrite, Receptor::Inhibitory) => self.s.g_id[i] += w,
-        }
+        self.s.f.col_mut(State::conductance_column(c, r))[i as usize] += w;
     }
 
     /// A conductance of neuron `i` (dimensionless).
     pub fn conductance(&self, i: u32, c: Compartment, r: Receptor) -> f64 {
-        let i = i as usize;
-        match (c, r) {
-            (Compartment::Soma, Receptor::Excitatory) => self.s.g_es[i],
-            (Compartment::Soma, Receptor::Inhibitory) => self.s.g_is[i],
-            (Compartment::Dendrite, Receptor::Excitatory) => self.s.g_ed[i],
-            (Compartment::Dendrite, Receptor::Inhibitory) => self.s.g_id[i],
-        }
+        self.s.f.col(State::conductance_column(c, r))[i as usize]
     }
 
     /// Sets the constant current (pA) injected into compartment `c` of neuron `i`.
     pub fn set_current(&mut self, i: u32, c: Compartment, pa: f64) {
-        match c {
-            Compartment::Soma => self.s.i_s[i as usize] = pa,
-            Compartment::Dendrite => self.s.i_d[i as usize] = pa,
-        }
+        self.s.f.col_mut(State::current_column(c))[i as usize] = pa;
     }
 
     /// Sets the somatic potential V_s (mV) of neuron `i` (e.g. a deterministic initial state).
     pub fn set_v_s(&mut self, i: u32, v: f64) {
-        self.s.v_s[i as usize] = v;
+        self.s.f.col_mut(V_S)[i as usize] = v;
     }
 
     /// Somatic potential V_s (mV) of neuron `i`.
     pub fn v_s(&self, i: u32) -> f64 {
-        self.s.v_s[i as usize]
+        self.s.f.col(V_S)[i as usize]
     }
 
     /// Dendritic potential V_d (mV) of neuron `i`.
     pub fn v_d(&self, i: u32) -> f64 {
-        self.s.v_d[i as usize]
+        self.s.f.col(V_D)[i as usize]
     }
 
     /// Moving threshold θ (mV) of neuron `i`.
     pub fn theta(&self, i: u32) -> f64 {
-        self.s.theta[i as usize]
+        self.s.f.col(THETA)[i as usize]
     }
 
     /// Somatic adaptation w_s (dimensionless) of neuron `i`.
     pub fn w_s(&self, i: u32) -> f64 {
-        self.s.w_s[i as usize]
+        self.s.f.col(W_S)[i as usize]
     }
 
     /// Dendritic adaptation w_d (mV) of neuron `i`.
     pub fn w_d(&self, i: u32) -> f64 {
-        self.s.w_d[i as usize]
+        self.s.f.col(W_D)[i as usize]
     }
 
     /// p = σ(V_d) of neuron `i`: model A's burst probability at a first spike now.
     pub fn burst_probability(&self, i: u32) -> f64 {
-        self.p.sigmoid(self.s.v_d[i as usize])
+        self.p.sigmoid(self.s.f.col(V_D)[i as usize])
     }
 
     /// Writes the neurons' dynamic state, one row per neuron: the state variables (`V_s`,
@@ -734,20 +738,8 @@ impl Burst2c {
     /// before it is read within each step: it carries nothing over.
     pub fn save(&self, neurons: &mut Table) {
         let s = &self.s;
-        for (name, v) in [
-            ("V_s", &s.v_s),
-            ("V_d", &s.v_d),
-            ("w_s", &s.w_s),
-            ("w_d", &s.w_d),
-            ("theta", &s.theta),
-            ("g_E_s", &s.g_es),
-            ("g_I_s", &s.g_is),
-            ("g_E_d", &s.g_ed),
-            ("g_I_d", &s.g_id),
-            ("I_s", &s.i_s),
-            ("I_d", &s.i_d),
-        ] {
-            neurons.put(name, 1, v.clone());
+        for (name, k) in SAVED {
+            neurons.put(name, 1, s.f.col(k).to_vec());
         }
         neurons.put("refr", 1, s.refr.clone());
         neurons.put("burst", 1, s.burst.clone());
@@ -761,22 +753,16 @@ impl Burst2c {
         let n = self.len();
         let f = |name: &str| column::<f64>(neurons, name, n);
         let u = |name: &str| column::<u32>(neurons, name, n);
+        let mut cols: [Vec<f64>; F64_COLUMNS] = Default::default();
+        for (name, k) in SAVED {
+            cols[k] = f(name)?;
+        }
+        cols[V_D8] = vec![0.0; n];
         let s = State {
-            v_s: f("V_s")?,
-            v_d: f("V_d")?,
-            w_s: f("w_s")?,
-            w_d: f("w_d")?,
-            theta: f("theta")?,
-            g_es: f("g_E_s")?,
-            g_is: f("g_I_s")?,
-            g_ed: f("g_E_d")?,
-            g_id: f("g_I_d")?,
-            i_s: f("I_s")?,
-            i_d: f("I_d")?,
+            f: Columns::from_vecs(cols),
             refr: u("refr")?,
             burst: u("burst")?,
             due: vec![0; n],
-            v_d8: vec![0.0; n],
         };
         let rng = neurons.get_rngs("rng")?;
         if rng.len() != n {
@@ -880,24 +866,38 @@ fn step_cells<const STOCHASTIC: bool, const IN_UPDATE: bool, const DRIVE_VS: boo
     rng: &mut [Xoshiro256PlusPlus],
     spikes: &mut Vec<(u32, bool)>,
 ) {
-    let (k, n) = (*k, st.v_s.len());
+    let (k, n) = (*k, st.f.len());
     let (e_e, e_i, e_l, theta_inf) = (p.e_e, p.e_i, p.e_l, p.theta_inf);
+    let [
+        v_s,
+        v_d,
+        w_s,
+        w_d,
+        theta,
+        g_es,
+        g_is,
+        g_ed,
+        g_id,
+        i_s,
+        i_d,
+        v_d8,
+    ] = st.f.split_mut();
     // Equal-length slices: no bounds checks, no aliasing, so the first pass vectorises.
-    let v_s = &mut st.v_s[..n];
-    let v_d = &mut st.v_d[..n];
-    let w_s = &mut st.w_s[..n];
-    let w_d = &mut st.w_d[..n];
-    let theta = &mut st.theta[..n];
-    let g_es = &mut st.g_es[..n];
-    let g_is = &mut st.g_is[..n];
-    let g_ed = &mut st.g_ed[..n];
-    let g_id = &mut st.g_id[..n];
-    let i_s = &st.i_s[..n];
-    let i_d = &st.i_d[..n];
+    let v_s = &mut v_s[..n];
+    let v_d = &mut v_d[..n];
+    let w_s = &mut w_s[..n];
+    let w_d = &mut w_d[..n];
+    let theta = &mut theta[..n];
+    let g_es = &mut g_es[..n];
+    let g_is = &mut g_is[..n];
+    let g_ed = &mut g_ed[..n];
+    let g_id = &mut g_id[..n];
+    let i_s = &i_s[..n];
+    let i_d = &i_d[..n];
     let refr = &mut st.refr[..n];
     let burst = &mut st.burst[..n];
     let due = &mut st.due[..n];
-    let v_d8 = &mut st.v_d8[..n];
+    let v_d8 = &mut v_d8[..n];
     let rng = &mut rng[..n];
     // The OR of every neuron's `due`: zero in most steps (no neuron spikes), which skips the
     // second pass.
@@ -1007,7 +1007,8 @@ fn step_cells<const STOCHASTIC: bool, const IN_UPDATE: bool, const DRIVE_VS: boo
 #[cfg(test)]
 mod reference {
     use super::{
-        Burst2cParams, Consts, CurrentOrder, DendriticDrive, RngExt, State, Xoshiro256PlusPlus,
+        Burst2cParams, Consts, CurrentOrder, DendriticDrive, G_ED, G_ES, G_ID, G_IS, I_D, I_S,
+        RngExt, State, THETA, V_D, V_S, W_D, W_S, Xoshiro256PlusPlus,
     };
 
     #[derive(Copy, Clone, Debug, PartialEq)]
@@ -1030,17 +1031,17 @@ mod reference {
     /// Neuron `i`'s record, read from the columns.
     pub fn of(s: &State, i: usize) -> Cell {
         Cell {
-            v_s: s.v_s[i],
-            v_d: s.v_d[i],
-            w_s: s.w_s[i],
-            w_d: s.w_d[i],
-            theta: s.theta[i],
-            g_es: s.g_es[i],
-            g_is: s.g_is[i],
-            g_ed: s.g_ed[i],
-            g_id: s.g_id[i],
-            i_s: s.i_s[i],
-            i_d: s.i_d[i],
+            v_s: s.f.col(V_S)[i],
+            v_d: s.f.col(V_D)[i],
+            w_s: s.f.col(W_S)[i],
+            w_d: s.f.col(W_D)[i],
+            theta: s.f.col(THETA)[i],
+            g_es: s.f.col(G_ES)[i],
+            g_is: s.f.col(G_IS)[i],
+            g_ed: s.f.col(G_ED)[i],
+            g_id: s.f.col(G_ID)[i],
+            i_s: s.f.col(I_S)[i],
+            i_d: s.f.col(I_D)[i],
             refr: s.refr[i],
             burst: s.burst[i],
         }

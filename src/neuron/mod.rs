@@ -25,6 +25,7 @@ pub mod adex_grid;
 pub mod background;
 pub mod burst2c;
 pub mod burst2c_grid;
+pub mod columns;
 pub mod drive;
 pub mod exact;
 pub mod expsum;
