@@ -48,8 +48,9 @@ pub fn run_briefly(model: &Model) -> hebb::error::Result<hebb::run::Summary> {
 }
 
 /// What the `model_file` target does with a model's text: parse it, build the network under a
-/// memory limit ([`MEMORY_LIMIT`]), and run 20 ms when it is small ([`SMALL`], [`MOST_ARRIVALS`]). True if
-/// it ran; the error of the parse or the build (a run's own outcome is not asked for).
+/// memory limit ([`MEMORY_LIMIT`]), and run 20 ms when it is small ([`SMALL`],
+/// [`MOST_ARRIVALS`]). True if it ran; the error of the parse or the build (a run's own
+/// outcome is not asked for).
 pub fn model_file(text: &str, path: &Path) -> hebb::error::Result<bool> {
     let mut model = Model::parse(text, path)?;
     // The memory guard refuses large networks before anything is allocated.

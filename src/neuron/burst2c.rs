@@ -544,20 +544,13 @@ const I_S: usize = 9;
 const I_D: usize = 10;
 const V_D8: usize = 11;
 const F64_COLUMNS: usize = 12;
+// The conductances are in the order of the input ports (`port`): `State::conductance_column`.
+const _: () = assert!(G_IS == G_ES + 1 && G_ED == G_ES + 2 && G_ID == G_ES + 3);
 
-/// The checkpoint columns of the state saved (all of `State::f` but the scratch `V_D8`).
-const SAVED: [(&str, usize); 11] = [
-    ("V_s", V_S),
-    ("V_d", V_D),
-    ("w_s", W_S),
-    ("w_d", W_D),
-    ("theta", THETA),
-    ("g_E_s", G_ES),
-    ("g_I_s", G_IS),
-    ("g_E_d", G_ED),
-    ("g_I_d", G_ID),
-    ("I_s", I_S),
-    ("I_d", I_D),
+/// The checkpoint names of the columns of `State::f` that are saved, column `k` at index `k`:
+/// all but the scratch `V_D8`, the last.
+const SAVED: [&str; V_D8] = [
+    "V_s", "V_d", "w_s", "w_d", "theta", "g_E_s", "g_I_s", "g_E_d", "g_I_d", "I_s", "I_d",
 ];
 
 impl State {
@@ -571,14 +564,10 @@ impl State {
         }
     }
 
-    /// The column of conductance `(c, r)`.
+    /// The column of conductance `(c, r)`: the conductances are in the order of the input
+    /// ports ([`port`]).
     fn conductance_column(c: Compartment, r: Receptor) -> usize {
-        match (c, r) {
-            (Compartment::Soma, Receptor::Excitatory) => G_ES,
-            (Compartment::Soma, Receptor::Inhibitory) => G_IS,
-            (Compartment::Dendrite, Receptor::Excitatory) => G_ED,
-            (Compartment::Dendrite, Receptor::Inhibitory) => G_ID,
-        }
+        G_ES + usize::from(port(c, r))
     }
 
     /// The column of the current injected into `c`.
@@ -738,7 +727,7 @@ impl Burst2c {
     /// before it is read within each step: it carries nothing over.
     pub fn save(&self, neurons: &mut Table) {
         let s = &self.s;
-        for (name, k) in SAVED {
+        for (k, name) in SAVED.into_iter().enumerate() {
             neurons.put(name, 1, s.f.col(k).to_vec());
         }
         neurons.put("refr", 1, s.refr.clone());
@@ -754,7 +743,7 @@ impl Burst2c {
         let f = |name: &str| column::<f64>(neurons, name, n);
         let u = |name: &str| column::<u32>(neurons, name, n);
         let mut cols: [Vec<f64>; F64_COLUMNS] = Default::default();
-        for (name, k) in SAVED {
+        for (k, name) in SAVED.into_iter().enumerate() {
             cols[k] = f(name)?;
         }
         cols[V_D8] = vec![0.0; n];
