@@ -80,6 +80,7 @@ fn deliver_row(c: &mut Criterion) {
                 spikes: &mut spikes,
                 offset: 0,
                 window: Time::from_ms(1.0).unwrap(),
+                spike_limit: usize::MAX,
             };
             pop.deliver(t, black_box(&targets), Weights::Each(&weights), &mut ctx);
             pop.end_tick(t, &mut ctx);

@@ -10,6 +10,7 @@ use crate::error::Result;
 use crate::ids::NeuronId;
 use crate::model::Model;
 use crate::model::build::{Network, PopInfo, build, trial_dynamics, trial_seed};
+use crate::model::memory::FlightGuard;
 use crate::model::neurons::Connectomes;
 use crate::record::{H5Recorder, RunInfo};
 use crate::time::Time;
@@ -245,6 +246,27 @@ impl Engine {
             Engine::Sharded(sim) => sim.run_until(stop, rec),
         }
     }
+    /// Sets the limit of entries in flight of `guard`, if any.
+    fn guard(mut self, guard: Option<&FlightGuard>) -> Engine {
+        if let Some(g) = guard {
+            match &mut self {
+                Engine::Single(sim) => sim.set_pending_limit(g.entries),
+                Engine::Sharded(sim) => sim.set_pending_limit(g.entries),
+            }
+        }
+        self
+    }
+    /// The runaway that stopped the engine, as `guard`'s error.
+    fn check(&self, guard: Option<&FlightGuard>) -> Result<()> {
+        let runaway = match self {
+            Engine::Single(sim) => sim.runaway(),
+            Engine::Sharded(sim) => sim.runaway(),
+        };
+        match (guard, runaway) {
+            (Some(g), Some(r)) => Err(g.error(&r)),
+            _ => Ok(()),
+        }
+    }
     pub(crate) fn stats(&self) -> Stats {
         match self {
             Engine::Single(sim) => sim.stats().clone(),
@@ -435,9 +457,15 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
     // weights are taken, which happens between slices of the first trial).
     let parallel = trials > 1 && threads > 1 && !opts.shard_trials && wlog.is_none();
     let part = (threads > 1 && !parallel).then(|| net.blueprint.partition(opts.placement, threads));
-    let make_engine = |blueprint: Blueprint| match &part {
-        None => Engine::Single(Box::new(Simulation::new(blueprint))),
-        Some(part) => Engine::Sharded(ShardedSimulation::new(blueprint, part)),
+    // Entries in flight, beside the network, within the memory limit.
+    let names = pops.iter().map(|p| p.name.clone()).collect();
+    let guard = FlightGuard::new(model.memory_limit, net.memory.peak_bytes, names);
+    let make_engine = |blueprint: Blueprint| {
+        match &part {
+            None => Engine::Single(Box::new(Simulation::new(blueprint))),
+            Some(part) => Engine::Sharded(ShardedSimulation::new(blueprint, part)),
+        }
+        .guard(guard.as_ref())
     };
     let first = std::mem::replace(
         &mut net.blueprint,
@@ -452,7 +480,7 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
         },
     );
     let mut engine = match resume {
-        Some(ck) => Engine::load(first, part.as_ref(), &ck.state)?,
+        Some(ck) => Engine::load(first, part.as_ref(), &ck.state)?.guard(guard.as_ref()),
         None => make_engine(first),
     };
     let (n_synapses, synapse_bytes) = (engine.n_synapses(), engine.synapse_bytes());
@@ -560,6 +588,7 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
         plastic: &plastic,
         burst_detector,
         stop,
+        guard: guard.as_ref(),
     };
     if parallel {
         let Engine::Single(sim0) = engine else {
@@ -617,8 +646,9 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
                     let log = if k == 0 { wlog.as_mut() } else { None };
                     let ck = checkpointing.as_mut();
                     outcome = Some(
-                        tracing::info_span!("simulate", threads, trial = k)
-                            .in_scope(|| run_slices(&mut engine, stop, &mut progress, log, ck)),
+                        tracing::info_span!("simulate", threads, trial = k).in_scope(|| {
+                            run_slices(&mut engine, stop, &mut progress, log, ck, guard.as_ref())
+                        }),
                     );
                     simulate_s += t1.elapsed().as_secs_f64();
                     if let Some(b) = progress.bar.take() {
@@ -829,6 +859,7 @@ fn run_slices(
     rec: &mut dyn Recorder,
     mut log: Option<&mut WeightLog>,
     ck: Option<&mut Checkpointing>,
+    guard: Option<&FlightGuard>,
 ) -> Result<Option<Interrupted>> {
     // Checkpointing with nothing to do takes no slices: the run stops only to take weights.
     let mut ck = ck.filter(|c| c.every.is_some() || c.interrupt.is_some());
@@ -855,6 +886,7 @@ fn run_slices(
         }
         let w0 = Instant::now();
         engine.run_until(next, rec);
+        engine.check(guard)?;
         let took = w0.elapsed().as_secs_f64();
         if took < 0.1 {
             slice = Time(slice.0.saturating_mul(2).min(1 << 60));
@@ -989,6 +1021,7 @@ struct TrialJob<'a> {
     plastic: &'a [crate::engine::plastic::PlasticProjection],
     burst_detector: crate::plasticity::BurstDetector,
     stop: Time,
+    guard: Option<&'a FlightGuard>,
 }
 
 impl TrialJob<'_> {
@@ -1082,8 +1115,14 @@ fn run_side_by_side(
         } else {
             Simulation::new(job.blueprint(k)?)
         };
+        if let Some(g) = job.guard {
+            sim.set_pending_limit(g.entries);
+        }
         let mut out = TrialOut::default();
         tracing::info_span!("simulate", trial = k).in_scope(|| sim.run_until(job.stop, &mut out));
+        if let (Some(g), Some(r)) = (job.guard, sim.runaway()) {
+            return Err(g.error(&r));
+        }
         if k > 0 {
             out.samples.clear(); // probes record the first trial only
         }

@@ -69,6 +69,18 @@ fn model_file_findings_stay_fixed() {
             let arrivals = net.poisson_arrivals_per_s(&model).expect("a rate");
             assert_eq!(arrivals, 603.0 * 12687205759.0);
             assert!(!outcome.expect("builds"), "{}: ran", path.display());
+        } else if path.ends_with("t-ref-0-under-a-restoring-current-of-3e12-pa.toml") {
+            // Scaling's reference rate of 5.6e12 Hz gives the exact neurons of A1.E, with
+            // t_ref = 0, a restoring current of 3.5e12 pA: they fire at almost every tick of
+            // the clock (1 ps), and their spikes in flight outgrew any memory. The run stops
+            // at the memory limit, naming the population.
+            assert!(outcome.expect("builds"), "{}: not run", path.display());
+            let mut model = hebb::model::Model::parse(&text, &path).expect("the finding parses");
+            model.memory_limit = Some(shared::MEMORY_LIMIT);
+            let e = shared::run_briefly(&model).expect_err("a runaway");
+            let e = e.to_string();
+            assert!(e.starts_with("population A1.E: at 0.0"), "{e}");
+            assert!(e.contains("t_ref = 0"), "{e}");
         }
     }
 }

@@ -280,3 +280,91 @@ fn all_neurons_on_one_shard() {
     );
     assert!(stats.iter().all(|s| s.spikes_sent == 0));
 }
+
+/// Exact neurons with `t_ref = 0` under a current a million times their rheobase fire at
+/// almost every tick of the clock, onto each other.
+const RUNAWAY: &str = r#"
+[simulation]
+duration = 5.0
+seed = 3
+[[population]]
+name = "Q"
+size = 4
+model = "lif_delta"
+tau_m = 10.0
+E_L = 0.0
+V_th = 15.0
+V_reset = 0.0
+t_ref = 2.0
+[[population]]
+name = "R"
+size = 6
+model = "lif_delta"
+tau_m = 10.0
+E_L = 0.0
+V_th = 15.0
+V_reset = 0.0
+t_ref = 0.0
+I_e = 1.5e9
+[[projection]]
+source = "R"
+target = "Q"
+rule = { all_to_all = {} }
+weight = 0.1
+delay = 1.0
+[[projection]]
+source = "R"
+target = "R"
+rule = { all_to_all = {} }
+weight = 0.1
+delay = 1.5
+"#;
+
+/// A runaway stops the run on the limit of entries in flight and names its population, on
+/// one shard and on two (where the other shard stops too, without waiting forever); runs
+/// under the limit are untouched.
+#[test]
+fn a_runaway_stops_on_its_limit_and_is_named() {
+    use hebb::engine::Simulation;
+    use hebb::engine::partition::Placement;
+    use hebb::engine::shard::ShardedSimulation;
+    let m = common::model(RUNAWAY);
+    let stop = Time::from_ms(5.0).unwrap();
+    let limit = 200_000;
+    for shards in [1, 2] {
+        let net = hebb::model::build::build(&m, None, None).unwrap();
+        let mut c = common::Collect::default();
+        let runaway = if shards == 1 {
+            let mut sim = Simulation::new(net.blueprint);
+            sim.set_pending_limit(limit);
+            sim.run_until(stop, &mut c);
+            assert_eq!(sim.now(), stop, "the clock reaches the stop");
+            sim.runaway()
+        } else {
+            let part = net.blueprint.partition(Placement::Balanced, shards);
+            let mut sim = ShardedSimulation::new(net.blueprint, &part);
+            sim.set_pending_limit(limit);
+            sim.run_until(Time::from_ms(2.5).unwrap(), &mut c);
+            sim.run_until(stop, &mut c);
+            assert_eq!(sim.now(), stop, "the clock reaches the stop");
+            sim.runaway()
+        };
+        let r = runaway.unwrap_or_else(|| panic!("{shards} shards: no runaway"));
+        assert_eq!(r.population.index(), 1, "{shards} shards: {r:?}");
+        assert!(r.at < Time::from_ms(1.5).unwrap(), "{r:?}");
+        // Every shard holds at most its share, one row over.
+        assert!(r.pending <= limit / shards + 12, "{r:?}");
+        assert!(c.spikes.len() <= limit, "{} spikes", c.spikes.len());
+    }
+    // The same network, calm: no runaway, whatever the limit's generosity.
+    let calm = RUNAWAY.replace("t_ref = 0.0\nI_e = 1.5e9", "t_ref = 2.0\nI_e = 2000.0");
+    let m = common::model(&calm);
+    let net = hebb::model::build::build(&m, None, None).unwrap();
+    let mut sim = Simulation::new(net.blueprint);
+    sim.set_pending_limit(1_000);
+    let mut c = common::Collect::default();
+    sim.run_until(stop, &mut c);
+    assert_eq!(sim.runaway(), None);
+    assert!(!c.spikes.is_empty());
+    assert_eq!(c.spikes.len(), common::spikes_until(&m, stop, 1).len());
+}

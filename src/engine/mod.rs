@@ -234,7 +234,35 @@ pub struct Simulation {
     scaled: Vec<f32>,
     /// The store has synapse types other than the plain one, or ports other than 0.
     typed: bool,
+    /// Entries in flight (queued entries and spikes not yet exchanged) at which the simulation
+    /// stops ([`Simulation::set_pending_limit`]).
+    pending_limit: usize,
+    /// Set when the entries in flight passed `pending_limit`.
+    runaway: Option<Runaway>,
+    /// Stopped: by its own runaway, or by another shard's ([`Simulation::halt`]).
+    halted: bool,
 }
+
+/// Activity that outgrew the memory a run may use: a population's spikes took the entries in
+/// flight (deliveries queued, spikes not yet exchanged) past the limit set with
+/// [`Simulation::set_pending_limit`]. Typically an exact neuron with `t_ref = 0` under a drive
+/// so strong that it fires at almost every tick of the clock, or a loop of excitation without
+/// refractoriness; its spikes are exact, but neither the memory nor the time of a run
+/// suffices for them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Runaway {
+    /// The population whose spikes passed the limit.
+    pub population: PopId,
+    /// The time of the spike that passed it.
+    pub at: Time,
+    /// Entries in flight then.
+    pub pending: usize,
+}
+
+/// Memory taken by one entry in flight, for [`Simulation::set_pending_limit`]'s callers: a
+/// queue entry (16 bytes) and a spike waiting for its exchange and its recorder (16 bytes
+/// each), doubled for the growth of their vectors.
+pub const PENDING_ENTRY_BYTES: u64 = 2 * (16 + 16 + 16);
 
 impl Simulation {
     /// Builds a simulation at time zero.
@@ -283,7 +311,43 @@ impl Simulation {
             now: Time::ZERO,
             started: false,
             stats: Stats::default(),
+            pending_limit: usize::MAX,
+            runaway: None,
+            halted: false,
         }
+    }
+
+    /// Stops the simulation when the entries in flight (deliveries queued and spikes not yet
+    /// exchanged) pass `limit`: the entries are dropped, [`Simulation::runaway`] names the
+    /// population, and every later [`Simulation::run_until`] only moves the clock. The
+    /// default is no limit. A run sets it from the memory it may use beyond the network's
+    /// estimate ([`PENDING_ENTRY_BYTES`] per entry).
+    pub fn set_pending_limit(&mut self, limit: usize) {
+        self.pending_limit = limit;
+    }
+
+    /// The runaway that stopped the simulation, if one did.
+    pub fn runaway(&self) -> Option<Runaway> {
+        self.runaway
+    }
+
+    /// Stops the simulation (another shard's runaway): it drops what it has in flight and
+    /// from now on only moves the clock.
+    pub(crate) fn halt(&mut self) {
+        if !self.halted {
+            self.halted = true;
+            self.queue = make_scheduler(self.scheduler, self.window, self.max_delay);
+            if let Some(out) = &mut self.outbox {
+                *out = Vec::new();
+            }
+            self.dirty.clear();
+            self.is_dirty.iter_mut().for_each(|d| *d = false);
+        }
+    }
+
+    /// Whether the simulation was stopped ([`Simulation::halt`], or its own runaway).
+    pub(crate) fn is_halted(&self) -> bool {
+        self.halted
     }
 
     /// Number of neurons.
@@ -334,6 +398,10 @@ impl Simulation {
 
     /// Runs until (not including) `stop`.
     pub fn run_until(&mut self, stop: Time, rec: &mut dyn Recorder) {
+        if self.halted {
+            self.now = self.now.max(stop);
+            return;
+        }
         if !self.started {
             self.start(rec);
         }
@@ -348,6 +416,10 @@ impl Simulation {
                 Some(e) => {
                     self.stats.queue_pops += 1;
                     self.dispatch(e, rec);
+                    if self.halted {
+                        self.now = self.now.max(stop);
+                        return;
+                    }
                 }
                 None => {
                     if self.end_tick(tick, rec) {
@@ -363,6 +435,10 @@ impl Simulation {
                     }
                 }
             }
+        }
+        if self.halted {
+            self.now = self.now.max(stop);
+            return;
         }
         // A stop inside a window: neurons visited lazily (at their window's end) catch up, so
         // that every spike before the stop is known.
@@ -551,13 +627,17 @@ impl Simulation {
             spikes,
             window,
             csr,
+            pending_limit,
+            outbox,
             ..
         } = self;
+        let in_flight = queue.len() + outbox.as_ref().map_or(0, Vec::len);
         let mut ctx = Ctx {
             queue: queue.as_mut(),
             spikes,
             offset: offsets[p],
             window: *window,
+            spike_limit: pending_limit.saturating_sub(in_flight).max(1),
         };
         let r = f(pops[p].as_mut(), &mut ctx, csr);
         if !self.is_dirty[p] && self.pops[p].needs_end_tick() {
@@ -576,7 +656,18 @@ impl Simulation {
         let offset = self.offsets[p];
         let mut spikes = std::mem::take(&mut self.spikes);
         let post = self.plasticity.is_target(p);
+        let mut runaway = None;
         for &(t, local) in &spikes {
+            let pending = self.queue.len() + self.outbox.as_ref().map_or(0, Vec::len);
+            if pending > self.pending_limit {
+                // Past the limit: the run stops here, and the rest of the spikes go unrecorded.
+                runaway = Some(Runaway {
+                    population: PopId(p as u16),
+                    at: t,
+                    pending,
+                });
+                break;
+            }
             let n = self.global[(offset + local) as usize];
             self.stats.spikes += 1;
             rec.spike(t, NeuronId(n));
@@ -594,9 +685,22 @@ impl Simulation {
                 out.push((t, n));
             }
         }
+        let last = spikes.last().map_or(self.now, |s| s.0);
         spikes.clear();
         self.spikes = spikes;
         self.stats.queue_peak = self.stats.queue_peak.max(self.queue.len() as u64);
+        let pending = self.queue.len() + self.outbox.as_ref().map_or(0, Vec::len);
+        if runaway.is_none() && pending > self.pending_limit {
+            runaway = Some(Runaway {
+                population: PopId(p as u16),
+                at: last,
+                pending,
+            });
+        }
+        if runaway.is_some() {
+            self.runaway = runaway;
+            self.halt();
+        }
     }
 
     /// Schedules the delivery of a spike of global neuron `n` at `t`, of class `code`, over
@@ -625,6 +729,9 @@ impl Simulation {
     /// A shard receives a spike of global neuron `n` at `t` from another shard (at a window's
     /// end, so every delivery is at or after the time reached).
     pub(crate) fn receive(&mut self, t: Time, n: u32) {
+        if self.halted {
+            return;
+        }
         debug_assert!(t + self.window >= self.now, "spike from the past");
         let code = if self.plasticity.is_idle() {
             UNCLASSIFIED

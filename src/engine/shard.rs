@@ -19,12 +19,13 @@ use super::checkpoint::EngineState;
 use super::exchange::{ChannelExchange, Spike, SpikeExchange};
 use super::partition::Partition;
 use super::state::StateError;
-use super::{Blueprint, Csr, Probe, Recorder, Simulation, Stats, StepCurrent};
+use super::{Blueprint, Csr, Probe, Recorder, Runaway, Simulation, Stats, StepCurrent};
 use crate::ids::NeuronId;
 use crate::neuron::Population;
 use crate::time::Time;
 use crossbeam_channel::{Receiver, Sender, unbounded};
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 /// Largest number of shards (destination sets are 64-bit masks).
@@ -102,7 +103,17 @@ struct Shard {
 
 impl Shard {
     /// Runs windows until `stop`, sending recorded data to `sink`.
-    fn run(&mut self, stop: Time, window: Time, dest: &[u64], sink: &Sender<(usize, RecordBatch)>) {
+    /// A shard whose simulation ran away ([`Simulation::runaway`]) raises `halt`; every shard
+    /// that sees it raised stops its simulation too, and all go on exchanging (nothing) to
+    /// `stop`, so that none waits for another.
+    fn run(
+        &mut self,
+        stop: Time,
+        window: Time,
+        dest: &[u64],
+        sink: &Sender<(usize, RecordBatch)>,
+        halt: &AtomicBool,
+    ) {
         let me = self.exchange.shard();
         let not_me = !(1u64 << me);
         let mut t = self.sim.now();
@@ -110,7 +121,13 @@ impl Shard {
         while t < stop {
             let end = Time((t.0 / window.0 + 1) * window.0).min(stop);
             let c0 = Instant::now();
+            if halt.load(Ordering::Relaxed) {
+                self.sim.halt();
+            }
             self.sim.run_until(end, &mut self.record);
+            if self.sim.runaway().is_some() {
+                halt.store(true, Ordering::Relaxed);
+            }
             // Route this window's spikes: once to each other shard with targets of them.
             let mut first_sent = Time::NEVER;
             for &(ts, n) in self.sim.outbox().iter() {
@@ -426,6 +443,20 @@ impl ShardedSimulation {
         }
     }
 
+    /// Sets each shard's limit of entries in flight to its share of `limit`, the whole
+    /// simulation's ([`Simulation::set_pending_limit`]).
+    pub fn set_pending_limit(&mut self, limit: usize) {
+        let share = limit / self.shards.len();
+        for s in &mut self.shards {
+            s.sim.set_pending_limit(share);
+        }
+    }
+
+    /// The runaway that stopped the simulation (of the first shard that had one), if any.
+    pub fn runaway(&self) -> Option<Runaway> {
+        self.shards.iter().find_map(|s| s.sim.runaway())
+    }
+
     /// Runs every shard until (not including) `stop`, each on its own thread; records through
     /// `rec` on the calling thread.
     pub fn run_until(&mut self, stop: Time, rec: &mut dyn Recorder) {
@@ -437,6 +468,7 @@ impl ShardedSimulation {
         let probes = &self.probes;
         let spare = &self.spare;
         let n_shards = self.shards.len();
+        let halt = &AtomicBool::new(self.shards.iter().any(|s| s.sim.is_halted()));
         std::thread::scope(|scope| {
             let threads: Vec<_> = self
                 .shards
@@ -445,7 +477,7 @@ impl ShardedSimulation {
                     let sink = sink.clone();
                     std::thread::Builder::new()
                         .name(format!("hebb-shard-{}", shard.exchange.shard()))
-                        .spawn_scoped(scope, move || shard.run(stop, window, dest, &sink))
+                        .spawn_scoped(scope, move || shard.run(stop, window, dest, &sink, halt))
                         .expect("spawning a shard thread")
                 })
                 .collect();

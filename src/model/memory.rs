@@ -115,6 +115,62 @@ impl Estimate {
     }
 }
 
+/// The guard's run-time half: the entries in flight (deliveries queued, spikes not yet
+/// exchanged) a run may hold in the memory its network leaves, and the error that names the
+/// population whose spikes outgrew them ([`crate::engine::Runaway`]). The estimate cannot
+/// foresee them: an exact neuron with `t_ref = 0` under a drive far above threshold fires at
+/// almost every tick of the clock, and its spikes fill any memory.
+#[derive(Clone, Debug)]
+pub struct FlightGuard {
+    /// Entries in flight the run may hold, on all threads together.
+    pub entries: usize,
+    limit: u64,
+    estimate: u64,
+    names: Vec<String>,
+}
+
+impl FlightGuard {
+    /// The guard of a run under `limit` (none without one) whose network is estimated at
+    /// `estimate` bytes; `names` are its populations'. The entries may take what the estimate
+    /// leaves of the limit, and at least a quarter of the limit (a run holds less than the
+    /// estimate, which is the build's peak), [`crate::engine::PENDING_ENTRY_BYTES`] each.
+    pub fn new(limit: Option<u64>, estimate: u64, names: Vec<String>) -> Option<FlightGuard> {
+        let limit = limit?;
+        let room = limit.saturating_sub(estimate).max(limit / 4);
+        Some(FlightGuard {
+            entries: usize::try_from(room / crate::engine::PENDING_ENTRY_BYTES)
+                .unwrap_or(usize::MAX),
+            limit,
+            estimate,
+            names,
+        })
+    }
+
+    /// The error of a run stopped by `runaway`.
+    pub fn error(&self, runaway: &crate::engine::Runaway) -> crate::error::Error {
+        let name = self
+            .names
+            .get(runaway.population.index())
+            .map_or("?", String::as_str);
+        crate::error::Error::Invalid {
+            what: format!("population {name}"),
+            message: format!(
+                "at {:.9} ms its spikes took the deliveries in flight past {} entries, the most \
+                the memory left beside the network allows ({} available, the network estimated \
+                at {}); the run was stopped. Its neurons fire at almost every tick of the clock: \
+                typically t_ref = 0 with a drive far above threshold (a current, a rate of \
+                Poisson input, scaling's reference rates), or excitation that loops without \
+                refractoriness. Give t_ref > 0 or weaken the drive (--no-memory-check lifts \
+                the limit)",
+                runaway.at.as_ms(),
+                self.entries,
+                human(self.limit),
+                human(self.estimate),
+            ),
+        }
+    }
+}
+
 /// Bytes in MiB or GiB.
 pub fn human(b: u64) -> String {
     let mib = b as f64 / (1u64 << 20) as f64;

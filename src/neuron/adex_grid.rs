@@ -122,6 +122,7 @@ mod tests {
                 spikes: &mut self.spikes,
                 offset: 0,
                 window: Time::from_ms(H).expect("small"),
+                spike_limit: usize::MAX,
             }
         }
 

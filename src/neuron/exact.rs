@@ -273,6 +273,10 @@ impl<D: ExactDynamics> ExactPopulation<D> {
                 }
                 if p.fire && self.dynamics.confirm(i) {
                     self.spike(i, p.at, ctx);
+                    if ctx.spikes.len() >= ctx.spike_limit {
+                        // A runaway: the engine stops the run on these spikes.
+                        return;
+                    }
                 } else {
                     // A check, or a crossing that input has delayed: plan again from there.
                     let plan = self.dynamics.plan(i, p.at);
@@ -387,7 +391,7 @@ impl<D: ExactDynamics> ExactPopulation<D> {
         }
         // A visit leaves every own event of its neuron after `t`, so none registers here again.
         debug_assert!(
-            self.ring[slot].list.is_empty(),
+            self.ring[slot].list.is_empty() || ctx.spikes.len() >= ctx.spike_limit,
             "a neuron registered for a swept window"
         );
         list.clear();

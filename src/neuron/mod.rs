@@ -108,6 +108,9 @@ pub struct Ctx<'a> {
     /// Length of a synchronisation window (the smallest delay): a Poisson-driven neuron must
     /// be brought up to date at least once per window.
     pub window: Time,
+    /// The most spikes `spikes` may hold: a population whose own events would emit more in
+    /// one call stops there (the engine then stops the run: [`crate::engine::Runaway`]).
+    pub spike_limit: usize,
 }
 
 /// How a model treats input that arrives while the neuron is refractory.
