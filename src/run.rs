@@ -1116,7 +1116,8 @@ fn run_side_by_side(
             Simulation::new(job.blueprint(k)?)
         };
         if let Some(g) = job.guard {
-            sim.set_pending_limit(g.entries);
+            // Trials side by side share the room.
+            sim.set_pending_limit(g.entries / threads.max(1));
         }
         let mut out = TrialOut::default();
         tracing::info_span!("simulate", trial = k).in_scope(|| sim.run_until(job.stop, &mut out));

@@ -368,3 +368,40 @@ fn a_runaway_stops_on_its_limit_and_is_named() {
     assert!(!c.spikes.is_empty());
     assert_eq!(c.spikes.len(), common::spikes_until(&m, stop, 1).len());
 }
+
+/// A run under a memory limit stops a runaway with an error naming its population: on one
+/// thread, on two shards, and with trials side by side; with room to spare, the calm network
+/// runs.
+#[test]
+fn a_run_under_a_memory_limit_names_its_runaway() {
+    let mut m = common::model(RUNAWAY);
+    m.memory_limit = Some(64 << 20);
+    for (threads, trials, shard_trials) in
+        [(1, 1, false), (2, 1, false), (2, 3, false), (2, 2, true)]
+    {
+        let opts = hebb::run::RunOptions {
+            threads: Some(threads),
+            trials: Some(trials),
+            shard_trials,
+            ..Default::default()
+        };
+        let e = hebb::run::run(&m, &opts)
+            .expect_err("a runaway")
+            .to_string();
+        assert!(
+            e.starts_with("population R: at 0."),
+            "{threads} threads: {e}"
+        );
+        assert!(e.contains("t_ref = 0"), "{e}");
+    }
+    let mut calm =
+        common::model(&RUNAWAY.replace("t_ref = 0.0\nI_e = 1.5e9", "t_ref = 2.0\nI_e = 2000.0"));
+    calm.memory_limit = Some(64 << 20);
+    let opts = hebb::run::RunOptions {
+        threads: Some(2),
+        trials: Some(3),
+        ..Default::default()
+    };
+    let s = hebb::run::run(&calm, &opts).expect("runs");
+    assert!(s.stats.spikes > 0);
+}
