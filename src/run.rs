@@ -247,7 +247,7 @@ impl Engine {
         }
     }
     /// Sets the limit of entries in flight of `guard`, if any.
-    fn guard(mut self, guard: Option<&FlightGuard>) -> Engine {
+    pub(crate) fn guard(mut self, guard: Option<&FlightGuard>) -> Engine {
         if let Some(g) = guard {
             match &mut self {
                 Engine::Single(sim) => sim.set_pending_limit(g.entries),
@@ -257,7 +257,7 @@ impl Engine {
         self
     }
     /// The runaway that stopped the engine, as `guard`'s error.
-    fn check(&self, guard: Option<&FlightGuard>) -> Result<()> {
+    pub(crate) fn check(&self, guard: Option<&FlightGuard>) -> Result<()> {
         let runaway = match self {
             Engine::Single(sim) => sim.runaway(),
             Engine::Sharded(sim) => sim.runaway(),

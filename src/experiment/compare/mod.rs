@@ -545,13 +545,21 @@ fn run_one(
         let stop = net.warmup + net.duration;
         let pops = net.populations.clone();
         let threads = spec.experiment.threads.unwrap_or(1);
+        let names = pops.iter().map(|p| p.name.clone()).collect();
+        let guard = crate::model::memory::FlightGuard::new(
+            prep.model.memory_limit,
+            net.memory.peak_bytes,
+            names,
+        );
         let mut engine = Engine::new(
             net.blueprint,
             threads,
             crate::engine::partition::Placement::Balanced,
-        );
+        )
+        .guard(guard.as_ref());
         let mut rec = Spikes::default();
         engine.run_until(stop, &mut rec);
+        engine.check(guard.as_ref())?;
         r.spikes = rec.times.len() as u64;
         let _ = std::fs::remove_file(&prep.csv);
         for f in &prep.rewired {
