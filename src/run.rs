@@ -458,8 +458,7 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
     let parallel = trials > 1 && threads > 1 && !opts.shard_trials && wlog.is_none();
     let part = (threads > 1 && !parallel).then(|| net.blueprint.partition(opts.placement, threads));
     // Entries in flight, beside the network, within the memory limit.
-    let names = pops.iter().map(|p| p.name.clone()).collect();
-    let guard = FlightGuard::new(model.memory_limit, net.memory.peak_bytes, names);
+    let guard = FlightGuard::new(model.memory_limit, &net);
     let make_engine = |blueprint: Blueprint| {
         match &part {
             None => Engine::Single(Box::new(Simulation::new(blueprint))),

@@ -350,6 +350,30 @@ impl Simulation {
         self.halted
     }
 
+    /// If the simulation was stopped, moves its clock to `stop` (nothing else happens there)
+    /// and returns true.
+    fn halted_until(&mut self, stop: Time) -> bool {
+        if self.halted {
+            self.now = self.now.max(stop);
+        }
+        self.halted
+    }
+
+    /// Entries in flight: deliveries queued and spikes not yet exchanged.
+    fn in_flight(&self) -> usize {
+        self.queue.len() + self.outbox.as_ref().map_or(0, Vec::len)
+    }
+
+    /// The runaway of population `p`, at `at`, if the entries in flight are past the limit.
+    fn runaway_at(&self, p: usize, at: Time) -> Option<Runaway> {
+        let pending = self.in_flight();
+        (pending > self.pending_limit).then_some(Runaway {
+            population: PopId(p as u16),
+            at,
+            pending,
+        })
+    }
+
     /// Number of neurons.
     pub fn n_neurons(&self) -> usize {
         *self.offsets.last().unwrap_or(&0) as usize
@@ -398,8 +422,7 @@ impl Simulation {
 
     /// Runs until (not including) `stop`.
     pub fn run_until(&mut self, stop: Time, rec: &mut dyn Recorder) {
-        if self.halted {
-            self.now = self.now.max(stop);
+        if self.halted_until(stop) {
             return;
         }
         if !self.started {
@@ -416,8 +439,7 @@ impl Simulation {
                 Some(e) => {
                     self.stats.queue_pops += 1;
                     self.dispatch(e, rec);
-                    if self.halted {
-                        self.now = self.now.max(stop);
+                    if self.halted_until(stop) {
                         return;
                     }
                 }
@@ -436,8 +458,7 @@ impl Simulation {
                 }
             }
         }
-        if self.halted {
-            self.now = self.now.max(stop);
+        if self.halted_until(stop) {
             return;
         }
         // A stop inside a window: neurons visited lazily (at their window's end) catch up, so
@@ -620,6 +641,7 @@ impl Simulation {
         rec: &mut dyn Recorder,
         f: impl FnOnce(&mut dyn Population, &mut Ctx, &Csr) -> R,
     ) -> R {
+        let in_flight = self.in_flight();
         let Simulation {
             pops,
             offsets,
@@ -628,10 +650,8 @@ impl Simulation {
             window,
             csr,
             pending_limit,
-            outbox,
             ..
         } = self;
-        let in_flight = queue.len() + outbox.as_ref().map_or(0, Vec::len);
         let mut ctx = Ctx {
             queue: queue.as_mut(),
             spikes,
@@ -658,14 +678,9 @@ impl Simulation {
         let post = self.plasticity.is_target(p);
         let mut runaway = None;
         for &(t, local) in &spikes {
-            let pending = self.queue.len() + self.outbox.as_ref().map_or(0, Vec::len);
-            if pending > self.pending_limit {
+            runaway = self.runaway_at(p, t);
+            if runaway.is_some() {
                 // Past the limit: the run stops here, and the rest of the spikes go unrecorded.
-                runaway = Some(Runaway {
-                    population: PopId(p as u16),
-                    at: t,
-                    pending,
-                });
                 break;
             }
             let n = self.global[(offset + local) as usize];
@@ -689,16 +704,8 @@ impl Simulation {
         spikes.clear();
         self.spikes = spikes;
         self.stats.queue_peak = self.stats.queue_peak.max(self.queue.len() as u64);
-        let pending = self.queue.len() + self.outbox.as_ref().map_or(0, Vec::len);
-        if runaway.is_none() && pending > self.pending_limit {
-            runaway = Some(Runaway {
-                population: PopId(p as u16),
-                at: last,
-                pending,
-            });
-        }
-        if runaway.is_some() {
-            self.runaway = runaway;
+        if let Some(r) = runaway.or_else(|| self.runaway_at(p, last)) {
+            self.runaway = Some(r);
             self.halt();
         }
     }

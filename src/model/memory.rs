@@ -130,19 +130,20 @@ pub struct FlightGuard {
 }
 
 impl FlightGuard {
-    /// The guard of a run under `limit` (none without one) whose network is estimated at
-    /// `estimate` bytes; `names` are its populations'. The entries may take what the estimate
-    /// leaves of the limit, and at least a quarter of the limit (a run holds less than the
-    /// estimate, which is the build's peak), [`crate::engine::PENDING_ENTRY_BYTES`] each.
-    pub fn new(limit: Option<u64>, estimate: u64, names: Vec<String>) -> Option<FlightGuard> {
+    /// The guard of a run of `net` under `limit` (none without one). The entries may take
+    /// what the network's estimate leaves of the limit, and at least a quarter of the limit
+    /// (a run holds less than the estimate, which is the build's peak),
+    /// [`crate::engine::PENDING_ENTRY_BYTES`] each.
+    pub fn new(limit: Option<u64>, net: &crate::model::build::Network) -> Option<FlightGuard> {
         let limit = limit?;
+        let estimate = net.memory.peak_bytes;
         let room = limit.saturating_sub(estimate).max(limit / 4);
         Some(FlightGuard {
             entries: usize::try_from(room / crate::engine::PENDING_ENTRY_BYTES)
                 .unwrap_or(usize::MAX),
             limit,
             estimate,
-            names,
+            names: net.populations.iter().map(|p| p.name.clone()).collect(),
         })
     }
 

@@ -545,12 +545,7 @@ fn run_one(
         let stop = net.warmup + net.duration;
         let pops = net.populations.clone();
         let threads = spec.experiment.threads.unwrap_or(1);
-        let names = pops.iter().map(|p| p.name.clone()).collect();
-        let guard = crate::model::memory::FlightGuard::new(
-            prep.model.memory_limit,
-            net.memory.peak_bytes,
-            names,
-        );
+        let guard = crate::model::memory::FlightGuard::new(prep.model.memory_limit, &net);
         let mut engine = Engine::new(
             net.blueprint,
             threads,
