@@ -297,7 +297,7 @@ impl Engine {
             Engine::Sharded(sim) => sim.synapse_bytes(),
         }
     }
-    fn shard_stats(&self) -> Vec<ShardStats> {
+    pub(crate) fn shard_stats(&self) -> Vec<ShardStats> {
         match self {
             Engine::Single(_) => Vec::new(),
             Engine::Sharded(sim) => sim.shard_stats(),

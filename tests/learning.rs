@@ -418,6 +418,10 @@ fn xor_experiment_runs_end_to_end() {
         progress["epoch_cost"], json["epoch_cost"],
         "progress kept per epoch"
     );
+    assert_eq!(progress["epoch_wall_s"], json["epoch_wall_s"]);
+    let walls = json["epoch_wall_s"].as_array().unwrap();
+    assert_eq!(walls.len(), 2, "a wall time per epoch");
+    assert!(walls.iter().all(|w| w.as_f64().unwrap() > 0.0));
     for f in ["xor_cost.png", "xor_rates.png", "xor_bp.png"] {
         assert!(std::fs::metadata(dir.join(f)).unwrap().len() > 1000, "{f}");
     }

@@ -107,6 +107,8 @@ pub struct XorResult {
     pub example_ms: f64,
     /// Per epoch: the sum of its four examples' costs.
     pub epoch_cost: Vec<f64>,
+    /// Per epoch: its wall time (s).
+    pub epoch_wall_s: Vec<f64>,
     /// Output event rate (Hz) per pattern before training.
     pub before_hz: [f64; 4],
     /// Output event rate (Hz) per pattern after training.
@@ -385,12 +387,15 @@ pub fn run(opts: &XorOptions) -> Result<XorResult> {
     let (pred_ms, learn_ms) = (0.9 * t_ex, 0.1 * t_ex);
     let out = x.pops[4];
     let mut epoch_cost = Vec::with_capacity(opts.epochs as usize);
+    let mut epoch_wall_s = Vec::with_capacity(opts.epochs as usize);
     let mut learning_bp = Vec::with_capacity(4 * opts.epochs as usize);
     for e in 0..opts.epochs {
         let last = epoch_cost
             .last()
             .map_or(String::new(), |c| format!(", last cost {c:.2}"));
         tick(&x, &format!("epoch {}/{}{last}", e + 1, opts.epochs));
+        let (wall0, shards0) = (Instant::now(), x.engine.shard_stats());
+        let spikes0 = x.engine.stats().spikes;
         let mut c = 0.0;
         for &p in &PATTERNS {
             let target = p.0 != p.1;
@@ -420,9 +425,29 @@ pub fn run(opts: &XorOptions) -> Result<XorResult> {
             }
         }
         epoch_cost.push(c);
+        epoch_wall_s.push(wall0.elapsed().as_secs_f64());
+        let shards = x.engine.shard_stats();
+        let per_shard: Vec<String> = shards
+            .iter()
+            .zip(&shards0)
+            .map(|(s, s0)| {
+                format!(
+                    "{:.2}/{:.2}",
+                    s.compute_s - s0.compute_s,
+                    s.wait_s - s0.wait_s
+                )
+            })
+            .collect();
+        tracing::debug!(
+            epoch = e + 1,
+            wall_s = epoch_wall_s[e as usize],
+            spikes = x.engine.stats().spikes - spikes0,
+            shards_compute_wait_s = per_shard.join(" "),
+            "epoch done"
+        );
         // A long run keeps what it has learned so far: the costs and the pre-test, rewritten
         // after every epoch (an interrupted run loses at most one epoch).
-        write_progress(&opts.out, &before_hz, &epoch_cost)?;
+        write_progress(&opts.out, &before_hz, &epoch_cost, &epoch_wall_s)?;
     }
 
     // 4. Post-test.
@@ -454,6 +479,7 @@ pub fn run(opts: &XorOptions) -> Result<XorResult> {
             mean(&epoch_cost[epoch_cost.len() - k..]),
         ),
         epoch_cost,
+        epoch_wall_s,
         before_hz,
         after_hz,
         correct_after,
@@ -467,14 +493,24 @@ pub fn run(opts: &XorOptions) -> Result<XorResult> {
     Ok(result)
 }
 
-/// Writes `xor_progress.json`: the pre-test rates and the epoch costs so far.
-fn write_progress(dir: &Path, before_hz: &[f64; 4], epoch_cost: &[f64]) -> Result<()> {
+/// Writes `xor_progress.json`: the pre-test rates, the epoch costs and wall times so far.
+fn write_progress(
+    dir: &Path,
+    before_hz: &[f64; 4],
+    epoch_cost: &[f64],
+    epoch_wall_s: &[f64],
+) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|source| Error::Io {
         path: dir.to_owned(),
         source,
     })?;
     let path = dir.join("xor_progress.json");
-    let text = serde_json::json!({ "before_hz": before_hz, "epoch_cost": epoch_cost }).to_string();
+    let text = serde_json::json!({
+        "before_hz": before_hz,
+        "epoch_cost": epoch_cost,
+        "epoch_wall_s": epoch_wall_s,
+    })
+    .to_string();
     std::fs::write(&path, text).map_err(|source| Error::Io { path, source })
 }
 
