@@ -81,6 +81,11 @@ fn model_file_findings_stay_fixed() {
             let e = e.to_string();
             assert!(e.starts_with("population A1.E: at 0.0"), "{e}");
             assert!(e.contains("t_ref = 0"), "{e}");
+        } else if path.ends_with("pairwise-bernoulli-p-3e-56.toml") {
+            // A connection probability of 3e-56, for which 1 − p rounds to 1: the build drew
+            // targets out of range and panicked. Now it builds (no synapse from that rule)
+            // and runs.
+            assert!(outcome.expect("builds"), "{}: not run", path.display());
         }
     }
 }

@@ -230,3 +230,50 @@ spike_times_file = "run.h5"
     assert!(!want.is_empty());
     assert_eq!(got.spikes, want);
 }
+
+/// `pairwise_bernoulli` draws each of the 400 × 500 pairs with probability p, for any p in
+/// (0, 1]: below about 1e-16, 1 − p rounds to 1, and the geometric skips once came out −∞
+/// (a target index out of range, found by fuzzing).
+#[test]
+fn pairwise_bernoulli_connects_with_any_probability() {
+    let pairs: f64 = 400.0 * 500.0;
+    for p in [
+        5e-324, 1e-300, 3.07e-56, 1e-17, 1.2e-16, 1e-3, 0.05, 0.5, 1.0,
+    ] {
+        let m = common::model(&format!(
+            r#"
+[simulation]
+duration = 1.0
+[[population]]
+name = "S"
+size = 400
+model = "lif_delta"
+tau_m = 20.0
+E_L = 0.0
+V_th = 20.0
+V_reset = 10.0
+[[population]]
+name = "T"
+size = 500
+model = "lif_delta"
+tau_m = 20.0
+E_L = 0.0
+V_th = 20.0
+V_reset = 10.0
+[[projection]]
+source = "S"
+target = "T"
+rule = {{ pairwise_bernoulli = {{ p = {p:e} }} }}
+weight = 0.1
+delay = 1.0
+"#
+        ));
+        let net = hebb::model::build::build(&m, None, None).expect("builds");
+        let n = net.blueprint.csr.n_synapses() as f64;
+        let (mean, sd) = (p * pairs, (pairs * p * (1.0 - p)).sqrt());
+        assert!(
+            (n - mean).abs() <= 5.0 * sd + 1e-9,
+            "p = {p:e}: {n} synapses, expected {mean} ± {sd}"
+        );
+    }
+}

@@ -1746,7 +1746,9 @@ fn connect(
         Rule::PairwiseBernoulli { p } => {
             let p = p.0;
             if p > 0.0 {
-                let log_q = (1.0 - p).ln();
+                // ln(1 − p) by `ln_1p`: for p below about 1e-16, 1 − p rounds to 1 and its
+                // `ln` to 0, which made every skip −∞ and the targets wrap around.
+                let log_q = (-p).ln_1p();
                 for s in 0..ns {
                     let mut rng = stream(s as u64);
                     let mut t: i64 = -1;
