@@ -23,6 +23,7 @@
 
 use crate::engine::Recorder;
 use crate::engine::partition::Placement;
+use crate::engine::shard::ShardStats;
 use crate::error::{Error, Result};
 use crate::ids::NeuronId;
 use crate::model::Model;
@@ -230,6 +231,51 @@ impl Xor {
     }
 }
 
+/// An epoch's wall time, and (logged at debug level) its spikes and every shard's compute
+/// and waiting time.
+struct EpochClock {
+    wall: Instant,
+    spikes: u64,
+    shards: Vec<ShardStats>,
+}
+
+impl EpochClock {
+    fn start(engine: &Engine) -> EpochClock {
+        EpochClock {
+            wall: Instant::now(),
+            spikes: engine.stats().spikes,
+            shards: engine.shard_stats(),
+        }
+    }
+
+    /// The wall time (s) since the start; logs epoch `epoch`.
+    fn finish(&self, engine: &Engine, epoch: u32) -> f64 {
+        let wall_s = self.wall.elapsed().as_secs_f64();
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            let shards: Vec<String> = engine
+                .shard_stats()
+                .iter()
+                .zip(&self.shards)
+                .map(|(s, s0)| {
+                    format!(
+                        "{:.2}/{:.2}",
+                        s.compute_s - s0.compute_s,
+                        s.wait_s - s0.wait_s
+                    )
+                })
+                .collect();
+            tracing::debug!(
+                epoch,
+                wall_s,
+                spikes = engine.stats().spikes - self.spikes,
+                shards_compute_wait_s = shards.join(" "),
+                "epoch done"
+            );
+        }
+        wall_s
+    }
+}
+
 /// The model with `size` neurons per role population and connection probabilities scaled to
 /// keep the mean in-degree.
 fn load(opts: &XorOptions) -> Result<Model> {
@@ -394,8 +440,7 @@ pub fn run(opts: &XorOptions) -> Result<XorResult> {
             .last()
             .map_or(String::new(), |c| format!(", last cost {c:.2}"));
         tick(&x, &format!("epoch {}/{}{last}", e + 1, opts.epochs));
-        let (wall0, shards0) = (Instant::now(), x.engine.shard_stats());
-        let spikes0 = x.engine.stats().spikes;
+        let clock = EpochClock::start(&x.engine);
         let mut c = 0.0;
         for &p in &PATTERNS {
             let target = p.0 != p.1;
@@ -425,26 +470,7 @@ pub fn run(opts: &XorOptions) -> Result<XorResult> {
             }
         }
         epoch_cost.push(c);
-        epoch_wall_s.push(wall0.elapsed().as_secs_f64());
-        let shards = x.engine.shard_stats();
-        let per_shard: Vec<String> = shards
-            .iter()
-            .zip(&shards0)
-            .map(|(s, s0)| {
-                format!(
-                    "{:.2}/{:.2}",
-                    s.compute_s - s0.compute_s,
-                    s.wait_s - s0.wait_s
-                )
-            })
-            .collect();
-        tracing::debug!(
-            epoch = e + 1,
-            wall_s = epoch_wall_s[e as usize],
-            spikes = x.engine.stats().spikes - spikes0,
-            shards_compute_wait_s = per_shard.join(" "),
-            "epoch done"
-        );
+        epoch_wall_s.push(clock.finish(&x.engine, e + 1));
         // A long run keeps what it has learned so far: the costs and the pre-test, rewritten
         // after every epoch (an interrupted run loses at most one epoch).
         write_progress(&opts.out, &before_hz, &epoch_cost, &epoch_wall_s)?;
