@@ -66,6 +66,9 @@ enum Command {
         /// Build even when the memory estimate exceeds the memory available.
         #[arg(long)]
         no_memory_check: bool,
+        /// Progress lines every this many seconds instead of a bar (as for `run`).
+        #[arg(long, value_name = "SECONDS")]
+        progress_every: Option<f64>,
     },
     /// Run a model without recording and report the engine's counters: events and spikes
     /// per second, queue operations, per-shard compute and exchange time, load imbalance,
@@ -393,6 +396,26 @@ fn report_run(
     Ok(())
 }
 
+/// How often progress lines are written: every `seconds` if given, else every 60 s where
+/// stderr is not a terminal (no bar can be drawn there); `None`: a bar.
+fn progress_lines(seconds: Option<f64>) -> anyhow::Result<Option<std::time::Duration>> {
+    use std::io::IsTerminal;
+    match seconds {
+        Some(s) => std::time::Duration::try_from_secs_f64(s)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .map(Some)
+            .ok_or_else(|| {
+                hebb::error::Error::Invalid {
+                    what: "--progress-every".into(),
+                    message: format!("{s}: expected a number of seconds > 0"),
+                }
+                .into()
+            }),
+        None => Ok((!std::io::stderr().is_terminal()).then(|| std::time::Duration::from_secs(60))),
+    }
+}
+
 /// What `run` and `bench` share: the model and how to run it.
 #[derive(clap::Args)]
 struct RunArgs {
@@ -430,6 +453,16 @@ struct RunArgs {
     /// available.
     #[arg(long)]
     no_memory_check: bool,
+    /// Stop the run with an error once its spikes reach what this mean rate per neuron (Hz)
+    /// over the whole run allows: a guard against runaway activity (e.g. t_ref = 0 under a
+    /// strong drive), which an exact simulation would otherwise follow for hours.
+    #[arg(long, value_name = "HZ")]
+    max_rate: Option<f64>,
+    /// Instead of a progress bar, a line on stderr every this many seconds (wall time) with
+    /// the simulated time reached, events/s, spikes/s and memory; the default where stderr
+    /// is not a terminal (a log file, a batch job): every 60 s.
+    #[arg(long, value_name = "SECONDS")]
+    progress_every: Option<f64>,
 }
 
 impl RunArgs {
@@ -459,6 +492,8 @@ impl RunArgs {
                 SchedulerArg::Heap => SchedulerKind::Heap,
             }),
             progress,
+            progress_every: progress_lines(self.progress_every)?,
+            max_rate_hz: self.max_rate,
             threads: self.threads,
             placement: self.placement.into(),
             trials: self.trials,
@@ -583,8 +618,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             checkpoint_to,
             summary_json,
             no_memory_check,
+            progress_every,
         } => {
             let opts = RunOptions {
+                progress_every: progress_lines(progress_every)?,
                 threads,
                 placement: placement.into(),
                 checkpoint_every,

@@ -18,7 +18,10 @@ use crate::weights::WeightLog;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+mod progress;
+pub use progress::rss_mib;
 
 /// How to run.
 #[derive(Clone, Debug, Default)]
@@ -31,13 +34,20 @@ pub struct RunOptions {
     pub duration_ms: Option<f64>,
     /// Scheduler override.
     pub scheduler: Option<SchedulerKind>,
-    /// Show a progress bar.
+    /// Show progress: a bar on stderr, or with `progress_every` lines.
     pub progress: bool,
+    /// With `progress`: instead of a bar, a line on stderr every this long (wall time) with
+    /// the simulated time reached, speed and memory (for logs, where a bar cannot be drawn).
+    pub progress_every: Option<Duration>,
     /// Shards (one thread each); `None`: the model's `simulation.threads`, else the number of
     /// cores.
     pub threads: Option<usize>,
     /// Placement of neurons on shards.
     pub placement: Placement,
+    /// Stop a trial, with an error naming the population, once its spikes reach what this
+    /// mean rate per neuron (Hz) over the whole trial allows: a guard against runaway
+    /// activity in parameter sweeps and unchecked models.
+    pub max_rate_hz: Option<f64>,
     /// Trials override (`simulation.trials`).
     pub trials: Option<u32>,
     /// With several trials and threads: shard every trial over the threads instead of running
@@ -246,12 +256,18 @@ impl Engine {
             Engine::Sharded(sim) => sim.run_until(stop, rec),
         }
     }
-    /// Sets the limit of entries in flight of `guard`, if any.
+    /// Sets the limit of entries in flight and the spike budget of `guard`, if any.
     pub(crate) fn guard(mut self, guard: Option<&FlightGuard>) -> Engine {
         if let Some(g) = guard {
             match &mut self {
-                Engine::Single(sim) => sim.set_pending_limit(g.entries),
-                Engine::Sharded(sim) => sim.set_pending_limit(g.entries),
+                Engine::Single(sim) => {
+                    sim.set_pending_limit(g.entries);
+                    sim.set_spike_budget(g.spikes);
+                }
+                Engine::Sharded(sim) => {
+                    sim.set_pending_limit(g.entries);
+                    sim.set_spike_budget(g.spikes);
+                }
             }
         }
         self
@@ -308,42 +324,6 @@ impl Engine {
             Engine::Single(sim) => sim.plastic_weights(q),
             Engine::Sharded(sim) => sim.plastic_weights(q),
         }
-    }
-}
-
-/// Passes everything on and moves the progress bar.
-struct Progress<'a> {
-    inner: &'a mut dyn Recorder,
-    bar: Option<indicatif::ProgressBar>,
-    t1: Instant,
-    last: Instant,
-}
-
-impl Recorder for Progress<'_> {
-    fn spike(&mut self, t: Time, n: NeuronId) {
-        self.inner.spike(t, n);
-    }
-    fn save(&mut self, t: Time, st: &mut RecordState) -> Result<()> {
-        self.inner.save(t, st)
-    }
-    fn sample(&mut self, t: Time, probe: usize, values: &[f64]) {
-        self.inner.sample(t, probe, values);
-    }
-    fn progress(&mut self, t: Time) {
-        self.inner.progress(t);
-        let Some(b) = &self.bar else { return };
-        let now = Instant::now();
-        if now.duration_since(self.last).as_secs_f64() < 0.1 {
-            return;
-        }
-        self.last = now;
-        let wall = now.duration_since(self.t1).as_secs_f64();
-        if wall > 1.0 && b.is_hidden() {
-            // Only runs longer than a second show progress.
-            b.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-        }
-        b.set_position(t.as_ms() as u64);
-        b.set_message(format!("{:.2}× real time", wall / (t.as_ms() / 1000.0)));
     }
 }
 
@@ -458,7 +438,18 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
     let parallel = trials > 1 && threads > 1 && !opts.shard_trials && wlog.is_none();
     let part = (threads > 1 && !parallel).then(|| net.blueprint.partition(opts.placement, threads));
     // Entries in flight, beside the network, within the memory limit.
-    let guard = FlightGuard::new(model.memory_limit, &net);
+    if let Some(r) = opts.max_rate_hz.filter(|r| !(r.is_finite() && *r > 0.0)) {
+        return Err(crate::error::Error::Invalid {
+            what: "--max-rate".into(),
+            message: format!("{r}: expected a rate > 0 Hz"),
+        });
+    }
+    let guard = FlightGuard::with_max_rate(
+        FlightGuard::new(model.memory_limit, &net),
+        opts.max_rate_hz,
+        &net,
+        stop,
+    );
     let make_engine = |blueprint: Blueprint| {
         match &part {
             None => Engine::Single(Box::new(Simulation::new(blueprint))),
@@ -594,7 +585,9 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
             unreachable!("trials side by side run unsharded")
         };
         let t1 = Instant::now();
-        let bar = opts.progress.then(|| trials_bar(trials));
+        let lines = opts.progress_every.filter(|_| opts.progress);
+        let bar = (opts.progress && lines.is_none()).then(|| progress::trials_bar(trials));
+        let (mut done, mut last_line) = (0, t1);
         run_side_by_side(&job, *sim0, threads, trials, |k, out| {
             let (pop_counts, per_neuron) =
                 record_trial(&mut h5, k, &pop_of, pops.len(), warmup, None, |rec| {
@@ -610,6 +603,14 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
             stats.add(&out.stats);
             if let Some(b) = &bar {
                 b.inc(1);
+            }
+            done += 1;
+            if lines.is_some_and(|every| last_line.elapsed() >= every) && done < trials {
+                last_line = Instant::now();
+                eprintln!(
+                    "hebb: {done} of {trials} trials done after {:.0} s",
+                    t1.elapsed().as_secs_f64()
+                );
             }
             Ok(())
         })?;
@@ -634,9 +635,13 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
             let counted = resumed_counts.take();
             let (pop_counts, per_neuron) =
                 record_trial(&mut h5, k, &pop_of, pops.len(), warmup, counted, |rec| {
-                    let bar = progress_bar(opts.progress, stop, k, trials);
+                    let lines = opts.progress_every.filter(|_| opts.progress);
+                    let bar = progress::bar(opts.progress && lines.is_none(), stop, k, trials);
+                    let mut lines = lines.map(|every| {
+                        progress::Lines::new(every, stop, k, trials, engine.now(), engine.stats())
+                    });
                     let t1 = Instant::now();
-                    let mut progress = Progress {
+                    let mut progress = progress::Bar {
                         inner: rec,
                         bar,
                         t1,
@@ -646,7 +651,15 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
                     let ck = checkpointing.as_mut();
                     outcome = Some(
                         tracing::info_span!("simulate", threads, trial = k).in_scope(|| {
-                            run_slices(&mut engine, stop, &mut progress, log, ck, guard.as_ref())
+                            run_slices(
+                                &mut engine,
+                                stop,
+                                &mut progress,
+                                log,
+                                ck,
+                                lines.as_mut(),
+                                guard.as_ref(),
+                            )
                         }),
                     );
                     simulate_s += t1.elapsed().as_secs_f64();
@@ -858,6 +871,7 @@ fn run_slices(
     rec: &mut dyn Recorder,
     mut log: Option<&mut WeightLog>,
     ck: Option<&mut Checkpointing>,
+    mut lines: Option<&mut progress::Lines>,
     guard: Option<&FlightGuard>,
 ) -> Result<Option<Interrupted>> {
     // Checkpointing with nothing to do takes no slices: the run stops only to take weights.
@@ -879,7 +893,7 @@ fn run_slices(
         if let Some(c) = due_at {
             next = next.min(c);
         }
-        if interruptible {
+        if interruptible || lines.is_some() {
             let windows = (now.0.saturating_add(slice.0) / window.0).max(now.0 / window.0 + 1);
             next = next.min(Time(windows.saturating_mul(window.0)));
         }
@@ -898,6 +912,9 @@ fn run_slices(
         now = next;
         if now >= stop {
             return Ok(None);
+        }
+        if let Some(l) = lines.as_deref_mut() {
+            l.after_slice(now, || engine.stats());
         }
         let Some(ck) = ck.as_deref_mut() else {
             continue;
@@ -1117,6 +1134,7 @@ fn run_side_by_side(
         if let Some(g) = job.guard {
             // Trials side by side share the room.
             sim.set_pending_limit(g.entries / threads.max(1));
+            sim.set_spike_budget(g.spikes);
         }
         let mut out = TrialOut::default();
         tracing::info_span!("simulate", trial = k).in_scope(|| sim.run_until(job.stop, &mut out));
@@ -1167,17 +1185,6 @@ fn run_side_by_side(
     })
 }
 
-fn trials_bar(trials: u32) -> indicatif::ProgressBar {
-    let b = indicatif::ProgressBar::new(trials as u64);
-    b.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} trials",
-        )
-        .expect("valid template"),
-    );
-    b
-}
-
 /// The most active neurons by mean rate (ties by id), with their cell types.
 fn top_neurons(net: &Network, ids: &[i64], mean_hz: &[f64], std_hz: &[f64]) -> Vec<TopNeuron> {
     let mut order: Vec<usize> = (0..mean_hz.len()).filter(|&i| mean_hz[i] > 0.0).collect();
@@ -1203,28 +1210,6 @@ fn top_neurons(net: &Network, ids: &[i64], mean_hz: &[f64], std_hz: &[f64]) -> V
             }
         })
         .collect()
-}
-
-fn progress_bar(show: bool, stop: Time, trial: u32, trials: u32) -> Option<indicatif::ProgressBar> {
-    if !show {
-        return None;
-    }
-    let b = indicatif::ProgressBar::with_draw_target(
-        Some(stop.as_ms() as u64),
-        indicatif::ProgressDrawTarget::hidden(),
-    );
-    let trial = if trials > 1 {
-        format!("trial {}/{trials} ", trial + 1)
-    } else {
-        String::new()
-    };
-    b.set_style(
-        indicatif::ProgressStyle::with_template(&format!(
-            "{{spinner}} {trial}[{{elapsed_precise}}] {{wide_bar}} {{pos}}/{{len}} ms simulated, {{msg}}"
-        ))
-        .expect("valid template"),
-    );
-    Some(b)
 }
 
 /// Peak resident set size of this process (MiB), from /proc (Linux).

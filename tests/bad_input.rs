@@ -78,6 +78,18 @@ const CASES: &[(&str, &str, &str, &[&str])] = &[
         &["line 17", "NaN and inf are not allowed"],
     ),
     (
+        "weight beyond a 32-bit float",
+        "weight = 1.0",
+        "weight = -4.4e107",
+        &["line 17", "weight is -4.4e107", "within ±3.4e38"],
+    ),
+    (
+        "weight distribution reaching beyond a 32-bit float",
+        "weight = 1.0",
+        "weight = { normal = { mean = 0.0, std = 1e39 } }",
+        &["line 17", "within ±3.4e38"],
+    ),
+    (
         "tau <= 0",
         "tau_m = 20.0",
         "tau_m = 0.0",

@@ -81,6 +81,24 @@ fn model_file_findings_stay_fixed() {
             let e = e.to_string();
             assert!(e.starts_with("population A1.E: at 0.0"), "{e}");
             assert!(e.contains("t_ref = 0"), "{e}");
+        } else if path.ends_with("excitation-without-refractoriness-1.5e6-spikes-in-20-ms.toml") {
+            // B4 mutated: E without t_ref (so 0), its resting potential above threshold, E→E
+            // weights of 8.26 mV. Every spike sets off more: 1.5 million spikes in 20 ms, a
+            // run of minutes under the fuzzer. The target's --max-rate stops it at once,
+            // naming the population.
+            assert!(outcome.expect("builds"), "{}: not run", path.display());
+            let model = hebb::model::Model::parse(&text, &path).expect("the finding parses");
+            let e = shared::run_briefly(&model)
+                .expect_err("a runaway")
+                .to_string();
+            assert!(e.starts_with("population E: at "), "{e}");
+            assert!(e.contains("--max-rate") && e.contains("t_ref = 0"), "{e}");
+        } else if path.ends_with("weight-of-4e107-beyond-f32.toml") {
+            // A weight of −4.4e107, infinite as the synapse's f32: the potentials it reached
+            // became infinite, then NaN, and an exact neuron re-planned its crossing at every
+            // tick (1 ps) for ever. Refused now, naming the key.
+            let e = outcome.expect_err("refused").to_string();
+            assert!(e.contains("line 25") && e.contains("within ±3.4e38"), "{e}");
         } else if path.ends_with("pairwise-bernoulli-p-3e-56.toml") {
             // A connection probability of 3e-56, for which 1 − p rounds to 1: the build drew
             // targets out of range and panicked. Now it builds (no synapse from that rule)

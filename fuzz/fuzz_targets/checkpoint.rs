@@ -431,7 +431,7 @@ fn apply(ck: &mut Checkpoint, change: &Change) {
                 u32::from(*class % 5),
             );
             let n = ck.state.spikes.len();
-            if *index as usize % 4 == 0 || n == 0 {
+            if (*index as usize).is_multiple_of(4) || n == 0 {
                 ck.state.spikes.push(s);
             } else {
                 ck.state.spikes[*index as usize % n] = s;
@@ -450,7 +450,7 @@ fn apply(ck: &mut Checkpoint, change: &Change) {
             };
             let e = Entry::new(shifted(ck.state.now, *dt), kind, *a % 128, *b % 64);
             let n = ck.state.entries.len();
-            if *index as usize % 4 == 0 || n == 0 {
+            if (*index as usize).is_multiple_of(4) || n == 0 {
                 ck.state.entries.push(e);
             } else {
                 ck.state.entries[*index as usize % n] = e;

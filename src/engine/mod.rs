@@ -237,26 +237,42 @@ pub struct Simulation {
     /// Entries in flight (queued entries and spikes not yet exchanged) at which the simulation
     /// stops ([`Simulation::set_pending_limit`]).
     pending_limit: usize,
-    /// Set when the entries in flight passed `pending_limit`.
+    /// Spikes at which the simulation stops ([`Simulation::set_spike_budget`]).
+    spike_budget: u64,
+    /// Set when the entries in flight passed `pending_limit` or the spikes `spike_budget`.
     runaway: Option<Runaway>,
     /// Stopped: by its own runaway, or by another shard's ([`Simulation::halt`]).
     halted: bool,
 }
 
-/// Activity that outgrew the memory a run may use: a population's spikes took the entries in
-/// flight (deliveries queued, spikes not yet exchanged) past the limit set with
-/// [`Simulation::set_pending_limit`]. Typically an exact neuron with `t_ref = 0` under a drive
+/// Activity that outgrew the memory or the time a run may use: a population's spikes took the
+/// entries in flight (deliveries queued, spikes not yet exchanged) past the limit set with
+/// [`Simulation::set_pending_limit`], or the simulation's spikes past the budget set with
+/// [`Simulation::set_spike_budget`]. Typically an exact neuron with `t_ref = 0` under a drive
 /// so strong that it fires at almost every tick of the clock, or a loop of excitation without
 /// refractoriness; its spikes are exact, but neither the memory nor the time of a run
 /// suffices for them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Runaway {
-    /// The population whose spikes passed the limit.
+    /// The population whose spike passed the limit.
     pub population: PopId,
     /// The time of the spike that passed it.
     pub at: Time,
     /// Entries in flight then.
     pub pending: usize,
+    /// Spikes of the simulation (shard) until then.
+    pub spikes: u64,
+    /// Which limit it passed.
+    pub cause: RunawayCause,
+}
+
+/// The limit a [`Runaway`] passed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunawayCause {
+    /// The entries in flight ([`Simulation::set_pending_limit`]): memory.
+    InFlight,
+    /// The spikes ([`Simulation::set_spike_budget`]): time.
+    Spikes,
 }
 
 /// Memory taken by one entry in flight, for [`Simulation::set_pending_limit`]'s callers: a
@@ -312,6 +328,7 @@ impl Simulation {
             started: false,
             stats: Stats::default(),
             pending_limit: usize::MAX,
+            spike_budget: u64::MAX,
             runaway: None,
             halted: false,
         }
@@ -324,6 +341,14 @@ impl Simulation {
     /// estimate ([`PENDING_ENTRY_BYTES`] per entry).
     pub fn set_pending_limit(&mut self, limit: usize) {
         self.pending_limit = limit;
+    }
+
+    /// Stops the simulation once it has emitted `budget` spikes: what is in flight is
+    /// dropped, [`Simulation::runaway`] names the population of the last spike, and every
+    /// later [`Simulation::run_until`] only moves the clock. The default is no budget. A run
+    /// sets it from `--max-rate`.
+    pub fn set_spike_budget(&mut self, budget: u64) {
+        self.spike_budget = budget;
     }
 
     /// The runaway that stopped the simulation, if one did.
@@ -364,13 +389,23 @@ impl Simulation {
         self.queue.len() + self.outbox.as_ref().map_or(0, Vec::len)
     }
 
-    /// The runaway of population `p`, at `at`, if the entries in flight are past the limit.
+    /// The runaway of population `p`, at `at`, if the entries in flight are past the limit,
+    /// or if a spike now would pass the spike budget.
     fn runaway_at(&self, p: usize, at: Time) -> Option<Runaway> {
         let pending = self.in_flight();
-        (pending > self.pending_limit).then_some(Runaway {
+        let cause = if pending > self.pending_limit {
+            RunawayCause::InFlight
+        } else if self.stats.spikes >= self.spike_budget {
+            RunawayCause::Spikes
+        } else {
+            return None;
+        };
+        Some(Runaway {
             population: PopId(p as u16),
             at,
             pending,
+            spikes: self.stats.spikes,
+            cause,
         })
     }
 
@@ -642,6 +677,7 @@ impl Simulation {
         f: impl FnOnce(&mut dyn Population, &mut Ctx, &Csr) -> R,
     ) -> R {
         let in_flight = self.in_flight();
+        let spikes_left = self.spike_budget.saturating_sub(self.stats.spikes);
         let Simulation {
             pops,
             offsets,
@@ -657,7 +693,10 @@ impl Simulation {
             spikes,
             offset: offsets[p],
             window: *window,
-            spike_limit: pending_limit.saturating_sub(in_flight).max(1),
+            spike_limit: pending_limit
+                .saturating_sub(in_flight)
+                .min(usize::try_from(spikes_left).unwrap_or(usize::MAX))
+                .max(1),
         };
         let r = f(pops[p].as_mut(), &mut ctx, csr);
         if !self.is_dirty[p] && self.pops[p].needs_end_tick() {

@@ -452,6 +452,17 @@ impl ShardedSimulation {
         }
     }
 
+    /// Sets each shard's spike budget to its share of `budget`, the whole simulation's, in
+    /// proportion to its neurons ([`Simulation::set_spike_budget`]).
+    pub fn set_spike_budget(&mut self, budget: u64) {
+        let total = self.n_neurons().max(1) as u128;
+        for s in &mut self.shards {
+            let share = budget as u128 * s.sim.n_neurons() as u128 / total;
+            s.sim
+                .set_spike_budget(u64::try_from(share).unwrap_or(u64::MAX).max(1));
+        }
+    }
+
     /// The runaway that stopped the simulation (of the first shard that had one), if any.
     pub fn runaway(&self) -> Option<Runaway> {
         self.shards.iter().find_map(|s| s.sim.runaway())

@@ -29,6 +29,10 @@ use rand_distr::{Distribution, Normal as NormalDist};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use toml::Spanned;
 
+/// What a synapse's weight may be: synapses store weights as 32-bit floats.
+const WEIGHT_RANGE: &str = "weights must be finite and within ±3.4e38 (a synapse stores its \
+    weight as a 32-bit float)";
+
 /// What the rest of the program needs to know about a population.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct PopInfo {
@@ -1727,11 +1731,10 @@ fn connect(
                    syn: &mut SynapseColumns|
      -> Result<()> {
         let w = wsamp.draw(rng, 0) * w_factor;
-        if !w.is_finite() {
-            return Err(model.error_at(
-                w_span.clone(),
-                format!("weight is {w}; weights must be finite"),
-            ));
+        // Stored as f32: beyond ±3.4e38 a weight would be infinite, and a neuron it reached
+        // would hold an infinite (then NaN) potential.
+        if !(w as f32).is_finite() {
+            return Err(model.error_at(w_span.clone(), format!("weight is {w:e}; {WEIGHT_RANGE}")));
         }
         let d = match const_delay {
             Some(d) => d,
@@ -1938,11 +1941,14 @@ fn connect(
                         .parse()
                         .map_err(|_| bad(row + 1, format!("{name} `{val}` is not a number")))?;
                     match name.as_str() {
-                        "weight" if x.is_finite() => w = x,
-                        "weight" => return Err(bad(row + 1, format!("weight {x} is not finite"))),
+                        "weight" if (x as f32).is_finite() => w = x,
+                        "weight" => return Err(bad(row + 1, format!("weight {x:e}: {WEIGHT_RANGE}"))),
                         "delay" => d = to_ticks(x).map_err(|_| bad(row + 1, format!("delay {x} ms is not a valid delay (> 0, >= the resolution for grid targets)")))?,
                         other => return Err(bad(row + 1, format!("unknown column `{other}`"))),
                     }
+                }
+                if !(w as f32).is_finite() {
+                    return Err(bad(row + 1, format!("weight {w:e}: {WEIGHT_RANGE}")));
                 }
                 syn.push(src.offset + s as u32, tgt.offset + t as u32, w as f32, d);
             }

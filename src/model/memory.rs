@@ -116,16 +116,21 @@ impl Estimate {
 }
 
 /// The guard's run-time half: the entries in flight (deliveries queued, spikes not yet
-/// exchanged) a run may hold in the memory its network leaves, and the error that names the
-/// population whose spikes outgrew them ([`crate::engine::Runaway`]). The estimate cannot
-/// foresee them: an exact neuron with `t_ref = 0` under a drive far above threshold fires at
-/// almost every tick of the clock, and its spikes fill any memory.
+/// exchanged) a run may hold in the memory its network leaves, the spikes it may emit in the
+/// time it is given (`--max-rate`), and the error that names the population whose spikes
+/// outgrew them ([`crate::engine::Runaway`]). The estimate cannot foresee them: an exact
+/// neuron with `t_ref = 0` under a drive far above threshold fires at almost every tick of
+/// the clock, and its spikes fill any memory and any time.
 #[derive(Clone, Debug)]
 pub struct FlightGuard {
     /// Entries in flight the run may hold, on all threads together.
     pub entries: usize,
-    limit: u64,
-    estimate: u64,
+    /// Spikes a trial may emit, on all threads together (`u64::MAX`: no budget).
+    pub spikes: u64,
+    /// The memory limit and the network's estimate (bytes), if memory is guarded.
+    memory: Option<(u64, u64)>,
+    /// The mean rate (Hz) the spike budget allows, if there is one.
+    max_rate_hz: Option<f64>,
     names: Vec<String>,
 }
 
@@ -141,10 +146,37 @@ impl FlightGuard {
         Some(FlightGuard {
             entries: usize::try_from(room / crate::engine::PENDING_ENTRY_BYTES)
                 .unwrap_or(usize::MAX),
-            limit,
-            estimate,
+            spikes: u64::MAX,
+            memory: Some((limit, estimate)),
+            max_rate_hz: None,
             names: net.populations.iter().map(|p| p.name.clone()).collect(),
         })
+    }
+
+    /// `guard` (made if `None`) with a spike budget: at most `max_rate_hz` per neuron of
+    /// `net`, on average over a trial of `stop` (warm-up included); unchanged without a rate.
+    /// Checked as the spikes go, the budget stops a runaway long before the trial's end.
+    pub fn with_max_rate(
+        guard: Option<FlightGuard>,
+        max_rate_hz: Option<f64>,
+        net: &crate::model::build::Network,
+        stop: crate::time::Time,
+    ) -> Option<FlightGuard> {
+        let Some(rate) = max_rate_hz else {
+            return guard;
+        };
+        let mut g = guard.unwrap_or_else(|| FlightGuard {
+            entries: usize::MAX,
+            spikes: u64::MAX,
+            memory: None,
+            max_rate_hz: None,
+            names: net.populations.iter().map(|p| p.name.clone()).collect(),
+        });
+        let budget = rate * net.blueprint.n_neurons() as f64 * stop.as_ms() / 1000.0;
+        // At least one spike; `as` saturates a budget beyond u64.
+        g.spikes = (budget.ceil() as u64).max(1);
+        g.max_rate_hz = Some(rate);
+        Some(g)
     }
 
     /// The error of a run stopped by `runaway`.
@@ -153,21 +185,39 @@ impl FlightGuard {
             .names
             .get(runaway.population.index())
             .map_or("?", String::as_str);
-        crate::error::Error::Invalid {
-            what: format!("population {name}"),
-            message: format!(
+        const CAUSE: &str = "typically t_ref = 0 with a drive far above threshold (a current, \
+            a rate of Poisson input, scaling's reference rates), or excitation that loops \
+            without refractoriness. Give t_ref > 0 or weaken the drive";
+        let message = match (runaway.cause, self.memory, self.max_rate_hz) {
+            (crate::engine::RunawayCause::InFlight, Some((limit, estimate)), _) => format!(
                 "at {:.9} ms its spikes took the deliveries in flight past {} entries, the most \
                 the memory left beside the network allows ({} available, the network estimated \
                 at {}); the run was stopped. Its neurons fire at almost every tick of the clock: \
-                typically t_ref = 0 with a drive far above threshold (a current, a rate of \
-                Poisson input, scaling's reference rates), or excitation that loops without \
-                refractoriness. Give t_ref > 0 or weaken the drive (--no-memory-check lifts \
-                the limit)",
+                {CAUSE} (--no-memory-check lifts the limit)",
                 runaway.at.as_ms(),
                 self.entries,
-                human(self.limit),
-                human(self.estimate),
+                human(limit),
+                human(estimate),
             ),
+            (_, _, Some(rate)) => format!(
+                "at {:.9} ms the spikes reached the run's budget, {} spikes: a mean rate of \
+                {rate} Hz per neuron over the whole run (--max-rate; each thread has its share); \
+                the run was stopped. Its neurons fire far faster than that: {CAUSE} (or raise \
+                --max-rate)",
+                runaway.at.as_ms(),
+                self.spikes,
+            ),
+            _ => format!(
+                "at {:.9} ms its spikes outgrew the run's limits ({} entries in flight, {} \
+                spikes); the run was stopped: {CAUSE}",
+                runaway.at.as_ms(),
+                runaway.pending,
+                runaway.spikes,
+            ),
+        };
+        crate::error::Error::Invalid {
+            what: format!("population {name}"),
+            message,
         }
     }
 }

@@ -141,6 +141,13 @@ pub fn connect_connectome(
                 }
             }
         };
+        if !(w as f32).is_finite() {
+            return Err(err(format!(
+                "{file} /synapses row {k}: weight {w:e}; weights must be finite and within \
+                 ±3.4e38 (a synapse stores its weight as a 32-bit float): lower the \
+                 projection's `weight`"
+            )));
+        }
         syn.push(src.offset + a, tgt.offset + b, w as f32, d);
     }
     Ok(())
