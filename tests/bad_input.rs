@@ -96,6 +96,43 @@ const CASES: &[(&str, &str, &str, &[&str])] = &[
         &["line 8", "got 0", "> 0"],
     ),
     (
+        "tau shorter than a microsecond",
+        "tau_m = 20.0",
+        "tau_m = 1e-6",
+        &["tau_m = 0.000001 ms", "below 1e-3 ms", "use at least that"],
+    ),
+    (
+        "resting potential beyond a million volts",
+        "E_L = -70.0",
+        "E_L = -1e12",
+        &["line 5", "E_L = -1e12 mV", "beyond ±1e9 mV"],
+    ),
+    (
+        "a current that drives the potential beyond a million volts",
+        "t_ref = 2.0",
+        "t_ref = 2.0\nI_e = 2e10",
+        &[
+            "I_e of neuron 0 = 2e10 pA",
+            "at 1.59999993e9 mV",
+            "beyond ±1e9 mV",
+        ],
+    ),
+    (
+        "a capacitance too small for any current",
+        "tau_m = 20.0",
+        "tau_m = 20.0\nC_m = 1e-300",
+        &["tau_m / C_m = ", "beyond 1e100 GΩ", "use a larger C_m"],
+    ),
+    (
+        "a step current that drives the potential beyond a million volts",
+        "delay = 1.5",
+        "delay = 1.5\n[[stimulus]]\ntype = \"step_current\"\ntarget = \"N\"\ntimes = [1.0, 2.0]\namplitudes = [1.0, -1e11]",
+        &[
+            "step_current into `N`: amplitude = -1e11 pA",
+            "beyond ±1e9 mV",
+        ],
+    ),
+    (
         "empty population",
         "size = 10",
         "size = 0",

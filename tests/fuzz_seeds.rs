@@ -54,7 +54,8 @@ fn seed_tables_import() {
 fn model_file_findings_stay_fixed() {
     for path in inputs("regressions/model_file") {
         let text = std::fs::read_to_string(&path).expect("a finding reads");
-        let outcome = shared::model_file(&text, &path);
+        // Read as the target reads it: from `models/`, where its relative references point.
+        let outcome = shared::model_file(&text, &shared::model_path());
         if path.ends_with("duration-beyond-the-clock.toml") {
             // A simulated time beyond the clock's range: refused by name.
             match outcome {
@@ -71,16 +72,19 @@ fn model_file_findings_stay_fixed() {
             assert!(!outcome.expect("builds"), "{}: ran", path.display());
         } else if path.ends_with("t-ref-0-under-a-restoring-current-of-3e12-pa.toml") {
             // Scaling's reference rate of 5.6e12 Hz gives the exact neurons of A1.E, with
-            // t_ref = 0, a restoring current of 3.5e12 pA: they fire at almost every tick of
-            // the clock (1 ps), and their spikes in flight outgrew any memory. The run stops
-            // at the memory limit, naming the population.
-            assert!(outcome.expect("builds"), "{}: not run", path.display());
-            let mut model = hebb::model::Model::parse(&text, &path).expect("the finding parses");
-            model.memory_limit = Some(shared::MEMORY_LIMIT);
-            let e = shared::run_briefly(&model).expect_err("a runaway");
-            let e = e.to_string();
-            assert!(e.starts_with("population A1.E: at 0.0"), "{e}");
-            assert!(e.contains("t_ref = 0"), "{e}");
+            // t_ref = 0, a restoring current of 3.5e12 pA: they fired at almost every tick of
+            // the clock (1 ps), and their spikes in flight outgrew any memory (a run stopped
+            // at the memory limit, naming the population). Their V_∞ of 1.4e11 mV is now
+            // refused when the model is built, naming the current.
+            let e = outcome.expect_err("refused").to_string();
+            assert!(e.contains("population `A1.E`: I_e of neuron 0"), "{e}");
+            assert!(e.contains("beyond ±1e9 mV"), "{e}");
+        } else if path.ends_with("set-t-ref-of-8.9e39-ms.toml") {
+            // The fly mushroom body with a per-neuron `[[set]] t_ref` of 8.9e39 ms, beyond the
+            // clock: building it panicked. Refused now, naming the key.
+            let e = outcome.expect_err("refused").to_string();
+            assert!(e.contains("line 40") && e.contains("[[set]] t_ref"), "{e}");
+            assert!(e.contains("beyond 1e8 ms"), "{e}");
         } else if path.ends_with("excitation-without-refractoriness-1.5e6-spikes-in-20-ms.toml") {
             // B4 mutated: E without t_ref (so 0), its resting potential above threshold, E→E
             // weights of 8.26 mV. Every spike sets off more: 1.5 million spikes in 20 ms, a

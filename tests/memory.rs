@@ -3,15 +3,6 @@
 
 mod common;
 
-/// The shipped model `name` (path).
-fn model(name: &str) -> String {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("models")
-        .join(name)
-        .to_string_lossy()
-        .into_owned()
-}
-
 /// Runs `hebb args… <json flag> FILE` in its own process (so that its peak is its own) and
 /// returns the measured peak and the estimate of its JSON summary (MiB).
 fn peak_and_estimate(args: &[&str], json_flag: &str) -> (f64, f64) {
@@ -37,7 +28,7 @@ fn bench_briefly(model: &str) -> (f64, f64) {
 #[test]
 fn the_memory_estimate_is_within_20_percent_of_the_measured_peak() {
     for name in ["brette_b4.toml", "brunel.toml", "potjans_diesmann.toml"] {
-        let (peak, est) = bench_briefly(&model(name));
+        let (peak, est) = bench_briefly(&common::shipped_model(name));
         assert!(
             (est / peak - 1.0).abs() < 0.2,
             "{name}: estimated {est:.1} MiB, peak {peak:.1} MiB"
@@ -50,7 +41,7 @@ fn the_memory_estimate_is_within_20_percent_of_the_measured_peak() {
 /// without the output plus `memory::OUTPUT_BYTES`.
 #[test]
 fn a_run_writing_its_output_counts_it_in_the_estimate() {
-    let b4 = model("brette_b4.toml");
+    let b4 = common::shipped_model("brette_b4.toml");
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("b4.h5");
     let run = ["run", &b4, "-t", "1", "--duration", "60000", "-q", "-o"];

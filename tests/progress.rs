@@ -3,15 +3,6 @@
 
 mod common;
 
-/// The shipped model `name` (path).
-fn model(name: &str) -> String {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("models")
-        .join(name)
-        .to_string_lossy()
-        .into_owned()
-}
-
 /// The simulated ms of each progress line of `err`.
 fn progress_lines(err: &str) -> Vec<f64> {
     err.lines()
@@ -43,7 +34,7 @@ fn counts(out: &str) -> &str {
 
 #[test]
 fn runs_whose_stderr_is_no_terminal_write_progress_lines() {
-    let b4 = model("brette_b4.toml");
+    let b4 = common::shipped_model("brette_b4.toml");
     let base = ["run", b4.as_str(), "--no-output", "--duration"];
     // The default is a line a minute: none in a run of a fraction of a second.
     let (code, _, err) = common::hebb(&[&base[..], &["2000", "-t", "1"]].concat());
@@ -79,7 +70,7 @@ fn runs_whose_stderr_is_no_terminal_write_progress_lines() {
 
 #[test]
 fn a_progress_interval_must_be_positive() {
-    let b4 = model("brette_b4.toml");
+    let b4 = common::shipped_model("brette_b4.toml");
     for bad in ["0", "-1", "nan", "inf"] {
         let (code, _, err) = common::hebb(&["bench", &b4, &format!("--progress-every={bad}")]);
         assert_eq!(code, 2, "--progress-every {bad}: {err}");

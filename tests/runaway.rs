@@ -42,15 +42,6 @@ weight = 8.0
 delay = 0.125
 "#;
 
-/// The shipped model `name` (path).
-fn shipped(name: &str) -> String {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("models")
-        .join(name)
-        .to_string_lossy()
-        .into_owned()
-}
-
 #[test]
 fn a_simulation_stops_at_its_spike_budget() {
     let m = common::model(CASCADE);
@@ -117,7 +108,7 @@ fn a_runaway_past_max_rate_is_stopped_naming_its_population() {
 #[test]
 fn below_max_rate_a_run_is_the_same() {
     // B4 fires at about 10 Hz; 12 Hz is a budget it nearly spends.
-    let b4 = shipped("brette_b4.toml");
+    let b4 = common::shipped_model("brette_b4.toml");
     for threads in ["1", "2"] {
         let base = [
             "run",

@@ -815,6 +815,12 @@ fn make_populations(
             }
             StimulusKind::SinusoidalCurrent => {
                 let amplitude = st.amplitude.ok_or_else(|| missing("amplitude"))?;
+                let mean = st.mean.map_or(0.0, |x| x.0);
+                for extreme in [mean + amplitude.0, mean - amplitude.0] {
+                    let what = format!("sinusoidal_current into `{}`: mean ± amplitude", target);
+                    check_drive(&spec.populations[p], extreme, &what)
+                        .map_err(|m| model.error_at(st.kind.span(), m))?;
+                }
                 let period = st.period.ok_or_else(|| missing("period"))?;
                 let interval = st.interval.map_or(h_ms, |x| x.0);
                 let what = "sinusoidal_current interval";
@@ -822,7 +828,7 @@ fn make_populations(
                 let info = &infos[p];
                 currents.push(StepCurrent {
                     sine: Some(crate::engine::Sine {
-                        mean: st.mean.map_or(0.0, |x| x.0),
+                        mean,
                         amplitude: amplitude.0,
                         period_ms: period.0,
                         phase: st.phase.map_or(0.0, |x| x.0).to_radians(),
@@ -861,6 +867,11 @@ fn make_populations(
                         times.span(),
                         "step_current times must be strictly increasing",
                     ));
+                }
+                for a in amplitudes.get_ref() {
+                    let what = format!("step_current into `{}`: amplitude", target);
+                    check_drive(&spec.populations[p], a.0, &what)
+                        .map_err(|m| model.error_at(amplitudes.span(), m))?;
                 }
                 let info = &infos[p];
                 let port = super::learn::current_port(model, st, info, spec.populations[p].model)?;
@@ -1036,6 +1047,27 @@ fn make_population(
             )));
         }
     }
+    // The exact models move every neuron to a new epoch each 16 τ: a time constant of a few
+    // ticks would have them do little else (B4 with τ_m = 1e-6 ms had not simulated 0.1 s
+    // after 150 s).
+    for (key, tau) in [
+        ("tau_m", Some(lif.tau_m)),
+        ("tau_syn_ex", p.tau_syn_ex.map(|x| x.0)),
+        ("tau_syn_in", p.tau_syn_in.map(|x| x.0)),
+    ] {
+        if let Some(tau) = tau.filter(|&t| t < MIN_TAU_MS) {
+            return Err(at(format!(
+                "{key} = {tau} ms is below {MIN_TAU_MS:e} ms (1 µs), shorter than any membrane \
+                 or synapse; use at least that (for synapses without time course, `lif_delta`)"
+            )));
+        }
+    }
+    let r = lif.tau_m / lif.c_m;
+    if r.is_nan() || r > MAX_RESISTANCE {
+        return Err(at(format!(
+            "tau_m / C_m = {r:e} GΩ is beyond {MAX_RESISTANCE:e} GΩ; use a larger C_m"
+        )));
+    }
     if lif.v_reset >= lif.v_th {
         return Err(at(format!(
             "V_reset ({}) must be below V_th ({})",
@@ -1072,11 +1104,45 @@ fn make_population(
                     ),
                 ));
             }
+            if x.0 > MAX_TAU_MS {
+                return Err(model.error_at(
+                    st.population.span(),
+                    format!(
+                        "[[set]] t_ref = {} ms is beyond {MAX_TAU_MS:e} ms (about a day); use at \
+                         most that",
+                        x.0
+                    ),
+                ));
+            }
             t_ref.get_or_insert_with(|| vec![lif.t_ref; n])[l] = x.0;
         }
     }
     if dc != 0.0 {
         i_e.iter_mut().for_each(|x| *x += dc);
+    }
+    for (key, v) in [
+        ("E_L", lif.e_l),
+        ("V_th", lif.v_th),
+        ("V_reset", lif.v_reset),
+    ] {
+        if v.abs() > MAX_POTENTIAL_MV {
+            return Err(at(format!(
+                "{key} = {v:e} mV is beyond ±{MAX_POTENTIAL_MV:e} mV; use a potential within that"
+            )));
+        }
+    }
+    if let Some((j, v)) = v0
+        .iter()
+        .enumerate()
+        .find(|(_, v)| v.abs() > MAX_POTENTIAL_MV)
+    {
+        return Err(at(format!(
+            "V_m of neuron {j} = {v:e} mV is beyond ±{MAX_POTENTIAL_MV:e} mV; use a potential \
+             within that"
+        )));
+    }
+    for (j, &x) in i_e.iter().enumerate() {
+        check_drive(p, x, &format!("I_e of neuron {j}")).map_err(&at)?;
     }
     if p.reset_currents && p.model != ModelKind::LifExp {
         return Err(at("reset_currents applies to lif_exp populations".into()));
@@ -1282,6 +1348,46 @@ fn cell_values(c: &CellCtx, kind: &str, takes: &str) -> Result<CellValues> {
 
 /// The longest time constant or refractory period a LIF population takes (ms).
 const MAX_TAU_MS: f64 = 1e8;
+/// The shortest membrane or synaptic time constant a LIF population takes (ms).
+const MIN_TAU_MS: f64 = 1e-3;
+
+/// The largest magnitude (mV) of a LIF neuron's potentials — `E_L`, `V_th`, `V_reset`, `V_m`,
+/// and `V_∞ = E_L + I·τ_m/C_m` under any current it is given: a million volts. The models
+/// compute with differences of them, so that far beyond it a 64-bit float no longer resolves
+/// a neuron's distance to threshold (driven to V_∞ = −2e91 mV, a B4 neuron fired at the end
+/// of every refractory period), and near the float's end inf − inf = NaN stops a neuron from
+/// firing, or has it plan a crossing at every tick.
+const MAX_POTENTIAL_MV: f64 = 1e9;
+
+/// The largest `τ_m / C_m` (GΩ) a LIF population takes: ten orders of magnitude beyond a
+/// neuron's input resistance, and small enough that the largest weight (3.4e38 pA) times it
+/// stays far within a 64-bit float.
+const MAX_RESISTANCE: f64 = 1e100;
+
+/// An error message if the current `i` (pA; `what` names it and its target) puts `V_∞` of the
+/// LIF population `p` beyond ±[`MAX_POTENTIAL_MV`]. Other models, and LIF populations that lack `E_L` or
+/// `tau_m` (reported where they are built), pass.
+fn check_drive(p: &PopulationSpec, i: f64, what: &str) -> std::result::Result<(), String> {
+    if !matches!(p.model, ModelKind::LifDelta | ModelKind::LifExp) {
+        return Ok(());
+    }
+    let (Some(tau_m), Some(e_l)) = (p.tau_m, p.e_l) else {
+        return Ok(());
+    };
+    let r = tau_m.0 / p.c_m.map_or(250.0, |c| c.0);
+    if r.is_nan() || r > MAX_RESISTANCE {
+        return Ok(()); // reported where the population is built
+    }
+    // As the models compute it (`LifDeltaExact::set_current`).
+    let v_inf = e_l.0 + r * i;
+    if v_inf.abs() <= MAX_POTENTIAL_MV {
+        return Ok(());
+    }
+    Err(format!(
+        "{what} = {i:e} pA puts V_∞ = E_L + I·tau_m/C_m at {v_inf:e} mV, beyond \
+         ±{MAX_POTENTIAL_MV:e} mV; use a smaller current (or a larger C_m)"
+    ))
+}
 
 /// A `burst2c` population: the spec's model A or B, with the model file's currents and
 /// initial somatic potentials (default: the spec's Gaussian, −70 ± 5 mV).

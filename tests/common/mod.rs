@@ -167,6 +167,15 @@ pub fn shipped(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// A model file of the repository's `models/` folder, as a path argument for `hebb`.
+pub fn shipped_model(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("models")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
 /// Runs the `hebb` binary; returns the exit code, stdout and stderr (and fails on a panic).
 pub fn hebb(args: &[&str]) -> (i32, String, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_hebb"))
