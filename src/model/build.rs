@@ -1365,8 +1365,9 @@ const MAX_POTENTIAL_MV: f64 = 1e9;
 const MAX_RESISTANCE: f64 = 1e100;
 
 /// An error message if the current `i` (pA; `what` names it and its target) puts `V_∞` of the
-/// LIF population `p` beyond ±[`MAX_POTENTIAL_MV`]. Other models, and LIF populations that lack `E_L` or
-/// `tau_m` (reported where they are built), pass.
+/// LIF population `p` beyond ±[`MAX_POTENTIAL_MV`]. Other models pass, and so do LIF
+/// populations that lack `E_L` or `tau_m` or whose `tau_m` or `tau_m / C_m` is out of range:
+/// those are reported where the population is built.
 fn check_drive(p: &PopulationSpec, i: f64, what: &str) -> std::result::Result<(), String> {
     if !matches!(p.model, ModelKind::LifDelta | ModelKind::LifExp) {
         return Ok(());
@@ -1375,7 +1376,7 @@ fn check_drive(p: &PopulationSpec, i: f64, what: &str) -> std::result::Result<()
         return Ok(());
     };
     let r = tau_m.0 / p.c_m.map_or(250.0, |c| c.0);
-    if r.is_nan() || r > MAX_RESISTANCE {
+    if !(MIN_TAU_MS..=MAX_TAU_MS).contains(&tau_m.0) || r.is_nan() || r > MAX_RESISTANCE {
         return Ok(()); // reported where the population is built
     }
     // As the models compute it (`LifDeltaExact::set_current`).
