@@ -708,6 +708,8 @@ fn make_populations(
         .collect();
     let mut lists: Vec<Vec<Listed>> = infos.iter().map(|_| Vec::new()).collect();
     let mut currents = Vec::new();
+    // Per population: the currents its stimuli give, checked where its parameters are known.
+    let mut bounds: Vec<Vec<CurrentBound>> = infos.iter().map(|_| Vec::new()).collect();
     for st in &spec.stimuli {
         let target = &st.target;
         let p = find(target)?;
@@ -816,10 +818,12 @@ fn make_populations(
             StimulusKind::SinusoidalCurrent => {
                 let amplitude = st.amplitude.ok_or_else(|| missing("amplitude"))?;
                 let mean = st.mean.map_or(0.0, |x| x.0);
-                for extreme in [mean + amplitude.0, mean - amplitude.0] {
-                    let what = format!("sinusoidal_current into `{}`: mean ± amplitude", target);
-                    check_drive(&spec.populations[p], extreme, &what)
-                        .map_err(|m| model.error_at(st.kind.span(), m))?;
+                for value in [mean + amplitude.0, mean - amplitude.0] {
+                    bounds[p].push(CurrentBound {
+                        what: format!("sinusoidal_current into `{target}`: mean ± amplitude"),
+                        value,
+                        span: st.kind.span(),
+                    });
                 }
                 let period = st.period.ok_or_else(|| missing("period"))?;
                 let interval = st.interval.map_or(h_ms, |x| x.0);
@@ -868,11 +872,11 @@ fn make_populations(
                         "step_current times must be strictly increasing",
                     ));
                 }
-                for a in amplitudes.get_ref() {
-                    let what = format!("step_current into `{}`: amplitude", target);
-                    check_drive(&spec.populations[p], a.0, &what)
-                        .map_err(|m| model.error_at(amplitudes.span(), m))?;
-                }
+                bounds[p].extend(amplitudes.get_ref().iter().map(|a| CurrentBound {
+                    what: format!("step_current into `{target}`: amplitude"),
+                    value: a.0,
+                    span: amplitudes.span(),
+                }));
                 let info = &infos[p];
                 let port = super::learn::current_port(model, st, info, spec.populations[p].model)?;
                 currents.push(StepCurrent {
@@ -908,7 +912,7 @@ fn make_populations(
             }
         });
         pops.push(make_population(
-            model, p, info, k, seed, h_ms, drive, &sets[k], dc[k],
+            model, p, info, k, seed, h_ms, drive, &sets[k], dc[k], &bounds[k],
         )?);
     }
     Ok((pops, currents))
@@ -957,6 +961,7 @@ fn make_population(
     drive: Option<Drive>,
     sets: &[(u32, &super::spec::SetSpec)],
     dc: f64,
+    currents: &[CurrentBound],
 ) -> Result<Box<dyn Population>> {
     let n = info.size as usize;
     let name = &info.name;
@@ -1033,33 +1038,17 @@ fn make_population(
         }),
     };
     // Times are integer ticks of 1e-9 ms: a time constant beyond a day would overflow the
-    // exact models' epochs (16 τ) and means "no leak" anyway.
-    for (key, tau) in [
-        ("tau_m", Some(lif.tau_m)),
-        ("tau_syn_ex", p.tau_syn_ex.map(|x| x.0)),
-        ("tau_syn_in", p.tau_syn_in.map(|x| x.0)),
-        ("t_ref", Some(lif.t_ref)),
+    // exact models' epochs (16 τ) and means "no leak" anyway. The exact models move every
+    // neuron to a new epoch each 16 τ: a time constant of a few ticks would have them do
+    // little else (B4 with τ_m = 1e-6 ms had not simulated 0.1 s after 150 s).
+    for (key, tau, shortest) in [
+        ("tau_m", Some(lif.tau_m), MIN_TAU_MS),
+        ("tau_syn_ex", p.tau_syn_ex.map(|x| x.0), MIN_TAU_MS),
+        ("tau_syn_in", p.tau_syn_in.map(|x| x.0), MIN_TAU_MS),
+        ("t_ref", Some(lif.t_ref), 0.0),
     ] {
-        if let Some(tau) = tau.filter(|&t| t > MAX_TAU_MS) {
-            return Err(at(format!(
-                "{key} = {tau} ms is beyond {MAX_TAU_MS:e} ms (about a day); use at most that \
-                 for a membrane without leak"
-            )));
-        }
-    }
-    // The exact models move every neuron to a new epoch each 16 τ: a time constant of a few
-    // ticks would have them do little else (B4 with τ_m = 1e-6 ms had not simulated 0.1 s
-    // after 150 s).
-    for (key, tau) in [
-        ("tau_m", Some(lif.tau_m)),
-        ("tau_syn_ex", p.tau_syn_ex.map(|x| x.0)),
-        ("tau_syn_in", p.tau_syn_in.map(|x| x.0)),
-    ] {
-        if let Some(tau) = tau.filter(|&t| t < MIN_TAU_MS) {
-            return Err(at(format!(
-                "{key} = {tau} ms is below {MIN_TAU_MS:e} ms (1 µs), shorter than any membrane \
-                 or synapse; use at least that (for synapses without time course, `lif_delta`)"
-            )));
+        if let Some(message) = tau.and_then(|tau| tau_out_of_range(key, tau, shortest)) {
+            return Err(at(message));
         }
     }
     let r = lif.tau_m / lif.c_m;
@@ -1104,15 +1093,8 @@ fn make_population(
                     ),
                 ));
             }
-            if x.0 > MAX_TAU_MS {
-                return Err(model.error_at(
-                    st.population.span(),
-                    format!(
-                        "[[set]] t_ref = {} ms is beyond {MAX_TAU_MS:e} ms (about a day); use at \
-                         most that",
-                        x.0
-                    ),
-                ));
+            if let Some(message) = tau_out_of_range("[[set]] t_ref", x.0, 0.0) {
+                return Err(model.error_at(st.population.span(), message));
             }
             t_ref.get_or_insert_with(|| vec![lif.t_ref; n])[l] = x.0;
         }
@@ -1142,7 +1124,14 @@ fn make_population(
         )));
     }
     for (j, &x) in i_e.iter().enumerate() {
-        check_drive(p, x, &format!("I_e of neuron {j}")).map_err(&at)?;
+        if let Some(message) = drive_beyond(&lif, x, &format!("I_e of neuron {j}")) {
+            return Err(at(message));
+        }
+    }
+    for c in currents {
+        if let Some(message) = drive_beyond(&lif, c.value, &c.what) {
+            return Err(model.error_at(c.span.clone(), message));
+        }
     }
     if p.reset_currents && p.model != ModelKind::LifExp {
         return Err(at("reset_currents applies to lif_exp populations".into()));
@@ -1364,30 +1353,43 @@ const MAX_POTENTIAL_MV: f64 = 1e9;
 /// stays far within a 64-bit float.
 const MAX_RESISTANCE: f64 = 1e100;
 
-/// An error message if the current `i` (pA; `what` names it and its target) puts `V_∞` of the
-/// LIF population `p` beyond ±[`MAX_POTENTIAL_MV`]. Other models pass, and so do LIF
-/// populations that lack `E_L` or `tau_m` or whose `tau_m` or `tau_m / C_m` is out of range:
-/// those are reported where the population is built.
-fn check_drive(p: &PopulationSpec, i: f64, what: &str) -> std::result::Result<(), String> {
-    if !matches!(p.model, ModelKind::LifDelta | ModelKind::LifExp) {
-        return Ok(());
+/// A current (pA) a stimulus gives its targets, named (`what`) and placed (`span`) for a
+/// message.
+struct CurrentBound {
+    what: String,
+    value: f64,
+    span: std::ops::Range<usize>,
+}
+
+/// A message if the time constant or period `tau` (ms; `key` names it) lies outside
+/// [`shortest`, [`MAX_TAU_MS`]].
+fn tau_out_of_range(key: &str, tau: f64, shortest: f64) -> Option<String> {
+    if tau > MAX_TAU_MS {
+        Some(format!(
+            "{key} = {tau} ms is beyond {MAX_TAU_MS:e} ms (about a day); use at most that for a \
+             membrane without leak"
+        ))
+    } else if tau < shortest {
+        Some(format!(
+            "{key} = {tau} ms is below {shortest:e} ms (1 µs), shorter than any membrane or \
+             synapse; use at least that (for synapses without time course, `lif_delta`)"
+        ))
+    } else {
+        None
     }
-    let (Some(tau_m), Some(e_l)) = (p.tau_m, p.e_l) else {
-        return Ok(());
-    };
-    let r = tau_m.0 / p.c_m.map_or(250.0, |c| c.0);
-    if !(MIN_TAU_MS..=MAX_TAU_MS).contains(&tau_m.0) || r.is_nan() || r > MAX_RESISTANCE {
-        return Ok(()); // reported where the population is built
-    }
+}
+
+/// A message if the current `i` (pA; `what` names it) puts `V_∞ = E_L + I·τ_m/C_m` of a LIF
+/// neuron with parameters `lif` beyond ±[`MAX_POTENTIAL_MV`].
+fn drive_beyond(lif: &LifParams, i: f64, what: &str) -> Option<String> {
     // As the models compute it (`LifDeltaExact::set_current`).
-    let v_inf = e_l.0 + r * i;
-    if v_inf.abs() <= MAX_POTENTIAL_MV {
-        return Ok(());
-    }
-    Err(format!(
-        "{what} = {i:e} pA puts V_∞ = E_L + I·tau_m/C_m at {v_inf:e} mV, beyond \
-         ±{MAX_POTENTIAL_MV:e} mV; use a smaller current (or a larger C_m)"
-    ))
+    let v_inf = lif.e_l + lif.tau_m / lif.c_m * i;
+    (v_inf.is_nan() || v_inf.abs() > MAX_POTENTIAL_MV).then(|| {
+        format!(
+            "{what} = {i:e} pA puts V_∞ = E_L + I·tau_m/C_m at {v_inf:e} mV, beyond \
+             ±{MAX_POTENTIAL_MV:e} mV; use a smaller current (or a larger C_m)"
+        )
+    })
 }
 
 /// A `burst2c` population: the spec's model A or B, with the model file's currents and
