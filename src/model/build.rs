@@ -1124,7 +1124,7 @@ fn make_population(
         )));
     }
     for (j, &x) in i_e.iter().enumerate() {
-        if let Some(message) = drive_beyond(&lif, x, &format!("I_e of neuron {j}")) {
+        if let Some(message) = drive_beyond(&lif, x, &format_args!("I_e of neuron {j}")) {
             return Err(at(message));
         }
     }
@@ -1381,7 +1381,7 @@ fn tau_out_of_range(key: &str, tau: f64, shortest: f64) -> Option<String> {
 
 /// A message if the current `i` (pA; `what` names it) puts `V_∞ = E_L + I·τ_m/C_m` of a LIF
 /// neuron with parameters `lif` beyond ±[`MAX_POTENTIAL_MV`].
-fn drive_beyond(lif: &LifParams, i: f64, what: &str) -> Option<String> {
+fn drive_beyond(lif: &LifParams, i: f64, what: &dyn std::fmt::Display) -> Option<String> {
     // As the models compute it (`LifDeltaExact::set_current`).
     let v_inf = lif.e_l + lif.tau_m / lif.c_m * i;
     (v_inf.is_nan() || v_inf.abs() > MAX_POTENTIAL_MV).then(|| {
