@@ -1,4 +1,5 @@
-//! Criterion benchmarks: scheduler push/pop (both implementations), delivery of one spike over
+//! Criterion benchmarks: scheduler push/pop (both implementations, on a dense and on a sparse
+//! queue), delivery of one spike over
 //! a 1,000-synapse row, a whole small network on one and on two shards, and one window-end
 //! exchange between two shard threads, and steps of two-compartment (`burst2c`) neurons.
 
@@ -40,6 +41,31 @@ fn workload(q: &mut dyn Scheduler) {
     }
 }
 
+/// A sparse queue on fine buckets: 100 entries, pop one and push one 0–2 ms later, with
+/// buckets of 1e-6 ms (a network whose smallest delay is a thousand ticks): 20,000 buckets,
+/// almost all empty, between two pops.
+fn sparse_workload(q: &mut dyn Scheduler) {
+    let mut x: u64 = 1;
+    for i in 0..100u32 {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        q.push(Entry::new(Time(x % 2_000_000_000), Kind::Deliver, i, 0));
+    }
+    for i in 0..10_000u32 {
+        let e = q.pop().expect("non-empty");
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        q.push(Entry::new(
+            Time(e.time.0 + x % 2_000_000_000),
+            Kind::Deliver,
+            i,
+            0,
+        ));
+    }
+}
+
 fn schedulers(c: &mut Criterion) {
     let mut g = c.benchmark_group("scheduler_100k_pop_push");
     g.bench_function("heap", |b| {
@@ -52,6 +78,14 @@ fn schedulers(c: &mut Criterion) {
                 Time::from_ms(2.0).unwrap(),
             ))
         })
+    });
+    g.finish();
+    let mut g = c.benchmark_group("scheduler_sparse_10k_pop_push");
+    g.bench_function("heap", |b| {
+        b.iter(|| sparse_workload(&mut HeapScheduler::default()))
+    });
+    g.bench_function("calendar", |b| {
+        b.iter(|| sparse_workload(&mut CalendarQueue::new(Time(1_000), Time(100_000_000))))
     });
     g.finish();
 }

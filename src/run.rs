@@ -186,6 +186,24 @@ impl Recorder for Counting<'_> {
     }
 }
 
+/// Shards run unsynchronised for at most the smallest delay (a window), then exchange spikes
+/// when any is due. Below this window (ms) a sharded run is warned that it may be slower than
+/// one thread: an exchange costs about a microsecond, whatever the work between two.
+const SHORT_WINDOW_MS: f64 = 0.01;
+
+/// Warns when the smallest delay `window` is so short that `threads` threads may run slower
+/// than one.
+fn warn_of_short_windows(window: Time, threads: usize) {
+    if window.as_ms() < SHORT_WINDOW_MS {
+        tracing::warn!(
+            "the smallest delay, {:.3e} ms, is the longest the {threads} shards can run without \
+             exchanging spikes: with windows this short, this network may run faster on one \
+             thread (--threads 1)",
+            window.as_ms()
+        );
+    }
+}
+
 /// The engine of a run: one simulation, or shards on threads.
 pub(crate) enum Engine {
     Single(Box<Simulation>),
@@ -437,6 +455,9 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
     // weights are taken, which happens between slices of the first trial).
     let parallel = trials > 1 && threads > 1 && !opts.shard_trials && wlog.is_none();
     let part = (threads > 1 && !parallel).then(|| net.blueprint.partition(opts.placement, threads));
+    if part.is_some() {
+        warn_of_short_windows(net.blueprint.csr.delays_or_default().0, threads);
+    }
     // Entries in flight, beside the network, within the memory limit.
     if let Some(r) = opts.max_rate_hz.filter(|r| !(r.is_finite() && *r > 0.0)) {
         return Err(crate::error::Error::Invalid {

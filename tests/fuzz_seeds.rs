@@ -103,6 +103,14 @@ fn model_file_findings_stay_fixed() {
             // tick (1 ps) for ever. Refused now, naming the key.
             let e = outcome.expect_err("refused").to_string();
             assert!(e.contains("line 25") && e.contains("within ±3.4e38"), "{e}");
+        } else if path.ends_with("delays-uniform-from-0-ms.toml") {
+            // 620 exact neurons, 115,101 synapses with delays drawn from [0, 0.1] ms: the
+            // smallest, 6.9e-8 ms, made the calendar queue's buckets that fine, and it stepped
+            // through them one by one, almost all empty (10-16 s under the fuzzer; 0.9-1.0 s
+            // for 20 ms in a release build, against 0.045 s with the heap). It now skips empty
+            // buckets 64 at a time and widens buckets that would not cover the largest delay
+            // (`tests/scheduler.rs` checks the order on buckets down to one tick).
+            assert!(outcome.expect("builds"), "{}: not run", path.display());
         } else if path.ends_with("pairwise-bernoulli-p-3e-56.toml") {
             // A connection probability of 3e-56, for which 1 − p rounds to 1: the build drew
             // targets out of range and panicked. Now it builds (no synapse from that rule)

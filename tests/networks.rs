@@ -135,6 +135,27 @@ fn same_seed_same_spikes_and_state_with_either_scheduler() {
     assert_ne!(a.spikes, d.spikes, "another seed gives another run");
 }
 
+/// Delays drawn from 0 ms on: the smallest is a few hundred thousand ticks, so the calendar
+/// queue's buckets are that fine, and entries lie thousands of empty buckets apart.
+#[test]
+fn either_scheduler_gives_the_same_spikes_when_the_smallest_delay_is_tiny() {
+    let text = SMALL.replacen(
+        "weight = 0.5\ndelay = 1.1",
+        "weight = 0.5\ndelay = { uniform = [0.0, 0.2] }",
+        1,
+    );
+    assert_ne!(text, SMALL, "the D -> D projection was found");
+    let m = common::model(&text);
+    let net = hebb::model::build::build(&m, None, None).expect("builds");
+    let window = hebb::engine::Simulation::new(net.blueprint).window();
+    assert!(window < Time::from_ms(0.01).unwrap(), "{window:?}");
+    let a = common::simulate(&m, None, Some(SchedulerKind::Calendar));
+    let b = common::simulate(&m, None, Some(SchedulerKind::Heap));
+    assert!(a.spikes.len() > 1000, "{} spikes", a.spikes.len());
+    assert_eq!(a.spikes, b.spikes);
+    assert_eq!(a.samples, b.samples);
+}
+
 #[test]
 fn same_seed_gives_bit_identical_output_files() {
     let dir = tempfile::tempdir().unwrap();

@@ -405,3 +405,32 @@ fn a_run_under_a_memory_limit_names_its_runaway() {
     let s = hebb::run::run(&calm, &opts).expect("runs");
     assert!(s.stats.spikes > 0);
 }
+
+/// A network whose smallest delay is a few ticks (delays drawn from 0 ms on) keeps two shards
+/// exchanging spikes all the time: a run on several threads is warned, one on a single thread
+/// or with ordinary delays is not.
+#[test]
+fn a_sharded_run_with_a_tiny_smallest_delay_is_warned() {
+    let tiny = format!(
+        "{}/fuzz/regressions/model_file/delays-uniform-from-0-ms.toml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let b4 = common::shipped_model("brette_b4.toml");
+    let warned = |model: &str, threads: &str| {
+        let args = [
+            "run",
+            model,
+            "--no-output",
+            "--duration",
+            "5",
+            "-t",
+            threads,
+        ];
+        let (code, _, err) = common::hebb(&args);
+        assert_eq!(code, 0, "{err}");
+        err.contains("may run faster on one thread (--threads 1)")
+    };
+    assert!(warned(&tiny, "2"));
+    assert!(!warned(&tiny, "1"));
+    assert!(!warned(&b4, "2"));
+}
