@@ -18,74 +18,55 @@ use hebb::neuron::{Ctx, Population, RefractoryInput};
 use hebb::time::Time;
 use std::hint::black_box;
 
-fn workload(q: &mut dyn Scheduler) {
-    // A steady queue of ~10k entries: pop one, push one 0–2 ms later (LCG times).
+/// A steady queue of `entries` entries: pop one, push one 0–2 ms later (LCG times), `pops`
+/// times.
+fn workload(q: &mut dyn Scheduler, entries: u32, pops: u32) {
     let mut x: u64 = 1;
-    for i in 0..10_000u32 {
+    let mut next = || {
         x = x
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
-        q.push(Entry::new(Time(x % 2_000_000_000), Kind::Deliver, i, 0));
+        x % 2_000_000_000
+    };
+    for i in 0..entries {
+        q.push(Entry::new(Time(next()), Kind::Deliver, i, 0));
     }
-    for i in 0..100_000u32 {
+    for i in 0..pops {
         let e = q.pop().expect("non-empty");
-        x = x
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        q.push(Entry::new(
-            Time(e.time.0 + x % 2_000_000_000),
-            Kind::Deliver,
-            i,
-            0,
-        ));
-    }
-}
-
-/// A sparse queue on fine buckets: 100 entries, pop one and push one 0–2 ms later, with
-/// buckets of 1e-6 ms (a network whose smallest delay is a thousand ticks): 20,000 buckets,
-/// almost all empty, between two pops.
-fn sparse_workload(q: &mut dyn Scheduler) {
-    let mut x: u64 = 1;
-    for i in 0..100u32 {
-        x = x
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        q.push(Entry::new(Time(x % 2_000_000_000), Kind::Deliver, i, 0));
-    }
-    for i in 0..10_000u32 {
-        let e = q.pop().expect("non-empty");
-        x = x
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        q.push(Entry::new(
-            Time(e.time.0 + x % 2_000_000_000),
-            Kind::Deliver,
-            i,
-            0,
-        ));
+        q.push(Entry::new(Time(e.time.0 + next()), Kind::Deliver, i, 0));
     }
 }
 
 fn schedulers(c: &mut Criterion) {
     let mut g = c.benchmark_group("scheduler_100k_pop_push");
     g.bench_function("heap", |b| {
-        b.iter(|| workload(&mut HeapScheduler::default()))
+        b.iter(|| workload(&mut HeapScheduler::default(), 10_000, 100_000))
     });
     g.bench_function("calendar", |b| {
         b.iter(|| {
-            workload(&mut CalendarQueue::new(
-                Time::from_ms(0.1).unwrap(),
-                Time::from_ms(2.0).unwrap(),
-            ))
+            workload(
+                &mut CalendarQueue::new(Time::from_ms(0.1).unwrap(), Time::from_ms(2.0).unwrap()),
+                10_000,
+                100_000,
+            )
         })
     });
     g.finish();
+    // A sparse queue on fine buckets: 100 entries, with buckets of 1e-6 ms (a network whose
+    // smallest delay is a thousand ticks): about 20,000 buckets, almost all empty, between
+    // two pops.
     let mut g = c.benchmark_group("scheduler_sparse_10k_pop_push");
     g.bench_function("heap", |b| {
-        b.iter(|| sparse_workload(&mut HeapScheduler::default()))
+        b.iter(|| workload(&mut HeapScheduler::default(), 100, 10_000))
     });
     g.bench_function("calendar", |b| {
-        b.iter(|| sparse_workload(&mut CalendarQueue::new(Time(1_000), Time(100_000_000))))
+        b.iter(|| {
+            workload(
+                &mut CalendarQueue::new(Time(1_000), Time(100_000_000)),
+                100,
+                10_000,
+            )
+        })
     });
     g.finish();
 }
