@@ -122,10 +122,10 @@ impl CalendarQueue {
         )
     }
 
-    /// Puts `e` into its wheel slot.
+    /// Puts `e`, of bucket `b`, into its wheel slot.
     #[inline]
-    fn put_in_wheel(&mut self, e: Entry) {
-        let slot = (self.bucket_of(e.time) as usize) & self.mask;
+    fn put_in_wheel(&mut self, b: u64, e: Entry) {
+        let slot = (b as usize) & self.mask;
         self.wheel[slot].push(e);
         self.occupied[slot >> 6] |= 1 << (slot & 63);
         self.in_wheel += 1;
@@ -140,7 +140,7 @@ impl CalendarQueue {
             }
             let e = *e;
             self.overflow.pop();
-            self.put_in_wheel(e);
+            self.put_in_wheel(self.bucket_of(e.time), e);
         }
     }
 }
@@ -155,7 +155,7 @@ impl Scheduler for CalendarQueue {
             let pos = self.current.partition_point(|x| *x > e);
             self.current.insert(pos, e);
         } else if b < self.bucket + self.wheel.len() as u64 {
-            self.put_in_wheel(e);
+            self.put_in_wheel(b, e);
         } else {
             self.overflow.push(Reverse(e));
         }
