@@ -433,4 +433,30 @@ fn a_sharded_run_with_a_tiny_smallest_delay_is_warned() {
     assert!(warned(&tiny, "2"));
     assert!(!warned(&tiny, "1"));
     assert!(!warned(&b4, "2"));
+    // A run resumed on two threads from a checkpoint of one is warned too.
+    let dir = tempfile::tempdir().unwrap();
+    let ck = dir.path().join("tiny.ckpt.h5");
+    let ck = ck.to_str().unwrap();
+    let args = [
+        "run",
+        &tiny,
+        "--no-output",
+        "--duration",
+        "2",
+        "-t",
+        "1",
+        "--checkpoint-every",
+        "1",
+        "--checkpoint",
+        ck,
+    ];
+    let (code, _, err) = common::hebb(&args);
+    assert_eq!(code, 0, "{err}");
+    let resumed = |threads: &str| {
+        let (code, _, err) = common::hebb(&["resume", ck, "-t", threads]);
+        assert_eq!(code, 0, "{err}");
+        err.contains("may run faster on one thread (--threads 1)")
+    };
+    assert!(!resumed("1"));
+    assert!(resumed("2"));
 }
