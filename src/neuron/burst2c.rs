@@ -795,8 +795,9 @@ impl Burst2c {
     /// (2.5 ns per neuron-step), and `hebb experiment xor --epochs 2 -t 1` 16.6–18.3 s of CPU
     /// against 17.4–20.3 s, run alternately (the same results). Each neuron-step moves about
     /// 185 bytes (11 columns read, 10 written, two counters, `due`): at 2.5 ns that is near
-    /// what one core streams from its second-level cache, so wider vectors gain less than
-    /// twice; narrower state (`f32`) would halve the bytes.
+    /// what one core streams from its second-level cache, the likely reason why twice the
+    /// vector width gains so much less than twice; narrower state (`f32`) would halve the
+    /// bytes.
     pub fn step(&mut self, spikes: &mut Vec<(u32, bool)>) {
         let drive_vs = self.p.dendritic_drive == DendriticDrive::Soma;
         let in_update = self.p.current_order == CurrentOrder::InUpdate;
