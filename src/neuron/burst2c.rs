@@ -793,11 +793,10 @@ impl Burst2c {
     /// is the same for 128, 500 and 2,500 neurons, so the caches do not hold the step back.
     /// Compiled for AVX-512 (2026-12-01, the same bench): 6.2–6.3 ms against AVX2's 8.1 ms
     /// (2.5 ns per neuron-step), and `hebb experiment xor --epochs 2 -t 1` 16.6–18.3 s of CPU
-    /// against 17.4–20.3 s, run alternately (the same results). Each neuron-step moves about
-    /// 185 bytes (11 columns read, 10 written, two counters, `due`): at 2.5 ns that is near
-    /// what one core streams from its second-level cache, the likely reason why twice the
-    /// vector width gains so much less than twice; narrower state (`f32`) would halve the
-    /// bytes.
+    /// against 17.4–20.3 s, run alternately (the same results). Why twice the vector width
+    /// gains so much less than twice is not established: a neuron-step moves about 185 bytes
+    /// (11 columns read, 10 written, two counters, `due`), but with AVX2 the step was no
+    /// faster per neuron on 128 neurons, whose columns fit the first-level cache.
     pub fn step(&mut self, spikes: &mut Vec<(u32, bool)>) {
         let drive_vs = self.p.dendritic_drive == DendriticDrive::Soma;
         let in_update = self.p.current_order == CurrentOrder::InUpdate;
