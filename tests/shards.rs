@@ -416,8 +416,14 @@ fn a_sharded_run_with_a_tiny_smallest_delay_is_warned() {
         env!("CARGO_MANIFEST_DIR")
     );
     let b4 = common::shipped_model("brette_b4.toml");
+    // Whether `hebb ARGS` ran and was warned.
+    let warned_by = |args: &[&str]| {
+        let (code, _, err) = common::hebb(args);
+        assert_eq!(code, 0, "{err}");
+        err.contains("may run faster on one thread (--threads 1)")
+    };
     let warned = |model: &str, threads: &str| {
-        let args = [
+        warned_by(&[
             "run",
             model,
             "--no-output",
@@ -425,10 +431,7 @@ fn a_sharded_run_with_a_tiny_smallest_delay_is_warned() {
             "5",
             "-t",
             threads,
-        ];
-        let (code, _, err) = common::hebb(&args);
-        assert_eq!(code, 0, "{err}");
-        err.contains("may run faster on one thread (--threads 1)")
+        ])
     };
     assert!(warned(&tiny, "2"));
     assert!(!warned(&tiny, "1"));
@@ -437,7 +440,7 @@ fn a_sharded_run_with_a_tiny_smallest_delay_is_warned() {
     let dir = tempfile::tempdir().unwrap();
     let ck = dir.path().join("tiny.ckpt.h5");
     let ck = ck.to_str().unwrap();
-    let args = [
+    assert!(!warned_by(&[
         "run",
         &tiny,
         "--no-output",
@@ -449,14 +452,7 @@ fn a_sharded_run_with_a_tiny_smallest_delay_is_warned() {
         "1",
         "--checkpoint",
         ck,
-    ];
-    let (code, _, err) = common::hebb(&args);
-    assert_eq!(code, 0, "{err}");
-    let resumed = |threads: &str| {
-        let (code, _, err) = common::hebb(&["resume", ck, "-t", threads]);
-        assert_eq!(code, 0, "{err}");
-        err.contains("may run faster on one thread (--threads 1)")
-    };
-    assert!(!resumed("1"));
-    assert!(resumed("2"));
+    ]));
+    assert!(!warned_by(&["resume", ck, "-t", "1"]));
+    assert!(warned_by(&["resume", ck, "-t", "2"]));
 }

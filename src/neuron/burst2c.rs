@@ -870,26 +870,23 @@ fn wide<const STOCHASTIC: bool, const IN_UPDATE: bool, const DRIVE_VS: bool>(
 ) {
     #[cfg(target_arch = "x86_64")]
     {
-        #[target_feature(enable = "avx2")]
-        fn avx2<const S: bool, const I: bool, const D: bool>(
-            p: &Burst2cParams,
-            k: &Consts,
-            st: &mut State,
-            rng: &mut [Xoshiro256PlusPlus],
-            spikes: &mut Vec<(u32, bool)>,
-        ) {
-            step_cells::<S, I, D>(p, k, st, rng, spikes);
+        /// `step_cells` in a function of its own compiled with `$features`.
+        macro_rules! compiled_with {
+            ($name:ident, $features:literal) => {
+                #[target_feature(enable = $features)]
+                fn $name<const S: bool, const I: bool, const D: bool>(
+                    p: &Burst2cParams,
+                    k: &Consts,
+                    st: &mut State,
+                    rng: &mut [Xoshiro256PlusPlus],
+                    spikes: &mut Vec<(u32, bool)>,
+                ) {
+                    step_cells::<S, I, D>(p, k, st, rng, spikes);
+                }
+            };
         }
-        #[target_feature(enable = "avx512f,avx512bw,avx512vl")]
-        fn avx512<const S: bool, const I: bool, const D: bool>(
-            p: &Burst2cParams,
-            k: &Consts,
-            st: &mut State,
-            rng: &mut [Xoshiro256PlusPlus],
-            spikes: &mut Vec<(u32, bool)>,
-        ) {
-            step_cells::<S, I, D>(p, k, st, rng, spikes);
-        }
+        compiled_with!(avx2, "avx2");
+        compiled_with!(avx512, "avx512f,avx512bw,avx512vl");
         match isa {
             // SAFETY (both): `isa` is one of `Isa::available()`, so the processor has the
             // features the function is compiled with, the only requirement of calling it.
