@@ -101,7 +101,7 @@ fn bad(path: &Path, message: String) -> Error {
 pub fn file_hash(path: &Path) -> Result<(u64, u64)> {
     let io = |source| Error::Io {
         path: path.to_owned(),
-        source,
+        error: source,
     };
     let mut f = std::fs::File::open(path).map_err(io)?;
     let mut buf = vec![0u8; 1 << 20];
@@ -124,14 +124,14 @@ pub fn write(path: &Path, ck: &Checkpoint) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|source| Error::Io {
             path: dir.to_owned(),
-            source,
+            error: source,
         })?;
     }
     let tmp = path.with_extension("h5.partial");
     write_file(&tmp, ck)?;
     std::fs::rename(&tmp, path).map_err(|source| Error::Io {
         path: path.to_owned(),
-        source,
+        error: source,
     })
 }
 

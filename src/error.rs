@@ -15,12 +15,13 @@ pub enum Error {
         message: String,
     },
     /// A file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         /// The file.
         path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
+        /// The cause, part of the message (not a `source()`, which would print it twice in a
+        /// chain).
+        error: std::io::Error,
     },
     /// An HDF5 file could not be read or written, or lacks what it should have.
     #[error("{path}: {message}")]

@@ -510,7 +510,7 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(|source| crate::error::Error::Io {
                     path: dir.to_owned(),
-                    source,
+                    error: source,
                 })?;
             }
             let info = RunInfo {

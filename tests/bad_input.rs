@@ -251,6 +251,8 @@ fn missing_file_is_exit_code_2() {
         err.contains("/nonexistent/model.toml") && err.contains("No such file"),
         "{err}"
     );
+    // The cause is told once, not again as the error's source.
+    assert_eq!(err.matches("No such file").count(), 1, "{err}");
 }
 
 #[test]

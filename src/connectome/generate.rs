@@ -266,7 +266,7 @@ pub fn read_neuron_table(path: &Path) -> Result<NeuronTable> {
     }
     let file = std::fs::File::open(path).map_err(|e| Error::Io {
         path: path.to_owned(),
-        source: e,
+        error: e,
     })?;
     let input: Box<dyn Read> = if name.ends_with(".gz") {
         Box::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::new(

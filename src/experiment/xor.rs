@@ -528,7 +528,7 @@ fn write_progress(
 ) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|source| Error::Io {
         path: dir.to_owned(),
-        source,
+        error: source,
     })?;
     let path = dir.join("xor_progress.json");
     let text = serde_json::json!({
@@ -537,18 +537,24 @@ fn write_progress(
         "epoch_wall_s": epoch_wall_s,
     })
     .to_string();
-    std::fs::write(&path, text).map_err(|source| Error::Io { path, source })
+    std::fs::write(&path, text).map_err(|source| Error::Io {
+        path,
+        error: source,
+    })
 }
 
 /// Writes `xor.json` and the figures into `dir`.
 fn write(dir: &Path, r: &XorResult) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|source| Error::Io {
         path: dir.to_owned(),
-        source,
+        error: source,
     })?;
     let json = dir.join("xor.json");
     let text = serde_json::to_string_pretty(r).expect("plain data serialises");
-    std::fs::write(&json, text).map_err(|source| Error::Io { path: json, source })?;
+    std::fs::write(&json, text).map_err(|source| Error::Io {
+        path: json,
+        error: source,
+    })?;
     super::plots::cost(&dir.join("xor_cost.png"), &r.epoch_cost)?;
     super::plots::rates(&dir.join("xor_rates.png"), &r.before_hz, &r.after_hz)?;
     super::plots::learning_bp(&dir.join("xor_bp.png"), &r.learning_bp)?;

@@ -1566,7 +1566,7 @@ fn spike_times(model: &Model, p: &PopulationSpec, n: usize) -> Result<Vec<Vec<Ti
 fn csv_spikes(path: &std::path::Path) -> Result<Vec<(i64, f64)>> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
         path: path.to_owned(),
-        source,
+        error: source,
     })?;
     let bad = |row: usize, m: String| Error::Data {
         path: path.to_owned(),
@@ -1995,7 +1995,7 @@ fn connect(
             let path = model.resolve(path);
             let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
                 path: path.clone(),
-                source,
+                error: source,
             })?;
             let bad = |row: usize, m: String| Error::Data {
                 path: path.clone(),

@@ -51,7 +51,7 @@ impl Model {
     pub fn load_with(path: &Path, overrides: &[String]) -> Result<Model> {
         let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
             path: path.to_owned(),
-            source,
+            error: source,
         })?;
         Model::parse_with(&text, path, overrides)
     }
@@ -86,7 +86,7 @@ impl Model {
     pub fn load_table(path: &Path, overrides: &[String]) -> Result<toml::Table> {
         let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
             path: path.to_owned(),
-            source,
+            error: source,
         })?;
         let mut table = Model::table_of(&text, path)?;
         Model::rewrite(&mut table, path, overrides)?;

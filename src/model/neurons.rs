@@ -203,7 +203,7 @@ fn and(keep: &mut [bool], picked: &[bool]) {
 fn read_id_file(path: &std::path::Path) -> Result<Vec<(i64, String)>> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
         path: path.to_owned(),
-        source,
+        error: source,
     })?;
     let mut out = Vec::new();
     for (k, line) in text.lines().enumerate() {

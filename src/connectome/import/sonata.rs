@@ -134,7 +134,7 @@ impl TypeTable {
     fn read(path: &Path, id: &str) -> Result<TypeTable> {
         let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
             path: path.to_owned(),
-            source,
+            error: source,
         })?;
         let err = |message: String| Error::Data {
             path: path.to_owned(),

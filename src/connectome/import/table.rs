@@ -30,7 +30,7 @@ impl Table {
     pub(super) fn open_with(path: &Path, what: &'static str, delimiter: u8) -> Result<Table> {
         let io = |source| Error::Io {
             path: path.to_owned(),
-            source,
+            error: source,
         };
         let mut file = BufReader::with_capacity(BUF, File::open(path).map_err(io)?);
         let gz = {

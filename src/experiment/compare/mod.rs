@@ -158,7 +158,7 @@ fn invalid(path: &Path, message: impl Into<String>) -> Error {
 pub fn load(path: &Path) -> Result<ExperimentSpec> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
         path: path.to_owned(),
-        source,
+        error: source,
     })?;
     let spec: ExperimentSpec =
         toml::from_str(&text).map_err(|e| invalid(path, crate::model::format_toml_error(&e)))?;
@@ -209,7 +209,7 @@ pub fn compare(opts: &CompareOptions) -> Result<CompareSummary> {
     }
     std::fs::create_dir_all(opts.out.join("runs")).map_err(|source| Error::Io {
         path: opts.out.clone(),
-        source,
+        error: source,
     })?;
     let jobs: Vec<(usize, u64)> = (0..spec.variants.len())
         .flat_map(|v| (0..spec.experiment.seeds as u64).map(move |k| (v, k)))
@@ -356,7 +356,7 @@ fn prepare(s: &Setup, v: &VariantSpec, seed: u64, fixed: Option<&Fixed>) -> Resu
     let csv = out.join("runs").join(format!("{tag}_input.csv"));
     protocol::write_trains(p, &sched, ids, seed, &csv).map_err(|source| Error::Io {
         path: csv.clone(),
-        source,
+        error: source,
     })?;
     let csv = std::path::absolute(&csv).unwrap_or(csv);
     protocol::attach(&mut table, p, &csv).map_err(|m| invalid(&path, m))?;

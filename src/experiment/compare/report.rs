@@ -99,7 +99,7 @@ struct Json<'a> {
 fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
     move |source| Error::Io {
         path: path.to_owned(),
-        source,
+        error: source,
     }
 }
 

@@ -1,0 +1,24 @@
+//! The model-file parser alone on any text: an error, never a panic. The `model_file` target
+//! parses, builds and runs; most of its inputs end in the parser, and most of the code it
+//! still finds after hours is the parser's (keys, their types and order, `[[area]]`
+//! expansion). This target runs the parser some ten times faster, so that its part of the
+//! search can be exhausted, and its corpus then seeds `model_file`.
+//!
+//! `cargo +nightly fuzz run model_parse corpus/model_parse seeds/model_file ../models` (in `fuzz/`)
+
+#![no_main]
+
+#[path = "../shared.rs"]
+mod shared;
+
+use libfuzzer_sys::fuzz_target;
+use std::sync::LazyLock;
+
+static PATH: LazyLock<std::path::PathBuf> = LazyLock::new(shared::model_path);
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let _ = hebb::model::Model::parse(text, &PATH);
+});
