@@ -22,6 +22,15 @@ pub fn model_path() -> PathBuf {
     root.join("models").join("fuzz.toml")
 }
 
+/// Calls `f` with a model target's input as text and the path it is read as
+/// ([`model_path`], found once); inputs that are not UTF-8 are no model file and are skipped.
+pub fn on_model_text(data: &[u8], f: impl FnOnce(&str, &Path)) {
+    static PATH: std::sync::LazyLock<PathBuf> = std::sync::LazyLock::new(model_path);
+    if let Ok(text) = std::str::from_utf8(data) {
+        f(text, &PATH);
+    }
+}
+
 /// The largest network `model_file` simulates, and the longest warm-up (ms).
 pub const SMALL: (usize, usize, f64) = (5_000, 200_000, 50.0);
 

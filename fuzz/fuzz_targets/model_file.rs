@@ -12,13 +12,7 @@
 mod shared;
 
 use libfuzzer_sys::fuzz_target;
-use std::sync::LazyLock;
 
-static PATH: LazyLock<std::path::PathBuf> = LazyLock::new(shared::model_path);
-
-fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else {
-        return;
-    };
-    let _ = shared::model_file(text, &PATH);
-});
+fuzz_target!(|data: &[u8]| shared::on_model_text(data, |text, path| {
+    let _ = shared::model_file(text, path);
+}));
