@@ -99,10 +99,7 @@ fn bad(path: &Path, message: String) -> Error {
 
 /// Size and 64-bit FNV-1a hash of a file's bytes (an input file's identity).
 pub fn file_hash(path: &Path) -> Result<(u64, u64)> {
-    let io = |source| Error::Io {
-        path: path.to_owned(),
-        error: source,
-    };
+    let io = Error::io(path);
     let mut f = std::fs::File::open(path).map_err(io)?;
     let mut buf = vec![0u8; 1 << 20];
     let (mut h, mut n) = (0xcbf2_9ce4_8422_2325u64, 0u64);
@@ -122,17 +119,11 @@ pub fn file_hash(path: &Path) -> Result<(u64, u64)> {
 /// Writes a checkpoint to `path` (through a temporary file beside it, then renamed).
 pub fn write(path: &Path, ck: &Checkpoint) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
-            path: dir.to_owned(),
-            error: source,
-        })?;
+        std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
     }
     let tmp = path.with_extension("h5.partial");
     write_file(&tmp, ck)?;
-    std::fs::rename(&tmp, path).map_err(|source| Error::Io {
-        path: path.to_owned(),
-        error: source,
-    })
+    std::fs::rename(&tmp, path).map_err(Error::io(path))
 }
 
 fn write_file(path: &Path, ck: &Checkpoint) -> Result<()> {

@@ -1,7 +1,7 @@
 //! Library errors. Each names the file, key, dataset or row at fault and says how to fix it;
 //! `main` maps them to exit codes (2 for bad input, 1 otherwise).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Errors of the hebb library.
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +51,14 @@ pub enum Error {
 }
 
 impl Error {
+    /// The error of an I/O operation on `path`, for `map_err`.
+    pub fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + Copy + '_ {
+        move |error| Error::Io {
+            path: path.to_owned(),
+            error,
+        }
+    }
+
     /// True when the error comes from the user's input (exit code 2).
     pub fn is_input_error(&self) -> bool {
         matches!(

@@ -508,10 +508,7 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<Summary> {
     let mut h5 = match &opts.output {
         Some(path) => {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|source| crate::error::Error::Io {
-                    path: dir.to_owned(),
-                    error: source,
-                })?;
+                std::fs::create_dir_all(dir).map_err(crate::error::Error::io(dir))?;
             }
             let info = RunInfo {
                 model_text: &model.text,

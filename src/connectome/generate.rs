@@ -264,10 +264,7 @@ pub fn read_neuron_table(path: &Path) -> Result<NeuronTable> {
     if name.ends_with(".h5") || name.ends_with(".hdf5") {
         return read_h5_table(path);
     }
-    let file = std::fs::File::open(path).map_err(|e| Error::Io {
-        path: path.to_owned(),
-        error: e,
-    })?;
+    let file = std::fs::File::open(path).map_err(Error::io(path))?;
     let input: Box<dyn Read> = if name.ends_with(".gz") {
         Box::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::new(
             file,

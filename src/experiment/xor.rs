@@ -526,10 +526,7 @@ fn write_progress(
     epoch_cost: &[f64],
     epoch_wall_s: &[f64],
 ) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
-        path: dir.to_owned(),
-        error: source,
-    })?;
+    std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
     let path = dir.join("xor_progress.json");
     let text = serde_json::json!({
         "before_hz": before_hz,
@@ -537,24 +534,15 @@ fn write_progress(
         "epoch_wall_s": epoch_wall_s,
     })
     .to_string();
-    std::fs::write(&path, text).map_err(|source| Error::Io {
-        path,
-        error: source,
-    })
+    std::fs::write(&path, text).map_err(Error::io(&path))
 }
 
 /// Writes `xor.json` and the figures into `dir`.
 fn write(dir: &Path, r: &XorResult) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
-        path: dir.to_owned(),
-        error: source,
-    })?;
+    std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
     let json = dir.join("xor.json");
     let text = serde_json::to_string_pretty(r).expect("plain data serialises");
-    std::fs::write(&json, text).map_err(|source| Error::Io {
-        path: json,
-        error: source,
-    })?;
+    std::fs::write(&json, text).map_err(Error::io(&json))?;
     super::plots::cost(&dir.join("xor_cost.png"), &r.epoch_cost)?;
     super::plots::rates(&dir.join("xor_rates.png"), &r.before_hz, &r.after_hz)?;
     super::plots::learning_bp(&dir.join("xor_bp.png"), &r.learning_bp)?;

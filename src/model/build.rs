@@ -1564,10 +1564,7 @@ fn spike_times(model: &Model, p: &PopulationSpec, n: usize) -> Result<Vec<Vec<Ti
 
 /// `(neuron, time_ms)` rows of a CSV file with a `neuron,time_ms` header (full f64 precision).
 fn csv_spikes(path: &std::path::Path) -> Result<Vec<(i64, f64)>> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-        path: path.to_owned(),
-        error: source,
-    })?;
+    let text = std::fs::read_to_string(path).map_err(Error::io(path))?;
     let bad = |row: usize, m: String| Error::Data {
         path: path.to_owned(),
         message: format!("row {row}: {m}; expected `neuron,time_ms`"),
@@ -1993,10 +1990,7 @@ fn connect(
         Rule::Connectome => unreachable!("wired by wire::connect_connectome"),
         Rule::File { path } => {
             let path = model.resolve(path);
-            let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
-                path: path.clone(),
-                error: source,
-            })?;
+            let text = std::fs::read_to_string(&path).map_err(Error::io(&path))?;
             let bad = |row: usize, m: String| Error::Data {
                 path: path.clone(),
                 message: format!(

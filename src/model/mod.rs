@@ -49,10 +49,7 @@ impl Model {
     /// area's population) or `projection.0.weight`). Areas are expanded first
     /// ([`areas`]), so overrides address the expanded model.
     pub fn load_with(path: &Path, overrides: &[String]) -> Result<Model> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            path: path.to_owned(),
-            error: source,
-        })?;
+        let text = std::fs::read_to_string(path).map_err(Error::io(path))?;
         Model::parse_with(&text, path, overrides)
     }
 
@@ -84,10 +81,7 @@ impl Model {
     /// applied, for programs that change it further before it is read (an experiment sets
     /// its stimulus); [`Model::from_table`] reads the result.
     pub fn load_table(path: &Path, overrides: &[String]) -> Result<toml::Table> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            path: path.to_owned(),
-            error: source,
-        })?;
+        let text = std::fs::read_to_string(path).map_err(Error::io(path))?;
         let mut table = Model::table_of(&text, path)?;
         Model::rewrite(&mut table, path, overrides)?;
         Ok(table)

@@ -201,10 +201,7 @@ fn and(keep: &mut [bool], picked: &[bool]) {
 
 /// External ids from a text file: one per line, `#` comments, an optional header.
 fn read_id_file(path: &std::path::Path) -> Result<Vec<(i64, String)>> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-        path: path.to_owned(),
-        error: source,
-    })?;
+    let text = std::fs::read_to_string(path).map_err(Error::io(path))?;
     let mut out = Vec::new();
     for (k, line) in text.lines().enumerate() {
         let field = line.split('#').next().unwrap_or("");

@@ -132,10 +132,7 @@ struct TypeTable {
 
 impl TypeTable {
     fn read(path: &Path, id: &str) -> Result<TypeTable> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            path: path.to_owned(),
-            error: source,
-        })?;
+        let text = std::fs::read_to_string(path).map_err(Error::io(path))?;
         let err = |message: String| Error::Data {
             path: path.to_owned(),
             message,

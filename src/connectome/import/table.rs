@@ -28,10 +28,7 @@ impl Table {
 
     /// Opens a table with the given delimiter.
     pub(super) fn open_with(path: &Path, what: &'static str, delimiter: u8) -> Result<Table> {
-        let io = |source| Error::Io {
-            path: path.to_owned(),
-            error: source,
-        };
+        let io = Error::io(path);
         let mut file = BufReader::with_capacity(BUF, File::open(path).map_err(io)?);
         let gz = {
             use std::io::BufRead;

@@ -156,10 +156,7 @@ fn invalid(path: &Path, message: impl Into<String>) -> Error {
 
 /// Reads and checks an experiment file.
 pub fn load(path: &Path) -> Result<ExperimentSpec> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-        path: path.to_owned(),
-        error: source,
-    })?;
+    let text = std::fs::read_to_string(path).map_err(Error::io(path))?;
     let spec: ExperimentSpec =
         toml::from_str(&text).map_err(|e| invalid(path, crate::model::format_toml_error(&e)))?;
     if spec.variants.len() < 2 {
@@ -207,10 +204,7 @@ pub fn compare(opts: &CompareOptions) -> Result<CompareSummary> {
     if let Some(s) = opts.seeds {
         spec.experiment.seeds = s;
     }
-    std::fs::create_dir_all(opts.out.join("runs")).map_err(|source| Error::Io {
-        path: opts.out.clone(),
-        error: source,
-    })?;
+    std::fs::create_dir_all(opts.out.join("runs")).map_err(Error::io(&opts.out))?;
     let jobs: Vec<(usize, u64)> = (0..spec.variants.len())
         .flat_map(|v| (0..spec.experiment.seeds as u64).map(move |k| (v, k)))
         .map(|(v, k)| (v, spec.experiment.first_seed + k))
@@ -354,10 +348,7 @@ fn prepare(s: &Setup, v: &VariantSpec, seed: u64, fixed: Option<&Fixed>) -> Resu
     };
     let ids = &fixed.ids;
     let csv = out.join("runs").join(format!("{tag}_input.csv"));
-    protocol::write_trains(p, &sched, ids, seed, &csv).map_err(|source| Error::Io {
-        path: csv.clone(),
-        error: source,
-    })?;
+    protocol::write_trains(p, &sched, ids, seed, &csv).map_err(Error::io(&csv))?;
     let csv = std::path::absolute(&csv).unwrap_or(csv);
     protocol::attach(&mut table, p, &csv).map_err(|m| invalid(&path, m))?;
     // The recorded period now runs to the end of the presentations.

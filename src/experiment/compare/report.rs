@@ -96,13 +96,6 @@ struct Json<'a> {
     comparisons: &'a [Row],
 }
 
-fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
-    move |source| Error::Io {
-        path: path.to_owned(),
-        error: source,
-    }
-}
-
 /// Writes the report; returns its Markdown path and text.
 pub fn write(
     spec: &ExperimentSpec,
@@ -202,7 +195,7 @@ pub fn write(
         what: json_path.display().to_string(),
         message: e.to_string(),
     })?;
-    std::fs::write(&json_path, text).map_err(io(&json_path))?;
+    std::fs::write(&json_path, text).map_err(Error::io(&json_path))?;
 
     let mut figures = Vec::new();
     for r in rasters {
@@ -237,7 +230,7 @@ pub fn write(
 
     let md = markdown(spec, runs, &rows, &figures);
     let md_path = out.join("report.md");
-    std::fs::write(&md_path, &md).map_err(io(&md_path))?;
+    std::fs::write(&md_path, &md).map_err(Error::io(&md_path))?;
     Ok((md_path, md))
 }
 
