@@ -14,6 +14,7 @@ use hebb::model::build::build;
 use hebb::neuron::burst2c::{self, Burst2c, Burst2cParams, Compartment};
 use hebb::neuron::exact::ExactPopulation;
 use hebb::neuron::lif_delta::{LifDeltaExact, LifParams};
+use hebb::neuron::real::Real;
 use hebb::neuron::{Ctx, Population, RefractoryInput};
 use hebb::time::Time;
 use std::hint::black_box;
@@ -182,19 +183,22 @@ fn exchange_round(c: &mut Criterion) {
 /// into the soma, with 25 conductance inputs a step (the XOR background's order of
 /// magnitude): the cost of a `burst2c` neuron-step. 2,500 neurons is the XOR network's size;
 /// 512 and 1,024, whose columns are whole multiples of 4 KiB, show whether the state's
-/// layout avoids 4K aliasing (`neuron::columns`), against 500 and 1,000.
+/// layout avoids 4K aliasing (`neuron::columns`), against 500 and 1,000; 2,500 again in
+/// single precision (`precision = "single"`).
 fn burst2c_steps(c: &mut Criterion) {
     for n in [500u32, 512, 1_000, 1_024, 2_500] {
-        burst2c_steps_of(c, n);
+        burst2c_steps_of::<f64>(c, n, "");
     }
+    burst2c_steps_of::<f32>(c, 2_500, "_single");
 }
 
-fn burst2c_steps_of(c: &mut Criterion, n: u32) {
-    c.bench_function(&format!("burst2c_{n}_neurons_1000_steps"), |b| {
+fn burst2c_steps_of<R: Real>(c: &mut Criterion, n: u32, precision: &str) {
+    c.bench_function(&format!("burst2c_{n}_neurons_1000_steps{precision}"), |b| {
         b.iter_custom(|iters| {
             let mut elapsed = std::time::Duration::ZERO;
             for _ in 0..iters {
-                let mut pop = Burst2c::new(Burst2cParams::model_a(), n, 1, 0).expect("valid");
+                let mut pop =
+                    Burst2c::<R>::with_precision(Burst2cParams::model_a(), n, 1, 0).expect("valid");
                 for i in (0..n).step_by(5) {
                     pop.set_current(i, Compartment::Soma, 500.0);
                 }

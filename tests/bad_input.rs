@@ -193,6 +193,24 @@ const CASES: &[(&str, &str, &str, &[&str])] = &[
         "V_reset = -50.0",
         &["V_reset", "below V_th"],
     ),
+    (
+        "a burst2c key on another model",
+        "t_ref = 2.0",
+        "t_ref = 2.0\nprecision = \"single\"",
+        &[
+            "line 5",
+            "population `N`: `precision` belongs to burst2c populations",
+        ],
+    ),
+    (
+        "an unknown precision",
+        "t_ref = 2.0",
+        "t_ref = 2.0\nprecision = \"half\"",
+        &[
+            "line 13",
+            "unknown variant `half`, expected `double` or `single`",
+        ],
+    ),
 ];
 
 #[test]

@@ -21,6 +21,7 @@ use crate::neuron::exact::ExactPopulation;
 use crate::neuron::lif_delta::{LifDeltaExact, LifDeltaGrid, LifParams};
 use crate::neuron::lif_exp::{LifExpExact, LifExpParams};
 use crate::neuron::lif_exp_grid::LifExpGrid;
+use crate::neuron::real::Real;
 use crate::neuron::source::SpikeSource;
 use crate::neuron::{Population, RefractoryInput, StateVar};
 use crate::time::{MAX_MS, Time};
@@ -1012,16 +1013,20 @@ fn make_population(
             ),
         ));
     }
-    if let Some(span) = [&p.i_dend]
-        .into_iter()
-        .flatten()
-        .map(|v| v.span())
-        .next()
-        .or(p.variant.map(|_| p.name.span()))
+    let here = |given: bool| given.then(|| p.name.span());
+    if let Some((key, span)) = [
+        ("I_dend", p.i_dend.as_ref().map(|v| v.span())),
+        ("variant", here(p.variant.is_some())),
+        ("dendritic_drive", here(p.dendritic_drive.is_some())),
+        ("current_order", here(p.current_order.is_some())),
+        ("precision", here(p.precision.is_some())),
+    ]
+    .into_iter()
+    .find_map(|(key, span)| span.map(|s| (key, s)))
     {
         return Err(model.error_at(
             span,
-            format!("population `{name}`: `variant` and `I_dend` belong to burst2c populations"),
+            format!("population `{name}`: `{key}` belongs to burst2c populations"),
         ));
     }
     let need = |v: Option<f64>, key: &str| v.ok_or_else(|| at(format!("missing key `{key}`")));
@@ -1292,6 +1297,7 @@ fn cell_values(c: &CellCtx, kind: &str, takes: &str) -> Result<CellValues> {
             "current_order",
             p.current_order.is_some() && kind != "burst2c",
         ),
+        ("precision", p.precision.is_some() && kind != "burst2c"),
         ("I_dend", p.i_dend.is_some() && kind != "burst2c"),
         ("cell", p.cell.is_some() && kind != "adex"),
         (
@@ -1395,12 +1401,13 @@ fn drive_beyond(lif: &LifParams, i: f64, what: &dyn std::fmt::Display) -> Option
 /// A `burst2c` population: the spec's model A or B, with the model file's currents and
 /// initial somatic potentials (default: the spec's Gaussian, −70 ± 5 mV).
 fn burst2c_population(c: &CellCtx, drive: Option<Drive>) -> Result<Box<dyn Population>> {
-    let (p, info, h_ms) = (c.p, c.info, c.h_ms);
-    use crate::neuron::burst2c::{Burst2c, Burst2cParams, Compartment};
+    let (p, h_ms) = (c.p, c.h_ms);
+    use crate::neuron::burst2c::Burst2cParams;
+    use crate::neuron::real::Precision;
     let values = cell_values(
         c,
         "burst2c",
-        "variant, dendritic_drive, current_order, I_e, I_dend, V_m",
+        "variant, dendritic_drive, current_order, precision, I_e, I_dend, V_m",
     )?;
     let mut params = match p.variant.unwrap_or_default() {
         super::spec::Burst2cVariant::A => Burst2cParams::model_a(),
@@ -1409,7 +1416,22 @@ fn burst2c_population(c: &CellCtx, drive: Option<Drive>) -> Result<Box<dyn Popul
     params.dt_ms = h_ms;
     params.dendritic_drive = p.dendritic_drive.unwrap_or_default();
     params.current_order = p.current_order.unwrap_or_default();
-    let mut cells = Burst2c::new(params, info.size, c.seed, c.stream())
+    match p.precision.unwrap_or_default() {
+        Precision::Double => burst2c_cells::<f64>(c, params, &values, drive),
+        Precision::Single => burst2c_cells::<f32>(c, params, &values, drive),
+    }
+}
+
+/// The neurons of a `burst2c` population in precision `R`, with their currents and initial
+/// potentials.
+fn burst2c_cells<R: Real>(
+    c: &CellCtx,
+    params: crate::neuron::burst2c::Burst2cParams,
+    values: &CellValues,
+    drive: Option<Drive>,
+) -> Result<Box<dyn Population>> {
+    use crate::neuron::burst2c::{Burst2c, Compartment};
+    let mut cells = Burst2c::<R>::with_precision(params, c.info.size, c.seed, c.stream())
         .map_err(|e| c.error(format!("{e} (simulation.resolution is the step dt)")))?;
     each_set(&values.i_soma, |i, x| {
         cells.set_current(i, Compartment::Soma, x)
@@ -1419,7 +1441,7 @@ fn burst2c_population(c: &CellCtx, drive: Option<Drive>) -> Result<Box<dyn Popul
     });
     each_set(&values.v0, |i, x| cells.set_v_s(i, x));
     Ok(Box::new(crate::neuron::burst2c_grid::Burst2cGrid::new(
-        cells, h_ms, drive,
+        cells, c.h_ms, drive,
     )))
 }
 

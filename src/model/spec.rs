@@ -285,6 +285,9 @@ pub struct PopulationSpec {
     /// `burst2c`: where injected currents enter a step, "after_threshold" (the reference
     /// code, default) or "in_update" (plain Euler).
     pub current_order: Option<crate::neuron::burst2c::CurrentOrder>,
+    /// `burst2c`: the precision of the neurons' state and step, "double" (default) or
+    /// "single" (the reference code's; about twice as fast, `neuron::real`).
+    pub precision: Option<crate::neuron::real::Precision>,
     /// `burst2c`: constant dendritic current (pA): number, list or distribution.
     #[serde(rename = "I_dend")]
     pub i_dend: Option<Spanned<Value>>,

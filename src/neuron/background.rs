@@ -52,6 +52,10 @@ struct Block {
     /// Range into `Background::members`.
     start: u32,
     len: u32,
+    /// The first member when the members are consecutive local indices (the usual case: a
+    /// source on a whole population, or on a part's whole range), else `ABSENT`: an arrival's
+    /// neuron is then `first` plus the drawn index, without reading `members`.
+    first: u32,
     rng: Xoshiro256PlusPlus,
 }
 
@@ -116,6 +120,7 @@ impl Background {
                     counts: m as u32,
                     start: bg.members.len() as u32,
                     len: chunk.len() as u32,
+                    first: first_of_run(chunk),
                     rng: stream_rng(seed, stream),
                 });
                 bg.keys.push(stream);
@@ -152,6 +157,7 @@ impl Background {
             }
             bg.blocks.push(Block {
                 start: bg.members.len() as u32,
+                first: first_of_run(&new),
                 ..b.clone()
             });
             bg.members.extend(new);
@@ -210,31 +216,57 @@ impl Background {
 
     /// Draws one step's arrivals, calling `add(neuron, source)` for each arrival on a neuron of
     /// this part.
+    ///
+    /// A block's stream is copied into a local for its draws and written back: through the
+    /// block, the compiler must assume that `add`'s stores may change it, and kept its state
+    /// in memory, loaded and stored at every arrival.
     #[inline]
     pub fn step(&mut self, mut add: impl FnMut(u32, &Source)) {
         for b in &mut self.blocks {
-            let n = self.counts[b.counts as usize].sample(&mut b.rng) as u32;
-            if n == 0 {
-                continue;
-            }
+            let mut rng = b.rng.clone();
+            let n = self.counts[b.counts as usize].sample(&mut rng) as u32;
             let s = &self.kinds[b.kind as usize];
             let members = &self.members[b.start as usize..(b.start + b.len) as usize];
-            if members.len() == 1 {
+            if n == 0 {
+                // Nothing drawn but the count.
+            } else if members.len() == 1 {
                 if members[0] != ABSENT {
                     for _ in 0..n {
                         add(members[0], s);
                     }
                 }
-                continue;
-            }
-            let len = members.len() as u32;
-            for _ in 0..n {
-                let i = members[index(&mut b.rng, len) as usize];
-                if i != ABSENT {
-                    add(i, s);
+            } else if b.first != ABSENT {
+                let len = members.len() as u32;
+                for _ in 0..n {
+                    add(b.first + index(&mut rng, len), s);
+                }
+            } else {
+                let len = members.len() as u32;
+                for _ in 0..n {
+                    let i = members[index(&mut rng, len) as usize];
+                    if i != ABSENT {
+                        add(i, s);
+                    }
                 }
             }
+            b.rng = rng;
         }
+    }
+}
+
+/// `members[0]` if `members` are consecutive indices (none `ABSENT`), else `ABSENT`.
+fn first_of_run(members: &[u32]) -> u32 {
+    match members.first() {
+        Some(&f)
+            if f != ABSENT
+                && members
+                    .iter()
+                    .enumerate()
+                    .all(|(j, &m)| u64::from(m) == u64::from(f) + j as u64) =>
+        {
+            f
+        }
+        _ => ABSENT,
     }
 }
 
@@ -308,6 +340,16 @@ mod tests {
     /// `index` draws what rand's `random_range` draws, including the second draw when the
     /// first one's low word is near overflow (lengths close to 2³² make it frequent).
     #[test]
+    fn a_run_of_members_is_found() {
+        assert_eq!(first_of_run(&[4, 5, 6]), 4);
+        assert_eq!(first_of_run(&[4]), 4);
+        assert_eq!(first_of_run(&[4, 6]), ABSENT);
+        assert_eq!(first_of_run(&[4, ABSENT]), ABSENT);
+        assert_eq!(first_of_run(&[ABSENT]), ABSENT);
+        assert_eq!(first_of_run(&[]), ABSENT);
+    }
+
+    #[test]
     fn index_equals_random_range() {
         use rand::{RngExt, SeedableRng};
         let mut lens: Vec<u32> = (1..=600).collect();
@@ -321,6 +363,33 @@ mod tests {
             }
             assert_eq!(a, b, "len {len}: the streams moved alike");
         }
+    }
+
+    /// A part that is a range of the population draws the whole's arrivals on its neurons:
+    /// its inner blocks by their first member, the blocks at its edges through the member
+    /// list.
+    #[test]
+    fn a_range_draws_the_arrivals_of_the_whole() {
+        let n = 300;
+        let per: Vec<Vec<Source>> = (0..n).map(|_| vec![source(5000.0, 0.1, 1)]).collect();
+        let mut whole = Background::new(&Drive::new(4, 0, &per), 0.1);
+        let range: Vec<u32> = (100..250).collect();
+        let mut middle = whole.subset(&range);
+        assert!(whole.blocks.len() > 3 && whole.blocks.iter().all(|b| b.first != ABSENT));
+        assert!(middle.blocks.iter().any(|b| b.first != ABSENT));
+        assert!(middle.blocks.iter().any(|b| b.first == ABSENT));
+        let mut total = 0;
+        for _ in 0..2000 {
+            let mut all = vec![0u32; n];
+            whole.step(|i, _| all[i as usize] += 1);
+            let mut inner = vec![0u32; range.len()];
+            middle.step(|j, _| inner[j as usize] += 1);
+            for (j, &i) in range.iter().enumerate() {
+                assert_eq!(inner[j], all[i as usize], "neuron {i}");
+            }
+            total += inner.iter().sum::<u32>();
+        }
+        assert!(total > 100_000, "{total} arrivals");
     }
 
     /// Per-neuron counts over many steps: mean and variance r·h, independent of the
@@ -353,6 +422,7 @@ mod tests {
             for (j, &i) in odd.iter().enumerate() {
                 assert_eq!(mine[j], this[i as usize], "neuron {i}");
             }
+
             for i in 0..n {
                 let x = f64::from(this[i][0]);
                 sum[i] += x;

@@ -70,6 +70,15 @@
 //! in: it reproduces 2.52 / 4.83 / 9.71 / 17.92 / 25.45 Hz at 470–1000 pA (reference 2.5 / 4.8 /
 //! 9.7 / 17.9 / 25.5), where `InUpdate` gives 2.87 Hz at 470 pA.
 //!
+//! # Precision
+//!
+//! The state and every operation of a step are in `f64` ([`Burst2c`]) or `f32`
+//! ([`Burst2c::with_precision`], a population's `precision = "single"`; [`super::real`]), with
+//! the same operations in the same order. Model A's burst draw compares an `f64` uniform with
+//! σ(V_d) computed in `f64` from the state's V_d in either precision. Single precision is the
+//! reference code's (Auryn's `AurynFloat`): the f–I curve and the burst fractions of the spec
+//! (B3, B4) are reproduced as in double, and the XOR network learns as in double.
+//!
 //! # Place in hebb
 //!
 //! This is a building block: a population state updated on a fixed grid, with
@@ -80,6 +89,7 @@
 use super::columns::Columns;
 use super::drive::stream_rng;
 use super::grid::{STEPS, column, steps_column};
+use super::real::Real;
 use crate::engine::state::{StateError, Table};
 use rand::RngExt;
 use rand_distr::StandardNormal;
@@ -401,6 +411,12 @@ impl Burst2cParams {
                     "finite and ≥ 0",
                 )?;
                 check(
+                    "t_ref_ms",
+                    s.t_ref_ms,
+                    (s.t_ref_ms / p.dt_ms).round() <= f64::from(Count::MAX),
+                    COUNT_LIMIT,
+                )?;
+                check(
                     "delay_min_ms",
                     s.delay_min_ms,
                     s.delay_min_ms.is_finite() && in_steps(s.delay_min_ms, p.dt_ms) >= 2.0,
@@ -411,6 +427,15 @@ impl Burst2cParams {
                     s.delay_span_ms,
                     s.delay_span_ms.is_finite() && s.delay_span_ms >= 0.0,
                     "finite and ≥ 0",
+                )?;
+                check(
+                    "delay_span_ms",
+                    s.delay_span_ms,
+                    (in_steps(s.delay_min_ms, p.dt_ms) + in_steps(s.delay_span_ms, p.dt_ms))
+                        .floor()
+                        <= f64::from(Count::MAX),
+                    "such that delay_min_ms + delay_span_ms is at most 65,535 steps of the \
+                     resolution dt",
                 )?;
             }
             Variant::Active(a) => {
@@ -423,58 +448,73 @@ impl Burst2cParams {
                     a.bap_ms.is_finite() && a.bap_ms >= 0.0,
                     "finite and ≥ 0",
                 )?;
+                check(
+                    "bap_ms",
+                    a.bap_ms,
+                    (a.bap_ms / p.dt_ms).round() <= f64::from(Count::MAX),
+                    COUNT_LIMIT,
+                )?;
             }
         }
         Ok(())
     }
 }
 
-/// Per-step constants, computed once from validated parameters.
+/// A neuron's step counter (refractory steps, burst countdown, bAP box): 16 bits, so that a
+/// step moves 4 bytes less per counter and neuron. [`Burst2cParams::validate`] keeps every
+/// count within it.
+type Count = u16;
+
+/// What [`Burst2cParams::validate`] asks of a period counted in steps.
+const COUNT_LIMIT: &str = "at most 65,535 steps of the resolution dt (6,553.5 ms at 0.1 ms)";
+
+/// Per-step constants, computed once from validated parameters, in the state's precision `R`
+/// (but model A's burst delays, drawn in `f64`).
 #[derive(Copy, Clone, Debug)]
-struct Consts {
-    scale_ampa: f64,
-    scale_gaba: f64,
-    mul_soma: f64,
-    mul_dend: f64,
-    mul_ws: f64,
-    mul_wd: f64,
-    scale_ws: f64,
-    mul_wd_aux: f64,
-    mul_thr: f64,
-    inj_s: f64,
-    inj_d: f64,
+struct Consts<R> {
+    scale_ampa: R,
+    scale_gaba: R,
+    mul_soma: R,
+    mul_dend: R,
+    mul_ws: R,
+    mul_wd: R,
+    scale_ws: R,
+    mul_wd_aux: R,
+    mul_thr: R,
+    inj_s: R,
+    inj_d: R,
     /// Model B: dt·g_s/C_s, dt·g_d/C_d, dt·c_d/C_d, box length in steps.
-    mul_alpha: f64,
-    mul_beta: f64,
-    box_height: f64,
-    bap_steps: u32,
+    mul_alpha: R,
+    mul_beta: R,
+    box_height: R,
+    bap_steps: Count,
     /// Model A: refractory steps, delay steps `floor(delay_min/dt)` and `delay_span/dt`.
-    ref_steps: u32,
+    ref_steps: Count,
     delay_min: f64,
     delay_span: f64,
     stochastic: bool,
 }
 
-impl Consts {
-    fn new(p: &Burst2cParams) -> Consts {
+impl<R: Real> Consts<R> {
+    fn new(p: &Burst2cParams) -> Consts<R> {
         let dt = p.dt_ms;
-        let steps = |ms: f64| (ms / dt).round() as u32;
+        let steps = |ms: f64| (ms / dt).round() as Count;
         let (mut c, stochastic) = (
             Consts {
-                scale_ampa: (-dt / p.tau_ampa).exp(),
-                scale_gaba: (-dt / p.tau_gaba).exp(),
-                mul_soma: dt / p.tau_s,
-                mul_dend: dt / p.tau_d,
-                mul_ws: dt * p.b_ws / p.c_s,
-                mul_wd: dt * p.a_wd / p.c_d,
-                scale_ws: (-dt / p.tau_ws).exp(),
-                mul_wd_aux: dt / p.tau_wd,
-                mul_thr: dt / p.tau_theta,
-                inj_s: dt / p.c_s,
-                inj_d: dt / p.c_d,
-                mul_alpha: 0.0,
-                mul_beta: 0.0,
-                box_height: 0.0,
+                scale_ampa: R::of((-dt / p.tau_ampa).exp()),
+                scale_gaba: R::of((-dt / p.tau_gaba).exp()),
+                mul_soma: R::of(dt / p.tau_s),
+                mul_dend: R::of(dt / p.tau_d),
+                mul_ws: R::of(dt * p.b_ws / p.c_s),
+                mul_wd: R::of(dt * p.a_wd / p.c_d),
+                scale_ws: R::of((-dt / p.tau_ws).exp()),
+                mul_wd_aux: R::of(dt / p.tau_wd),
+                mul_thr: R::of(dt / p.tau_theta),
+                inj_s: R::of(dt / p.c_s),
+                inj_d: R::of(dt / p.c_d),
+                mul_alpha: R::ZERO,
+                mul_beta: R::ZERO,
+                box_height: R::ZERO,
                 bap_steps: 0,
                 ref_steps: 0,
                 delay_min: 0.0,
@@ -491,9 +531,9 @@ impl Consts {
                 c.delay_span = in_steps(s.delay_span_ms, dt);
             }
             Variant::Active(a) => {
-                c.mul_alpha = dt * a.g_s / p.c_s;
-                c.mul_beta = dt * a.g_d / p.c_d;
-                c.box_height = dt * a.c_bap / p.c_d;
+                c.mul_alpha = R::of(dt * a.g_s / p.c_s);
+                c.mul_beta = R::of(dt * a.g_d / p.c_d);
+                c.box_height = R::of(dt * a.c_bap / p.c_d);
                 c.bap_steps = steps(a.bap_ms);
             }
         }
@@ -516,16 +556,16 @@ impl Consts {
 ///
 /// The floating-point columns share one allocation ([`Columns`]), so that none of them starts
 /// just after another modulo 4 KiB, whatever the number of neurons.
-#[derive(Clone, Debug, Default)]
-struct State {
+#[derive(Clone, Debug)]
+struct State<R> {
     /// The columns `V_S` … `V_D8`: V_s, V_d, w_s, w_d, θ, the four conductances, the injected
     /// currents (pA), and a step's scratch V_d at step 8 (before step 9's injected current).
-    f: Columns<F64_COLUMNS>,
+    f: Columns<REAL_COLUMNS, R>,
     /// Model A: refractory steps left. Unused by model B.
-    refr: Vec<u32>,
+    refr: Vec<Count>,
     /// Model A: burst countdown (second spike when it is 1 after the decrement). Model B: bAP
     /// box steps left.
-    burst: Vec<u32>,
+    burst: Vec<Count>,
     /// Scratch of a step: what step 8 does to each neuron (`FIRST`, `SECOND` or nothing).
     due: Vec<u8>,
 }
@@ -543,7 +583,7 @@ const G_ID: usize = 8;
 const I_S: usize = 9;
 const I_D: usize = 10;
 const V_D8: usize = 11;
-const F64_COLUMNS: usize = 12;
+const REAL_COLUMNS: usize = 12;
 // The conductances are in the order of the input ports (`port`): `State::conductance_column`.
 const _: () = assert!(G_IS == G_ES + 1 && G_ED == G_ES + 2 && G_ID == G_ES + 3);
 
@@ -553,8 +593,8 @@ const SAVED: [&str; V_D8] = [
     "V_s", "V_d", "w_s", "w_d", "theta", "g_E_s", "g_I_s", "g_E_d", "g_I_d", "I_s", "I_d",
 ];
 
-impl State {
-    fn subset(&self, idx: &[u32]) -> State {
+impl<R: Real> State<R> {
+    fn subset(&self, idx: &[u32]) -> State<R> {
         use super::pick;
         State {
             f: self.f.subset(idx),
@@ -586,10 +626,13 @@ impl State {
 /// caller passing a stream id plus the neuron's global index makes the draws independent of
 /// how a population is split): its initial V_s is its first draw (a normal), then model A's
 /// two uniforms per first spike.
-pub struct Burst2c {
+///
+/// `R` is the precision of the state and of the step ([`super::real`]): `f64` (the default)
+/// or `f32`.
+pub struct Burst2c<R = f64> {
     p: Burst2cParams,
-    k: Consts,
-    s: State,
+    k: Consts<R>,
+    s: State<R>,
     /// Neuron `i`'s stream (only spikes of model A draw from it).
     rng: Vec<Xoshiro256PlusPlus>,
     steps: u64,
@@ -598,10 +641,23 @@ pub struct Burst2c {
 }
 
 impl Burst2c {
+    /// `n` neurons with parameters `p` in double precision: [`Burst2c::with_precision`].
+    pub fn new(
+        p: Burst2cParams,
+        n: u32,
+        seed: u64,
+        stream: u64,
+    ) -> Result<Self, Burst2cParamError> {
+        Burst2c::with_precision(p, n, seed, stream)
+    }
+}
+
+impl<R: Real> Burst2c<R> {
     /// `n` neurons with parameters `p`, in the initial state of spec §1.1 (V_s Gaussian, V_d,
     /// w_d from `p`, w_s = 0, θ = θ_∞, no conductance, no current), with the random stream
-    /// `stream_rng(seed, stream)`.
-    pub fn new(
+    /// `stream_rng(seed, stream)`, their state in precision `R` (the initial V_s drawn in
+    /// `f64`, then rounded).
+    pub fn with_precision(
         p: Burst2cParams,
         n: u32,
         seed: u64,
@@ -612,11 +668,11 @@ impl Burst2c {
             .map(|i| stream_rng(seed, stream.wrapping_add(i)))
             .collect();
         let n = n as usize;
-        let mut init = [0.0; F64_COLUMNS];
-        (init[V_D], init[W_D], init[THETA]) = (p.v_d0, p.w_d0, p.theta_inf);
+        let mut init = [R::ZERO; REAL_COLUMNS];
+        (init[V_D], init[W_D], init[THETA]) = (R::of(p.v_d0), R::of(p.w_d0), R::of(p.theta_inf));
         let mut f = Columns::new(n, init);
         for (v, r) in f.col_mut(V_S).iter_mut().zip(&mut rng) {
-            *v = p.v_s0_mean + p.v_s0_sd * r.sample::<f64, _>(StandardNormal);
+            *v = R::of(p.v_s0_mean + p.v_s0_sd * r.sample::<f64, _>(StandardNormal));
         }
         let s = State {
             f,
@@ -635,7 +691,7 @@ impl Burst2c {
     }
 
     /// The neurons `idx` (ascending), with their state and streams.
-    pub fn subset(&self, idx: &[u32]) -> Burst2c {
+    pub fn subset(&self, idx: &[u32]) -> Burst2c<R> {
         use super::pick;
         Burst2c {
             p: self.p,
@@ -649,7 +705,7 @@ impl Burst2c {
 
     /// The constant current (pA) into compartment `c` of neuron `i`.
     pub fn current(&self, i: u32, c: Compartment) -> f64 {
-        self.s.f.col(State::current_column(c))[i as usize]
+        self.s.f.col(State::<R>::current_column(c))[i as usize].f64()
     }
 
     /// The parameters.
@@ -676,81 +732,115 @@ impl Burst2c {
     /// a spike arriving in the step just taken, effective from the next step.
     #[inline]
     pub fn add_conductance(&mut self, i: u32, c: Compartment, r: Receptor, w: f64) {
-        self.s.f.col_mut(State::conductance_column(c, r))[i as usize] += w;
+        self.s.f.col_mut(State::<R>::conductance_column(c, r))[i as usize] += R::of(w);
     }
 
     /// A conductance of neuron `i` (dimensionless).
     pub fn conductance(&self, i: u32, c: Compartment, r: Receptor) -> f64 {
-        self.s.f.col(State::conductance_column(c, r))[i as usize]
+        self.s.f.col(State::<R>::conductance_column(c, r))[i as usize].f64()
     }
 
     /// Sets the constant current (pA) injected into compartment `c` of neuron `i`.
     pub fn set_current(&mut self, i: u32, c: Compartment, pa: f64) {
-        self.s.f.col_mut(State::current_column(c))[i as usize] = pa;
+        self.s.f.col_mut(State::<R>::current_column(c))[i as usize] = R::of(pa);
     }
 
     /// Sets the somatic potential V_s (mV) of neuron `i` (e.g. a deterministic initial state).
     pub fn set_v_s(&mut self, i: u32, v: f64) {
-        self.s.f.col_mut(V_S)[i as usize] = v;
+        self.s.f.col_mut(V_S)[i as usize] = R::of(v);
     }
 
     /// Somatic potential V_s (mV) of neuron `i`.
     pub fn v_s(&self, i: u32) -> f64 {
-        self.s.f.col(V_S)[i as usize]
+        self.s.f.col(V_S)[i as usize].f64()
     }
 
     /// Dendritic potential V_d (mV) of neuron `i`.
     pub fn v_d(&self, i: u32) -> f64 {
-        self.s.f.col(V_D)[i as usize]
+        self.s.f.col(V_D)[i as usize].f64()
     }
 
     /// Moving threshold θ (mV) of neuron `i`.
     pub fn theta(&self, i: u32) -> f64 {
-        self.s.f.col(THETA)[i as usize]
+        self.s.f.col(THETA)[i as usize].f64()
     }
 
     /// Somatic adaptation w_s (dimensionless) of neuron `i`.
     pub fn w_s(&self, i: u32) -> f64 {
-        self.s.f.col(W_S)[i as usize]
+        self.s.f.col(W_S)[i as usize].f64()
     }
 
     /// Dendritic adaptation w_d (mV) of neuron `i`.
     pub fn w_d(&self, i: u32) -> f64 {
-        self.s.f.col(W_D)[i as usize]
+        self.s.f.col(W_D)[i as usize].f64()
     }
 
     /// p = σ(V_d) of neuron `i`: model A's burst probability at a first spike now.
     pub fn burst_probability(&self, i: u32) -> f64 {
-        self.p.sigmoid(self.s.f.col(V_D)[i as usize])
+        self.p.sigmoid(self.s.f.col(V_D)[i as usize].f64())
     }
 
     /// Writes the neurons' dynamic state, one row per neuron: the state variables (`V_s`,
     /// `V_d`, `w_s`, `w_d`, `theta`), the conductances (`g_E_s`, `g_I_s`, `g_E_d`, `g_I_d`),
     /// the injected currents (`I_s`, `I_d`), the counters (`refr`, `burst`), the stream
     /// (`rng`) and the step counter (`steps`). A step's scratch (`due`, `v_d8`) is written
-    /// before it is read within each step: it carries nothing over.
+    /// before it is read within each step: it carries nothing over. Values are written as
+    /// `f64` in either precision (exactly).
     pub fn save(&self, neurons: &mut Table) {
         let s = &self.s;
         for (k, name) in SAVED.into_iter().enumerate() {
-            neurons.put(name, 1, s.f.col(k).to_vec());
+            neurons.put(name, 1, s.f.col(k).iter().map(|x| x.f64()).collect());
         }
-        neurons.put("refr", 1, s.refr.clone());
-        neurons.put("burst", 1, s.burst.clone());
+        let wide = |c: &[Count]| c.iter().map(|&x| u32::from(x)).collect::<Vec<u32>>();
+        neurons.put("refr", 1, wide(&s.refr));
+        neurons.put("burst", 1, wide(&s.burst));
         neurons.put_rngs("rng", self.rng.iter());
         neurons.put(STEPS, 1, vec![self.steps; self.len()]);
     }
 
     /// Loads what [`Burst2c::save`] wrote (a row per neuron) into neurons built with the same
-    /// parameters. Changes nothing on error.
+    /// parameters and precision. A value that this precision does not hold exactly (a
+    /// checkpoint of a double-precision run loaded into single) is refused by column. Changes
+    /// nothing on error.
     pub fn load(&mut self, neurons: &Table) -> Result<(), StateError> {
         let n = self.len();
-        let f = |name: &str| column::<f64>(neurons, name, n);
-        let u = |name: &str| column::<u32>(neurons, name, n);
-        let mut cols: [Vec<f64>; F64_COLUMNS] = Default::default();
+        let f = |name: &str| -> Result<Vec<R>, StateError> {
+            let v = column::<f64>(neurons, name, n)?;
+            let r: Vec<R> = v.iter().map(|&x| R::of(x)).collect();
+            match v
+                .iter()
+                .zip(&r)
+                .position(|(x, y)| y.f64().to_bits() != x.to_bits())
+            {
+                Some(i) => Err(StateError {
+                    column: name.into(),
+                    message: format!(
+                        "row {i}: {} is not a {}-precision value (a checkpoint of a run in \
+                         another precision?)",
+                        v[i],
+                        R::NAME
+                    ),
+                }),
+                None => Ok(r),
+            }
+        };
+        let u = |name: &str| -> Result<Vec<Count>, StateError> {
+            let v = column::<u32>(neurons, name, n)?;
+            v.iter()
+                .enumerate()
+                .map(|(i, &x)| {
+                    Count::try_from(x).map_err(|_| StateError {
+                        column: name.into(),
+                        message: format!("row {i}: {x} steps, beyond the counter's {}", Count::MAX),
+                    })
+                })
+                .collect()
+        };
+        let mut cols: [Vec<R>; REAL_COLUMNS] = Default::default();
         for (k, name) in SAVED.into_iter().enumerate() {
             cols[k] = f(name)?;
         }
-        cols[V_D8] = vec![0.0; n];
+        cols[V_D8] = vec![R::ZERO; n];
         let s = State {
             f: Columns::from_vecs(cols),
             refr: u("refr")?,
@@ -796,20 +886,24 @@ impl Burst2c {
     /// against 17.4–20.3 s, run alternately (the same results). Why twice the vector width
     /// gains so much less than twice is not established: a neuron-step moves about 185 bytes
     /// (11 columns read, 10 written, two counters, `due`), but with AVX2 the step was no
-    /// faster per neuron on 128 neurons, whose columns fit the first-level cache.
+    /// faster per neuron on 128 neurons, whose columns fit the first-level cache. In single
+    /// precision (2026-12-01, the same bench, an XOR run on the other core): 3.0–3.1 ms
+    /// against 5.0–6.0 ms in double, 1.2 ns per neuron-step. Since then the scratch V_d is
+    /// stored only where a first spike needs it (a masked store) and the counters are 16
+    /// bits: about 12 bytes less per neuron-step in single precision.
     pub fn step(&mut self, spikes: &mut Vec<(u32, bool)>) {
         let drive_vs = self.p.dendritic_drive == DendriticDrive::Soma;
         let in_update = self.p.current_order == CurrentOrder::InUpdate;
         let (isa, p, k, st, rng) = (self.isa, &self.p, &self.k, &mut self.s, &mut self.rng[..]);
         match (k.stochastic, in_update, drive_vs) {
-            (true, false, true) => wide::<true, false, true>(isa, p, k, st, rng, spikes),
-            (true, false, false) => wide::<true, false, false>(isa, p, k, st, rng, spikes),
-            (true, true, true) => wide::<true, true, true>(isa, p, k, st, rng, spikes),
-            (true, true, false) => wide::<true, true, false>(isa, p, k, st, rng, spikes),
-            (false, false, true) => wide::<false, false, true>(isa, p, k, st, rng, spikes),
-            (false, false, false) => wide::<false, false, false>(isa, p, k, st, rng, spikes),
-            (false, true, true) => wide::<false, true, true>(isa, p, k, st, rng, spikes),
-            (false, true, false) => wide::<false, true, false>(isa, p, k, st, rng, spikes),
+            (true, false, true) => wide::<R, true, false, true>(isa, p, k, st, rng, spikes),
+            (true, false, false) => wide::<R, true, false, false>(isa, p, k, st, rng, spikes),
+            (true, true, true) => wide::<R, true, true, true>(isa, p, k, st, rng, spikes),
+            (true, true, false) => wide::<R, true, true, false>(isa, p, k, st, rng, spikes),
+            (false, false, true) => wide::<R, false, false, true>(isa, p, k, st, rng, spikes),
+            (false, false, false) => wide::<R, false, false, false>(isa, p, k, st, rng, spikes),
+            (false, true, true) => wide::<R, false, true, true>(isa, p, k, st, rng, spikes),
+            (false, true, false) => wide::<R, false, true, false>(isa, p, k, st, rng, spikes),
         }
         self.steps += 1;
     }
@@ -860,11 +954,11 @@ impl Isa {
 /// `step_cells` compiled for the instructions `isa` (which the processor must have: `isa`
 /// comes from [`Isa::available`]).
 #[inline(always)]
-fn wide<const STOCHASTIC: bool, const IN_UPDATE: bool, const DRIVE_VS: bool>(
+fn wide<R: Real, const STOCHASTIC: bool, const IN_UPDATE: bool, const DRIVE_VS: bool>(
     isa: Isa,
     p: &Burst2cParams,
-    k: &Consts,
-    st: &mut State,
+    k: &Consts<R>,
+    st: &mut State<R>,
     rng: &mut [Xoshiro256PlusPlus],
     spikes: &mut Vec<(u32, bool)>,
 ) {
@@ -874,14 +968,14 @@ fn wide<const STOCHASTIC: bool, const IN_UPDATE: bool, const DRIVE_VS: bool>(
         macro_rules! compiled_with {
             ($name:ident, $features:literal) => {
                 #[target_feature(enable = $features)]
-                fn $name<const S: bool, const I: bool, const D: bool>(
+                fn $name<R: Real, const S: bool, const I: bool, const D: bool>(
                     p: &Burst2cParams,
-                    k: &Consts,
-                    st: &mut State,
+                    k: &Consts<R>,
+                    st: &mut State<R>,
                     rng: &mut [Xoshiro256PlusPlus],
                     spikes: &mut Vec<(u32, bool)>,
                 ) {
-                    step_cells::<S, I, D>(p, k, st, rng, spikes);
+                    step_cells::<R, S, I, D>(p, k, st, rng, spikes);
                 }
             };
         }
@@ -891,11 +985,11 @@ fn wide<const STOCHASTIC: bool, const IN_UPDATE: bool, const DRIVE_VS: bool>(
             // SAFETY (both): `isa` is one of `Isa::available()`, so the processor has the
             // features the function is compiled with, the only requirement of calling it.
             Isa::Avx512 => {
-                unsafe { avx512::<STOCHASTIC, IN_UPDATE, DRIVE_VS>(p, k, st, rng, spikes) };
+                unsafe { avx512::<R, STOCHASTIC, IN_UPDATE, DRIVE_VS>(p, k, st, rng, spikes) };
                 return;
             }
             Isa::Avx2 => {
-                unsafe { avx2::<STOCHASTIC, IN_UPDATE, DRIVE_VS>(p, k, st, rng, spikes) };
+                unsafe { avx2::<R, STOCHASTIC, IN_UPDATE, DRIVE_VS>(p, k, st, rng, spikes) };
                 return;
             }
             Isa::Baseline => {}
@@ -903,7 +997,7 @@ fn wide<const STOCHASTIC: bool, const IN_UPDATE: bool, const DRIVE_VS: bool>(
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = isa;
-    step_cells::<STOCHASTIC, IN_UPDATE, DRIVE_VS>(p, k, st, rng, spikes);
+    step_cells::<R, STOCHASTIC, IN_UPDATE, DRIVE_VS>(p, k, st, rng, spikes);
 }
 
 /// `State::due`: a spike (model A: a first spike) at step 8.
@@ -914,17 +1008,20 @@ const SECOND: u8 = 2;
 /// One step of every neuron (module docs, steps 1–9): model A when `STOCHASTIC`, else model
 /// B; injected currents inside the Euler update when `IN_UPDATE`, else after the threshold
 /// test; dendritic synapses driven by V_s when `DRIVE_VS`, else by V_d. `rng[i]` is neuron
-/// `i`'s stream. First pass: steps 1–7 of every neuron; second pass: steps 8–9.
+/// `i`'s stream. First pass: steps 1–7 of every neuron; second pass: steps 8–9. Every value
+/// and operation is in the state's precision `R` but model A's burst draw (`f64`).
 #[inline(always)]
-fn step_cells<const STOCHASTIC: bool, const IN_UPDATE: bool, const DRIVE_VS: bool>(
+fn step_cells<R: Real, const STOCHASTIC: bool, const IN_UPDATE: bool, const DRIVE_VS: bool>(
     p: &Burst2cParams,
-    k: &Consts,
-    st: &mut State,
+    k: &Consts<R>,
+    st: &mut State<R>,
     rng: &mut [Xoshiro256PlusPlus],
     spikes: &mut Vec<(u32, bool)>,
 ) {
     let (k, n) = (*k, st.f.len());
-    let (e_e, e_i, e_l, theta_inf) = (p.e_e, p.e_i, p.e_l, p.theta_inf);
+    let (e_e, e_i, e_l, theta_inf) = (R::of(p.e_e), R::of(p.e_i), R::of(p.e_l), R::of(p.theta_inf));
+    let (e_d, d_slope) = (R::of(p.e_d), R::of(p.d_slope));
+    let (v_reset, delta_theta) = (R::of(p.v_reset), R::of(p.delta_theta));
     let [
         v_s,
         v_d,
@@ -973,10 +1070,10 @@ fn step_cells<const STOCHASTIC: bool, const IN_UPDATE: bool, const DRIVE_VS: boo
         // k.mul_alpha·0 = +0.0 (mul_alpha is 0 for model A): it is still added, since x + 0.0
         // turns a −0.0 sum into +0.0, and dropping it could flip the sign of a zero.
         if STOCHASTIC {
-            vs += k.mul_soma * (e_l - vs) + k.mul_ws * w_s[i] + 0.0;
-            vd += k.mul_dend * (e_l - vd) + k.mul_wd * w_d[i] + 0.0;
+            vs += k.mul_soma * (e_l - vs) + k.mul_ws * w_s[i] + R::ZERO;
+            vd += k.mul_dend * (e_l - vd) + k.mul_wd * w_d[i] + R::ZERO;
         } else {
-            let sig = p.sigmoid(vd);
+            let sig = sigmoid(vd, e_d, d_slope);
             vs += k.mul_soma * (e_l - vs) + k.mul_ws * w_s[i] + k.mul_alpha * sig;
             vd += k.mul_dend * (e_l - vd) + k.mul_wd * w_d[i] + k.mul_beta * sig;
         }
@@ -1012,7 +1109,11 @@ fn step_cells<const STOCHASTIC: bool, const IN_UPDATE: bool, const DRIVE_VS: boo
             v_s[i] = vs;
             v_d[i] = vd;
         } else {
-            v_d8[i] = vd;
+            // Read only at model A's first spikes: a masked store, not a column written in
+            // full at every step.
+            if STOCHASTIC && due[i] & FIRST != 0 {
+                v_d8[i] = vd;
+            }
             v_s[i] = vs + k.inj_s * i_s[i];
             v_d[i] = vd + k.inj_d * i_d[i];
         }
@@ -1034,19 +1135,19 @@ fn step_cells<const STOCHASTIC: bool, const IN_UPDATE: bool, const DRIVE_VS: boo
             if d & FIRST != 0 {
                 spikes.push((i as u32, false));
                 v_s[i] = if IN_UPDATE {
-                    p.v_reset
+                    v_reset
                 } else {
-                    p.v_reset + k.inj_s * i_s[i]
+                    v_reset + k.inj_s * i_s[i]
                 };
-                theta[i] += p.delta_theta;
-                w_s[i] += 1.0;
+                theta[i] += delta_theta;
+                w_s[i] += R::ONE;
                 if STOCHASTIC {
                     refr[i] = k.ref_steps;
                     let u1: f64 = rng[i].random();
                     let u2: f64 = rng[i].random();
                     let vd = if IN_UPDATE { v_d[i] } else { v_d8[i] };
-                    if u1 < p.sigmoid(vd) {
-                        burst[i] = (k.delay_min + u2 * k.delay_span).floor() as u32;
+                    if u1 < p.sigmoid(vd.f64()) {
+                        burst[i] = (k.delay_min + u2 * k.delay_span).floor() as Count;
                     }
                 } else {
                     burst[i] = k.bap_steps;
@@ -1059,34 +1160,41 @@ fn step_cells<const STOCHASTIC: bool, const IN_UPDATE: bool, const DRIVE_VS: boo
     }
 }
 
+/// σ(V_d) = 1/(1 + exp(−(V_d − E_d)/D)) in precision `R`: [`Burst2cParams::sigmoid`], the
+/// same operations.
+#[inline(always)]
+fn sigmoid<R: Real>(v_d: R, e_d: R, d_slope: R) -> R {
+    R::ONE / (R::ONE + (-(v_d - e_d) / d_slope).exp())
+}
+
 /// The one-loop-per-neuron form of a step, one record per neuron: the oracle that
 /// `step_cells` must equal bit for bit.
 #[cfg(test)]
 mod reference {
     use super::{
-        Burst2cParams, Consts, CurrentOrder, DendriticDrive, G_ED, G_ES, G_ID, G_IS, I_D, I_S,
-        RngExt, State, THETA, V_D, V_S, W_D, W_S, Xoshiro256PlusPlus,
+        Burst2cParams, Consts, Count, CurrentOrder, DendriticDrive, G_ED, G_ES, G_ID, G_IS, I_D,
+        I_S, Real, RngExt, State, THETA, V_D, V_S, W_D, W_S, Xoshiro256PlusPlus,
     };
 
     #[derive(Copy, Clone, Debug, PartialEq)]
-    pub struct Cell {
-        pub v_s: f64,
-        pub v_d: f64,
-        pub w_s: f64,
-        pub w_d: f64,
-        pub theta: f64,
-        pub g_es: f64,
-        pub g_is: f64,
-        pub g_ed: f64,
-        pub g_id: f64,
-        pub i_s: f64,
-        pub i_d: f64,
-        pub refr: u32,
-        pub burst: u32,
+    pub struct Cell<R> {
+        pub v_s: R,
+        pub v_d: R,
+        pub w_s: R,
+        pub w_d: R,
+        pub theta: R,
+        pub g_es: R,
+        pub g_is: R,
+        pub g_ed: R,
+        pub g_id: R,
+        pub i_s: R,
+        pub i_d: R,
+        pub refr: Count,
+        pub burst: Count,
     }
 
     /// Neuron `i`'s record, read from the columns.
-    pub fn of(s: &State, i: usize) -> Cell {
+    pub fn of<R: Real>(s: &State<R>, i: usize) -> Cell<R> {
         Cell {
             v_s: s.f.col(V_S)[i],
             v_d: s.f.col(V_D)[i],
@@ -1106,14 +1214,18 @@ mod reference {
 
     /// One step of `cells` (module docs, steps 1–9), for the variant, current order and
     /// dendritic drive of `p`. `rng[i]` is neuron `i`'s stream.
-    pub(super) fn step_cells(
+    pub(super) fn step_cells<R: Real>(
         p: &Burst2cParams,
-        k: &Consts,
-        cells: &mut [Cell],
+        k: &Consts<R>,
+        cells: &mut [Cell<R>],
         rng: &mut [Xoshiro256PlusPlus],
         spikes: &mut Vec<(u32, bool)>,
     ) {
         let k = *k;
+        let r = R::of;
+        let (e_e, e_i, e_l, theta_inf) = (r(p.e_e), r(p.e_i), r(p.e_l), r(p.theta_inf));
+        let (v_reset, delta_theta) = (r(p.v_reset), r(p.delta_theta));
+        let sigmoid = |v: R| R::ONE / (R::ONE + (-(v - r(p.e_d)) / r(p.d_slope)).exp());
         let (stochastic, in_update, drive_vs) = (
             k.stochastic,
             p.current_order == CurrentOrder::InUpdate,
@@ -1124,8 +1236,8 @@ mod reference {
             let (mut vs, mut vd) = (c.v_s, c.v_d);
             // 1. Synaptic currents, then decay.
             let vx = if drive_vs { vs } else { vd };
-            let isyn_s = c.g_es * (p.e_e - vs) + c.g_is * (p.e_i - vs);
-            let isyn_d = c.g_ed * (p.e_e - vx) + c.g_id * (p.e_i - vx);
+            let isyn_s = c.g_es * (e_e - vs) + c.g_is * (e_i - vs);
+            let isyn_d = c.g_ed * (e_e - vx) + c.g_id * (e_i - vx);
             c.g_es *= k.scale_ampa;
             c.g_is *= k.scale_gaba;
             c.g_ed *= k.scale_ampa;
@@ -1134,12 +1246,12 @@ mod reference {
             // k.mul_alpha·0 = +0.0 (mul_alpha is 0 for model A): it is still added, since x + 0.0
             // turns a −0.0 sum into +0.0, and dropping it could flip the sign of a zero.
             if stochastic {
-                vs += k.mul_soma * (p.e_l - vs) + k.mul_ws * c.w_s + 0.0;
-                vd += k.mul_dend * (p.e_l - vd) + k.mul_wd * c.w_d + 0.0;
+                vs += k.mul_soma * (e_l - vs) + k.mul_ws * c.w_s + R::ZERO;
+                vd += k.mul_dend * (e_l - vd) + k.mul_wd * c.w_d + R::ZERO;
             } else {
-                let sig = p.sigmoid(vd);
-                vs += k.mul_soma * (p.e_l - vs) + k.mul_ws * c.w_s + k.mul_alpha * sig;
-                vd += k.mul_dend * (p.e_l - vd) + k.mul_wd * c.w_d + k.mul_beta * sig;
+                let sig = sigmoid(vd);
+                vs += k.mul_soma * (e_l - vs) + k.mul_ws * c.w_s + k.mul_alpha * sig;
+                vd += k.mul_dend * (e_l - vd) + k.mul_wd * c.w_d + k.mul_beta * sig;
             }
             if in_update {
                 vs += k.inj_s * c.i_s;
@@ -1158,20 +1270,20 @@ mod reference {
             vd += k.mul_dend * isyn_d;
             // 7. Adaptation and threshold relax.
             c.w_s *= k.scale_ws;
-            c.w_d += k.mul_wd_aux * ((vd - p.e_l) - c.w_d);
-            c.theta += k.mul_thr * (p.theta_inf - c.theta);
+            c.w_d += k.mul_wd_aux * ((vd - e_l) - c.w_d);
+            c.theta += k.mul_thr * (theta_inf - c.theta);
             // 8. Threshold.
             if stochastic {
                 if vs > c.theta && c.refr == 0 {
                     spikes.push((i as u32, false));
-                    vs = p.v_reset;
-                    c.theta += p.delta_theta;
-                    c.w_s += 1.0;
+                    vs = v_reset;
+                    c.theta += delta_theta;
+                    c.w_s += R::ONE;
                     c.refr = k.ref_steps;
                     let u1: f64 = rng.random();
                     let u2: f64 = rng.random();
-                    if u1 < p.sigmoid(vd) {
-                        c.burst = (k.delay_min + u2 * k.delay_span).floor() as u32;
+                    if u1 < p.sigmoid(vd.f64()) {
+                        c.burst = (k.delay_min + u2 * k.delay_span).floor() as Count;
                     }
                 } else if c.burst == 1 {
                     spikes.push((i as u32, true));
@@ -1179,9 +1291,9 @@ mod reference {
                 }
             } else if vs > c.theta {
                 spikes.push((i as u32, false));
-                vs = p.v_reset;
-                c.theta += p.delta_theta;
-                c.w_s += 1.0;
+                vs = v_reset;
+                c.theta += delta_theta;
+                c.w_s += R::ONE;
                 c.burst = k.bap_steps;
             }
             // 9. Injected currents (Auryn order).
@@ -1208,11 +1320,12 @@ mod tests {
     #[test]
     fn column_step_equals_the_record_step_bit_for_bit() {
         for isa in Isa::available() {
-            column_step_equals_the_record_step_on(isa);
+            column_step_equals_the_record_step_on::<f64>(isa);
+            column_step_equals_the_record_step_on::<f32>(isa);
         }
     }
 
-    fn column_step_equals_the_record_step_on(isa: Isa) {
+    fn column_step_equals_the_record_step_on<R: Real>(isa: Isa) {
         use super::reference::{Cell, of, step_cells as record_step};
         let n = 67u32;
         for variant in [Burst2cParams::model_a(), Burst2cParams::model_b()] {
@@ -1223,9 +1336,9 @@ mod tests {
                         dendritic_drive: drive,
                         ..variant
                     };
-                    let mut pop = Burst2c::new(p, n, 3, 0).expect("valid");
+                    let mut pop = Burst2c::<R>::with_precision(p, n, 3, 0).expect("valid");
                     pop.isa = isa;
-                    let mut cells: Vec<Cell> = (0..n as usize).map(|i| of(&pop.s, i)).collect();
+                    let mut cells: Vec<Cell<R>> = (0..n as usize).map(|i| of(&pop.s, i)).collect();
                     let mut rngs = pop.rng.clone();
                     let mut input = stream_rng(5, 5);
                     let (mut a, mut b) = (Vec::new(), Vec::new());
@@ -1237,8 +1350,8 @@ mod tests {
                                 let id = input.random_range(-400.0..1000.0);
                                 pop.set_current(i, Compartment::Soma, is);
                                 pop.set_current(i, Compartment::Dendrite, id);
-                                cells[i as usize].i_s = is;
-                                cells[i as usize].i_d = id;
+                                cells[i as usize].i_s = R::of(is);
+                                cells[i as usize].i_d = R::of(id);
                             }
                         }
                         for _ in 0..8 {
@@ -1249,10 +1362,10 @@ mod tests {
                             pop.add_conductance(i, c, r, w);
                             let cell = &mut cells[i as usize];
                             match port {
-                                0 => cell.g_es += w,
-                                1 => cell.g_is += w,
-                                2 => cell.g_ed += w,
-                                _ => cell.g_id += w,
+                                0 => cell.g_es += R::of(w),
+                                1 => cell.g_is += R::of(w),
+                                2 => cell.g_ed += R::of(w),
+                                _ => cell.g_id += R::of(w),
                             }
                         }
                         a.clear();
@@ -1265,11 +1378,11 @@ mod tests {
                     }
                     for (i, c) in cells.iter().enumerate() {
                         let col = of(&pop.s, i);
-                        let bits = |c: &Cell| {
+                        let bits = |c: &Cell<R>| {
                             [
                                 c.v_s, c.v_d, c.w_s, c.w_d, c.theta, c.g_es, c.g_is, c.g_ed, c.g_id,
                             ]
-                            .map(f64::to_bits)
+                            .map(R::bits)
                         };
                         assert_eq!(bits(&col), bits(c), "neuron {i} ({isa:?})");
                         let counters = (col.refr, col.burst);
@@ -1285,7 +1398,12 @@ mod tests {
     }
 
     fn pop(p: Burst2cParams, n: u32, seed: u64) -> Burst2c {
-        let mut b = Burst2c::new(p, n, seed, 7).expect("valid parameters");
+        pop_in::<f64>(p, n, seed)
+    }
+
+    /// `n` neurons in precision `R`, every V_s at E_L.
+    fn pop_in<R: Real>(p: Burst2cParams, n: u32, seed: u64) -> Burst2c<R> {
+        let mut b = Burst2c::<R>::with_precision(p, n, seed, 7).expect("valid parameters");
         for i in 0..n {
             b.set_v_s(i, p.e_l);
         }
@@ -1293,14 +1411,35 @@ mod tests {
     }
 
     /// Saved after some steps and loaded into neurons built afresh, model A (whose bursts
-    /// draw from the neurons' streams) and model B continue bit for bit; a column of another
-    /// type is refused by name and changes nothing.
+    /// draw from the neurons' streams) and model B continue bit for bit, in both precisions; a
+    /// column of another type is refused by name and changes nothing, and so is a
+    /// double-precision state loaded into single precision.
     #[test]
     fn saved_state_continues_bit_for_bit() {
+        saved_state_continues::<f64>();
+        saved_state_continues::<f32>();
+        let mut double = Burst2c::new(Burst2cParams::model_a(), 4, 3, 9).expect("valid");
+        (0..4).for_each(|i| double.set_v_s(i, -60.0));
+        double.set_v_s(2, -60.1);
+        let mut t = Table::with_rows(4);
+        double.save(&mut t);
+        let mut single =
+            Burst2c::<f32>::with_precision(Burst2cParams::model_a(), 4, 3, 9).expect("valid");
+        let e = single.load(&t).expect_err("-60.1 is no f32");
+        assert_eq!(e.column, "V_s");
+        assert!(
+            e.message.starts_with("row 2: -60.1 is not a single"),
+            "{}",
+            e.message
+        );
+        assert_eq!(single.steps(), 0);
+    }
+
+    fn saved_state_continues<R: Real>() {
         for p in [Burst2cParams::model_a(), Burst2cParams::model_b()] {
             let n = 16;
             let make = || {
-                let mut b = Burst2c::new(p, n, 3, 9).expect("valid");
+                let mut b = Burst2c::<R>::with_precision(p, n, 3, 9).expect("valid");
                 for i in 0..n {
                     b.set_current(i, Compartment::Soma, 300.0 + 20.0 * f64::from(i));
                     b.set_current(i, Compartment::Dendrite, 50.0 * f64::from(i % 5));
@@ -1362,7 +1501,29 @@ mod tests {
     #[test]
     fn impossible_parameters_are_rejected_by_name() {
         type Edit = fn(&mut Burst2cParams);
-        let cases: [(&str, Edit); 5] = [
+        let cases: [(&str, Edit); 8] = [
+            ("t_ref_ms", |p| {
+                p.variant = Variant::Stochastic(StochasticBurst {
+                    t_ref_ms: 6553.6,
+                    delay_min_ms: 5.0,
+                    delay_span_ms: 10.0,
+                })
+            }),
+            ("delay_span_ms", |p| {
+                p.variant = Variant::Stochastic(StochasticBurst {
+                    t_ref_ms: 20.0,
+                    delay_min_ms: 5.0,
+                    delay_span_ms: 6549.0,
+                })
+            }),
+            ("bap_ms", |p| {
+                p.variant = Variant::Active(ActiveDendrite {
+                    g_s: 1300.0,
+                    g_d: 1200.0,
+                    c_bap: 2600.0,
+                    bap_ms: 1e4,
+                })
+            }),
             ("tau_s", |p| p.tau_s = -16.0),
             ("c_d", |p| p.c_d = 0.0),
             ("tau_ampa", |p| p.tau_ampa = 0.05),
@@ -1390,6 +1551,12 @@ mod tests {
             delay_span_ms: 0.0,
         });
         assert!(p.validate().is_ok(), "two steps is the shortest delay");
+        p.variant = Variant::Stochastic(StochasticBurst {
+            t_ref_ms: 6553.5,
+            delay_min_ms: 5.0,
+            delay_span_ms: 6548.5,
+        });
+        assert!(p.validate().is_ok(), "65,535 steps is the longest count");
         assert!(Burst2cParams::model_b().validate().is_ok());
     }
 
@@ -1481,11 +1648,11 @@ mod tests {
 
     /// Rate of first spikes (Hz) of each neuron between 2 s and 22 s, from the mean interval
     /// between the first and last spike in the window (noiseless soma, currents `currents`).
-    fn fi_rates(order: CurrentOrder, currents: &[f64]) -> Vec<f64> {
+    fn fi_rates<R: Real>(order: CurrentOrder, currents: &[f64]) -> Vec<f64> {
         let mut p = Burst2cParams::model_a();
         p.current_order = order;
         let n = currents.len() as u32;
-        let mut b = pop(p, n, 2);
+        let mut b = pop_in::<R>(p, n, 2);
         for (i, &c) in currents.iter().enumerate() {
             b.set_current(i as u32, Compartment::Soma, c);
         }
@@ -1519,12 +1686,26 @@ mod tests {
 
     /// B3: the reference f–I curve (Euler at 0.1 ms) is reproduced within 1 % in Auryn's
     /// order; with currents in the update the rheobase is unchanged and the curve sits a little
-    /// higher near it (the threshold test then sees the step's injection).
+    /// higher near it (the threshold test then sees the step's injection). Single precision
+    /// gives the same curve within 1 %.
     #[test]
     fn b3_rheobase_and_f_i_curve() {
         let currents = [450.0, 470.0, 500.0, 600.0, 800.0, 1000.0];
         let want = [0.0, 2.5, 4.8, 9.7, 17.9, 25.5];
-        let got = fi_rates(CurrentOrder::AfterThreshold, &currents);
+        let double = fi_rates::<f64>(CurrentOrder::AfterThreshold, &currents);
+        let single = fi_rates::<f32>(CurrentOrder::AfterThreshold, &currents);
+        eprintln!("B3 AfterThreshold, single precision: {single:?}");
+        assert_eq!(single[0], 0.0, "450 pA must stay silent");
+        for k in 1..currents.len() {
+            assert!(
+                (single[k] / double[k] - 1.0).abs() < 0.01,
+                "{} pA: {} Hz in single precision, {} in double",
+                currents[k],
+                single[k],
+                double[k]
+            );
+        }
+        let got = double;
         eprintln!("B3 AfterThreshold: {got:?}");
         assert_eq!(got[0], 0.0, "450 pA must stay silent");
         for k in 1..currents.len() {
@@ -1536,7 +1717,7 @@ mod tests {
                 want[k]
             );
         }
-        let got = fi_rates(CurrentOrder::InUpdate, &currents);
+        let got = fi_rates::<f64>(CurrentOrder::InUpdate, &currents);
         eprintln!("B3 InUpdate: {got:?}");
         assert_eq!(got[0], 0.0);
         assert!(got[1] > 0.0);
@@ -1554,11 +1735,11 @@ mod tests {
 
     /// Model A at 600 pA soma, `groups` dendritic currents × `per` neurons, for `ms` after 1 s
     /// of settling; counts per group.
-    fn run_b4(order: CurrentOrder, dend: &[f64], per: u32, ms: f64) -> Bursts {
+    fn run_b4<R: Real>(order: CurrentOrder, dend: &[f64], per: u32, ms: f64) -> Bursts {
         let mut p = Burst2cParams::model_a();
         p.current_order = order;
         let n = per * dend.len() as u32;
-        let mut b = pop(p, n, 11);
+        let mut b = pop_in::<R>(p, n, 11);
         for i in 0..n {
             b.set_current(i, Compartment::Soma, 600.0);
             b.set_current(i, Compartment::Dendrite, dend[(i / per) as usize]);
@@ -1590,14 +1771,23 @@ mod tests {
 
     /// B4: burst fraction within 3 binomial SE of σ(V_d) and identical event counts. With
     /// currents in the update the predicted values are the spec's 0.103 / 0.406 / 0.517; in
-    /// Auryn's order they are σ at the V_d read by the threshold test (see B2).
+    /// Auryn's order they are σ at the V_d read by the threshold test (see B2). The same in
+    /// single precision (Auryn's order, the XOR network's).
     #[test]
     fn b4_burst_fraction_follows_dendrite_event_rate_does_not() {
         let dend = [0.0, 400.0, 500.0];
         let g = Burst2cParams::model_a().g_leak_dend() + 13.0;
         let sig = |v: f64| Burst2cParams::model_a().sigmoid(v);
-        for order in [CurrentOrder::InUpdate, CurrentOrder::AfterThreshold] {
-            let r = run_b4(order, &dend, 300, 20_000.0);
+        for (order, single) in [
+            (CurrentOrder::InUpdate, false),
+            (CurrentOrder::AfterThreshold, false),
+            (CurrentOrder::AfterThreshold, true),
+        ] {
+            let r = if single {
+                run_b4::<f32>(order, &dend, 300, 20_000.0)
+            } else {
+                run_b4::<f64>(order, &dend, 300, 20_000.0)
+            };
             for k in 0..dend.len() {
                 let want = match order {
                     CurrentOrder::InUpdate => [0.103, 0.406, 0.517][k],
@@ -1629,7 +1819,7 @@ mod tests {
     /// and every second spike as a burst.
     #[test]
     fn b6_burst_structure() {
-        let r = run_b4(
+        let r = run_b4::<f64>(
             CurrentOrder::AfterThreshold,
             &[500.0, 1000.0],
             100,

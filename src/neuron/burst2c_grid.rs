@@ -20,12 +20,13 @@
 use super::StateVar;
 use super::burst2c::{Burst2c, Compartment, Receptor, of_port};
 use super::grid::{GridCells, GridPopulation};
+use super::real::Real;
 use crate::engine::state::{StateError, Table};
 
 /// A population of two-compartment neurons on a grid.
-pub type Burst2cGrid = GridPopulation<Burst2c>;
+pub type Burst2cGrid<R = f64> = GridPopulation<Burst2c<R>>;
 
-impl GridCells for Burst2c {
+impl<R: Real> GridCells for Burst2c<R> {
     /// `(neuron, second)`, `second` true for model A's burst second spikes.
     type Spike = (u32, bool);
     type Input = (Compartment, Receptor);
@@ -65,7 +66,7 @@ impl GridCells for Burst2c {
             StateVar::ISynEx | StateVar::ISynIn => return None,
         })
     }
-    fn subset(&self, idx: &[u32]) -> Burst2c {
+    fn subset(&self, idx: &[u32]) -> Burst2c<R> {
         Burst2c::subset(self, idx)
     }
     fn steps(&self) -> u64 {

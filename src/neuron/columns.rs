@@ -1,4 +1,4 @@
-//! `K` state columns of `f64`, one value per neuron each, in a single allocation, each
+//! `K` state columns of `f64` (or `f32`), one value per neuron each, in a single allocation, each
 //! starting at a different offset within a 4 KiB page.
 //!
 //! **Why.** A grid step reads and writes every column of a population at the same index, and
@@ -30,23 +30,23 @@ pub const APART: usize = 256;
 
 /// `K` columns of `n` values each; see the module docs.
 #[derive(Clone, Debug)]
-pub struct Columns<const K: usize> {
-    buf: Vec<f64>,
+pub struct Columns<const K: usize, T = f64> {
+    buf: Vec<T>,
     n: usize,
     stride: usize,
 }
 
-impl<const K: usize> Default for Columns<K> {
+impl<const K: usize, T: Copy + Default> Default for Columns<K, T> {
     fn default() -> Self {
-        Columns::new(0, [0.0; K])
+        Columns::new(0, [T::default(); K])
     }
 }
 
-impl<const K: usize> Columns<K> {
+impl<const K: usize, T: Copy + Default> Columns<K, T> {
     /// `n` values per column, column `k` filled with `init[k]`.
-    pub fn new(n: usize, init: [f64; K]) -> Self {
-        let stride = stride(n, K);
-        let mut buf = vec![0.0; stride * K];
+    pub fn new(n: usize, init: [T; K]) -> Self {
+        let stride = stride(n, K, size_of::<T>());
+        let mut buf = vec![T::default(); stride * K];
         for (k, &x) in init.iter().enumerate() {
             buf[k * stride..k * stride + n].fill(x);
         }
@@ -54,13 +54,13 @@ impl<const K: usize> Columns<K> {
     }
 
     /// The columns `cols`, which must all have the same length.
-    pub fn from_vecs(cols: [Vec<f64>; K]) -> Self {
+    pub fn from_vecs(cols: [Vec<T>; K]) -> Self {
         let n = cols.first().map_or(0, Vec::len);
         assert!(
             cols.iter().all(|c| c.len() == n),
             "columns of one population have one length"
         );
-        let mut out = Columns::new(n, [0.0; K]);
+        let mut out = Columns::new(n, [T::default(); K]);
         for (k, c) in cols.iter().enumerate() {
             out.col_mut(k).copy_from_slice(c);
         }
@@ -79,22 +79,22 @@ impl<const K: usize> Columns<K> {
 
     /// Column `k`.
     #[inline]
-    pub fn col(&self, k: usize) -> &[f64] {
+    pub fn col(&self, k: usize) -> &[T] {
         &self.buf[k * self.stride..k * self.stride + self.n]
     }
 
     /// Column `k`, to change.
     #[inline]
-    pub fn col_mut(&mut self, k: usize) -> &mut [f64] {
+    pub fn col_mut(&mut self, k: usize) -> &mut [T] {
         &mut self.buf[k * self.stride..k * self.stride + self.n]
     }
 
     /// Every column at once, to change.
     #[inline]
-    pub fn split_mut(&mut self) -> [&mut [f64]; K] {
+    pub fn split_mut(&mut self) -> [&mut [T]; K] {
         let n = self.n;
         if self.stride == 0 {
-            return std::array::from_fn(|_| <&mut [f64]>::default());
+            return std::array::from_fn(|_| <&mut [T]>::default());
         }
         let mut parts = self.buf.chunks_exact_mut(self.stride);
         std::array::from_fn(|_| {
@@ -109,15 +109,16 @@ impl<const K: usize> Columns<K> {
     }
 }
 
-/// The stride (values) of `k` columns of `n` values: the least whole number of 64-byte lines
+/// The stride (values) of `k` columns of `n` values of `size` bytes (8 or 4): the least whole
+/// number of 64-byte lines
 /// at least `n` long such that the starts of any two columns are at least [`APART`] bytes
 /// apart modulo 4 KiB. Any number of lines congruent to 4 modulo 64 keeps up to 16 columns
 /// apart (multiples 4, 8, …, 60 of 64 bytes), so at most 64 lines are tried for those.
-fn stride(n: usize, k: usize) -> usize {
+fn stride(n: usize, k: usize, size: usize) -> usize {
     if n == 0 {
         return 0;
     }
-    const LINE: usize = 8; // values per 64-byte line
+    let line = 64 / size; // values per 64-byte line
     const LINES_PER_PAGE: usize = 4096 / 64;
     const MIN_LINES: usize = APART / 64;
     let apart = |lines: usize| {
@@ -126,11 +127,11 @@ fn stride(n: usize, k: usize) -> usize {
             (MIN_LINES..=LINES_PER_PAGE - MIN_LINES).contains(&m)
         })
     };
-    let first = n.div_ceil(LINE);
+    let first = n.div_ceil(line);
     (first..first + LINES_PER_PAGE)
         .find(|&lines| apart(lines))
         .unwrap_or(first)
-        * LINE
+        * line
 }
 
 #[cfg(test)]
@@ -145,22 +146,26 @@ mod tests {
         for n in [
             1usize, 7, 8, 500, 512, 1000, 1024, 2048, 2500, 4096, 65536, 100_003,
         ] {
-            for k in [2usize, 5, 12, 16] {
-                let s = stride(n, k);
-                assert!(s >= n && s.is_multiple_of(8), "n {n} k {k}: stride {s}");
-                assert!(s < n + 8 + 512, "n {n} k {k}: stride {s} wastes a page");
+            for (k, size) in [2usize, 5, 12, 16]
+                .into_iter()
+                .flat_map(|k| [(k, 8), (k, 4)])
+            {
+                let (s, line) = (stride(n, k, size), 64 / size);
+                assert!(s >= n && s.is_multiple_of(line), "n {n} k {k}: stride {s}");
+                let page = 4096 / size;
+                assert!(s < n + line + page, "n {n} k {k}: stride {s} wastes a page");
                 for a in 0..k {
                     for b in a + 1..k {
-                        let off = (b - a) * s * 8 % 4096;
+                        let off = (b - a) * s * size % 4096;
                         assert!(
                             (APART..=4096 - APART).contains(&off),
-                            "n {n} k {k}: columns {a} and {b} are {off} bytes apart"
+                            "n {n} k {k} size {size}: columns {a} and {b} are {off} bytes apart"
                         );
                     }
                 }
             }
         }
-        assert_eq!(stride(0, 12), 0);
+        assert_eq!(stride(0, 12, 8), 0);
     }
 
     #[test]
@@ -183,5 +188,11 @@ mod tests {
         assert_eq!(v.col(1), &[3.0, 4.0]);
         let mut e = Columns::<4>::new(0, [0.0; 4]);
         assert!(e.is_empty() && e.split_mut().iter().all(|c| c.is_empty()));
+        let mut f = Columns::<2, f32>::new(3, [0.5, 1.5]);
+        f.col_mut(1)[2] = 2.5;
+        assert_eq!(
+            (f.col(0), f.col(1)),
+            (&[0.5f32; 3][..], &[1.5f32, 1.5, 2.5][..])
+        );
     }
 }

@@ -18,7 +18,8 @@
 //! - [`adex`]: adaptive exponential integrate-and-fire PV and SOM interneurons of BDSP, and
 //!   [`adex_grid`], the same as a grid population;
 //! - [`grid`]: the grid population shared by [`burst2c_grid`] and [`adex_grid`] (cells stepped
-//!   together, their order within a step, Poisson drive).
+//!   together, their order within a step, Poisson drive);
+//! - [`real`]: the precision of a population's state (`f64`, or `f32` for [`burst2c`]).
 
 pub mod adex;
 pub mod adex_grid;
@@ -33,6 +34,7 @@ pub mod grid;
 pub mod lif_delta;
 pub mod lif_exp;
 pub mod lif_exp_grid;
+pub mod real;
 pub mod source;
 
 use crate::engine::Weights;
