@@ -508,7 +508,8 @@ fn short_term_plasticity_scales_transmitted_weights() {
 /// for all four patterns in at least four seeds, and the mean cost of the last 50 epochs is
 /// below that of the first 50. N = 100 (p = 1) is not used: every hidden neuron then gets the
 /// same excitatory and inhibitory input spikes, which cancel, and the hidden rates fall from
-/// about 6 Hz to 1 Hz. About 45 minutes per seed on one core: run with `--ignored`.
+/// about 6 Hz to 1 Hz. About 7 minutes of one core per seed (the shipped model's single
+/// precision, 2026-12-01): run with `--ignored`.
 #[test]
 #[ignore]
 fn reduced_xor_is_learned() {
