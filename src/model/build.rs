@@ -16,12 +16,13 @@ use crate::engine::queue::SchedulerKind;
 use crate::engine::{Blueprint, Csr, Probe, StepCurrent, SynapseColumns};
 use crate::error::{Error, Result};
 use crate::ids::{NeuronId, PopId};
+use crate::neuron::burst2c::Burst2cParams;
 use crate::neuron::drive::{Drive, Listed, Source, stream_rng, streams};
 use crate::neuron::exact::ExactPopulation;
 use crate::neuron::lif_delta::{LifDeltaExact, LifDeltaGrid, LifParams};
 use crate::neuron::lif_exp::{LifExpExact, LifExpParams};
 use crate::neuron::lif_exp_grid::LifExpGrid;
-use crate::neuron::real::Real;
+use crate::neuron::real::{Precision, Real};
 use crate::neuron::source::SpikeSource;
 use crate::neuron::{Population, RefractoryInput, StateVar};
 use crate::time::{MAX_MS, Time};
@@ -1013,17 +1014,11 @@ fn make_population(
             ),
         ));
     }
-    let here = |given: bool| given.then(|| p.name.span());
-    if let Some((key, span)) = [
-        ("I_dend", p.i_dend.as_ref().map(|v| v.span())),
-        ("variant", here(p.variant.is_some())),
-        ("dendritic_drive", here(p.dendritic_drive.is_some())),
-        ("current_order", here(p.current_order.is_some())),
-        ("precision", here(p.precision.is_some())),
-    ]
-    .into_iter()
-    .find_map(|(key, span)| span.map(|s| (key, s)))
-    {
+    if let Some((key, _)) = burst2c_keys(p).into_iter().find(|k| k.1) {
+        let span = match (key, &p.i_dend) {
+            ("I_dend", Some(v)) => v.span(),
+            _ => p.name.span(),
+        };
         return Err(model.error_at(
             span,
             format!("population `{name}`: `{key}` belongs to burst2c populations"),
@@ -1288,24 +1283,14 @@ fn cell_values(c: &CellCtx, kind: &str, takes: &str) -> Result<CellValues> {
         ("tau_syn_in", p.tau_syn_in.is_some()),
         ("refractory_input", p.refractory_input.is_some()),
         ("reset_currents", p.reset_currents),
-        ("variant", p.variant.is_some() && kind != "burst2c"),
-        (
-            "dendritic_drive",
-            p.dendritic_drive.is_some() && kind != "burst2c",
-        ),
-        (
-            "current_order",
-            p.current_order.is_some() && kind != "burst2c",
-        ),
-        ("precision", p.precision.is_some() && kind != "burst2c"),
-        ("I_dend", p.i_dend.is_some() && kind != "burst2c"),
         ("cell", p.cell.is_some() && kind != "adex"),
         (
             "refractory_clamp",
             p.refractory_clamp.is_some() && kind != "adex",
         ),
     ];
-    if let Some((key, _)) = foreign.iter().find(|f| f.1) {
+    let burst2c_only = burst2c_keys(p).map(|(key, given)| (key, given && kind != "burst2c"));
+    if let Some((key, _)) = foreign.iter().chain(&burst2c_only).find(|f| f.1) {
         return Err(model.error_at(
             p.name.span(),
             format!(
@@ -1398,12 +1383,21 @@ fn drive_beyond(lif: &LifParams, i: f64, what: &dyn std::fmt::Display) -> Option
     })
 }
 
+/// The keys that only `burst2c` populations take, each with whether `p` gives it.
+fn burst2c_keys(p: &PopulationSpec) -> [(&'static str, bool); 5] {
+    [
+        ("I_dend", p.i_dend.is_some()),
+        ("variant", p.variant.is_some()),
+        ("dendritic_drive", p.dendritic_drive.is_some()),
+        ("current_order", p.current_order.is_some()),
+        ("precision", p.precision.is_some()),
+    ]
+}
+
 /// A `burst2c` population: the spec's model A or B, with the model file's currents and
 /// initial somatic potentials (default: the spec's Gaussian, −70 ± 5 mV).
 fn burst2c_population(c: &CellCtx, drive: Option<Drive>) -> Result<Box<dyn Population>> {
     let (p, h_ms) = (c.p, c.h_ms);
-    use crate::neuron::burst2c::Burst2cParams;
-    use crate::neuron::real::Precision;
     let values = cell_values(
         c,
         "burst2c",
@@ -1426,7 +1420,7 @@ fn burst2c_population(c: &CellCtx, drive: Option<Drive>) -> Result<Box<dyn Popul
 /// potentials.
 fn burst2c_cells<R: Real>(
     c: &CellCtx,
-    params: crate::neuron::burst2c::Burst2cParams,
+    params: Burst2cParams,
     values: &CellValues,
     drive: Option<Drive>,
 ) -> Result<Box<dyn Population>> {

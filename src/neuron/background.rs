@@ -337,8 +337,6 @@ mod tests {
         assert_eq!(stream_id(255, 9), streams::BACKGROUND | 255 << 32 | 9);
     }
 
-    /// `index` draws what rand's `random_range` draws, including the second draw when the
-    /// first one's low word is near overflow (lengths close to 2³² make it frequent).
     #[test]
     fn a_run_of_members_is_found() {
         assert_eq!(first_of_run(&[4, 5, 6]), 4);
@@ -349,6 +347,8 @@ mod tests {
         assert_eq!(first_of_run(&[]), ABSENT);
     }
 
+    /// `index` draws what rand's `random_range` draws, including the second draw when the
+    /// first one's low word is near overflow (lengths close to 2³² make it frequent).
     #[test]
     fn index_equals_random_range() {
         use rand::{RngExt, SeedableRng};
@@ -422,7 +422,6 @@ mod tests {
             for (j, &i) in odd.iter().enumerate() {
                 assert_eq!(mine[j], this[i as usize], "neuron {i}");
             }
-
             for i in 0..n {
                 let x = f64::from(this[i][0]);
                 sum[i] += x;

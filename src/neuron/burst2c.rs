@@ -584,7 +584,7 @@ const I_S: usize = 9;
 const I_D: usize = 10;
 const V_D8: usize = 11;
 const REAL_COLUMNS: usize = 12;
-// The conductances are in the order of the input ports (`port`): `State::conductance_column`.
+// The conductances are in the order of the input ports (`port`): `conductance_column`.
 const _: () = assert!(G_IS == G_ES + 1 && G_ED == G_ES + 2 && G_ID == G_ES + 3);
 
 /// The checkpoint names of the columns of `State::f` that are saved, column `k` at index `k`:
@@ -603,19 +603,19 @@ impl<R: Real> State<R> {
             due: vec![0; idx.len()],
         }
     }
+}
 
-    /// The column of conductance `(c, r)`: the conductances are in the order of the input
-    /// ports ([`port`]).
-    fn conductance_column(c: Compartment, r: Receptor) -> usize {
-        G_ES + usize::from(port(c, r))
-    }
+/// The column of conductance `(c, r)` in `State::f`: the conductances are in the order of
+/// the input ports ([`port`]).
+fn conductance_column(c: Compartment, r: Receptor) -> usize {
+    G_ES + usize::from(port(c, r))
+}
 
-    /// The column of the current injected into `c`.
-    fn current_column(c: Compartment) -> usize {
-        match c {
-            Compartment::Soma => I_S,
-            Compartment::Dendrite => I_D,
-        }
+/// The column of the current injected into `c` in `State::f`.
+fn current_column(c: Compartment) -> usize {
+    match c {
+        Compartment::Soma => I_S,
+        Compartment::Dendrite => I_D,
     }
 }
 
@@ -705,7 +705,7 @@ impl<R: Real> Burst2c<R> {
 
     /// The constant current (pA) into compartment `c` of neuron `i`.
     pub fn current(&self, i: u32, c: Compartment) -> f64 {
-        self.s.f.col(State::<R>::current_column(c))[i as usize].f64()
+        self.s.f.col(current_column(c))[i as usize].f64()
     }
 
     /// The parameters.
@@ -732,17 +732,17 @@ impl<R: Real> Burst2c<R> {
     /// a spike arriving in the step just taken, effective from the next step.
     #[inline]
     pub fn add_conductance(&mut self, i: u32, c: Compartment, r: Receptor, w: f64) {
-        self.s.f.col_mut(State::<R>::conductance_column(c, r))[i as usize] += R::of(w);
+        self.s.f.col_mut(conductance_column(c, r))[i as usize] += R::of(w);
     }
 
     /// A conductance of neuron `i` (dimensionless).
     pub fn conductance(&self, i: u32, c: Compartment, r: Receptor) -> f64 {
-        self.s.f.col(State::<R>::conductance_column(c, r))[i as usize].f64()
+        self.s.f.col(conductance_column(c, r))[i as usize].f64()
     }
 
     /// Sets the constant current (pA) injected into compartment `c` of neuron `i`.
     pub fn set_current(&mut self, i: u32, c: Compartment, pa: f64) {
-        self.s.f.col_mut(State::<R>::current_column(c))[i as usize] = R::of(pa);
+        self.s.f.col_mut(current_column(c))[i as usize] = R::of(pa);
     }
 
     /// Sets the somatic potential V_s (mV) of neuron `i` (e.g. a deterministic initial state).
@@ -1500,63 +1500,48 @@ mod tests {
 
     #[test]
     fn impossible_parameters_are_rejected_by_name() {
-        type Edit = fn(&mut Burst2cParams);
-        let cases: [(&str, Edit); 8] = [
-            ("t_ref_ms", |p| {
-                p.variant = Variant::Stochastic(StochasticBurst {
-                    t_ref_ms: 6553.6,
-                    delay_min_ms: 5.0,
-                    delay_span_ms: 10.0,
-                })
+        // Model A with the refractory period and burst delays (ms) given.
+        let a = |t_ref_ms, delay_min_ms, delay_span_ms| Burst2cParams {
+            variant: Variant::Stochastic(StochasticBurst {
+                t_ref_ms,
+                delay_min_ms,
+                delay_span_ms,
             }),
-            ("delay_span_ms", |p| {
-                p.variant = Variant::Stochastic(StochasticBurst {
-                    t_ref_ms: 20.0,
-                    delay_min_ms: 5.0,
-                    delay_span_ms: 6549.0,
-                })
-            }),
-            ("bap_ms", |p| {
-                p.variant = Variant::Active(ActiveDendrite {
-                    g_s: 1300.0,
-                    g_d: 1200.0,
-                    c_bap: 2600.0,
-                    bap_ms: 1e4,
-                })
-            }),
-            ("tau_s", |p| p.tau_s = -16.0),
-            ("c_d", |p| p.c_d = 0.0),
-            ("tau_ampa", |p| p.tau_ampa = 0.05),
-            ("e_l", |p| p.e_l = f64::NAN),
-            ("delay_min_ms", |p| {
-                p.variant = Variant::Stochastic(StochasticBurst {
-                    t_ref_ms: 20.0,
-                    delay_min_ms: 0.1,
-                    delay_span_ms: 10.0,
-                })
-            }),
-        ];
-        for (name, edit) in cases {
+            ..Burst2cParams::model_a()
+        };
+        let edited = |edit: fn(&mut Burst2cParams)| {
             let mut p = Burst2cParams::model_a();
             edit(&mut p);
+            p
+        };
+        let mut long_bap = Burst2cParams::model_b();
+        if let Variant::Active(d) = &mut long_bap.variant {
+            d.bap_ms = 1e4;
+        }
+        let cases = [
+            ("t_ref_ms", a(6553.6, 5.0, 10.0)),
+            ("delay_span_ms", a(20.0, 5.0, 6549.0)),
+            ("bap_ms", long_bap),
+            ("tau_s", edited(|p| p.tau_s = -16.0)),
+            ("c_d", edited(|p| p.c_d = 0.0)),
+            ("tau_ampa", edited(|p| p.tau_ampa = 0.05)),
+            ("e_l", edited(|p| p.e_l = f64::NAN)),
+            ("delay_min_ms", a(20.0, 0.1, 10.0)),
+        ];
+        for (name, p) in cases {
             let e = Burst2c::new(p, 1, 0, 0).err().expect("must be rejected");
             assert_eq!(e.name, name);
             assert!(e.to_string().contains(name));
         }
         assert!(Burst2cParams::model_a().validate().is_ok());
-        let mut p = Burst2cParams::model_a();
-        p.variant = Variant::Stochastic(StochasticBurst {
-            t_ref_ms: 20.0,
-            delay_min_ms: 0.2,
-            delay_span_ms: 0.0,
-        });
-        assert!(p.validate().is_ok(), "two steps is the shortest delay");
-        p.variant = Variant::Stochastic(StochasticBurst {
-            t_ref_ms: 6553.5,
-            delay_min_ms: 5.0,
-            delay_span_ms: 6548.5,
-        });
-        assert!(p.validate().is_ok(), "65,535 steps is the longest count");
+        assert!(
+            a(20.0, 0.2, 0.0).validate().is_ok(),
+            "two steps is the shortest delay"
+        );
+        assert!(
+            a(6553.5, 5.0, 6548.5).validate().is_ok(),
+            "65,535 steps is the longest count"
+        );
         assert!(Burst2cParams::model_b().validate().is_ok());
     }
 
