@@ -8,6 +8,19 @@ use crate::model::build::build;
 use crate::time::Time;
 use std::fmt::Write;
 
+/// The model of population `p` as the report names it: with "(f32)" for a population in
+/// single precision.
+fn model_name(model: &Model, p: &crate::model::build::PopInfo) -> String {
+    let single = model.spec.populations.iter().any(|q| {
+        *q.name.get_ref() == p.name && q.precision == Some(crate::neuron::real::Precision::Single)
+    });
+    if single {
+        format!("{} (f32)", p.model)
+    } else {
+        p.model.clone()
+    }
+}
+
 /// Builds the model's network and describes it: sizes, degrees, weights, delays, strongly
 /// connected components and the memory of the synapse store.
 pub fn model_report(model: &Model) -> Result<String> {
@@ -40,7 +53,7 @@ pub fn model_report(model: &Model) -> Result<String> {
     let _ = writeln!(s, "neurons {}  synapses {}", n, csr.n_synapses());
     let _ = writeln!(
         s,
-        "{:<14} {:<12} {:>8} {:>10} {:>10}",
+        "{:<14} {:<14} {:>8} {:>10} {:>10}",
         "population", "model", "size", "in-degree", "out-degree"
     );
     for p in &net.populations {
@@ -49,8 +62,12 @@ pub fn model_report(model: &Model) -> Result<String> {
         let mo = Summary::of(dout[r].iter().map(|&x| x as f64)).mean;
         let _ = writeln!(
             s,
-            "{:<14} {:<12} {:>8} {:>10.1} {:>10.1}",
-            p.name, p.model, p.size, mi, mo
+            "{:<14} {:<14} {:>8} {:>10.1} {:>10.1}",
+            p.name,
+            model_name(model, p),
+            p.size,
+            mi,
+            mo
         );
     }
     let full: Vec<u32> = net.populations.iter().map(|p| p.full_size).collect();

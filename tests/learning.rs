@@ -656,12 +656,18 @@ interval = 5.0
     assert!(err.contains("tau_m = 1000000000000 ms is beyond"), "{err}");
 }
 
-/// `hebb inspect` names the synapse kinds of a model and the weights of an output.
+/// `hebb inspect` names the synapse kinds and precision of a model and the weights of an
+/// output.
 #[test]
 fn inspect_reports_plastic_projections() {
     let model = concat!(env!("CARGO_MANIFEST_DIR"), "/models/xor_bdsp.toml");
     let (code, out, err) = common::hebb(&["inspect", model]);
     assert_eq!(code, 0, "{err}");
+    let hid1 = out
+        .lines()
+        .find(|l| l.starts_with("hid1 "))
+        .unwrap_or_default();
+    assert!(hid1.contains("burst2c (f32)"), "{out}");
     assert!(
         out.contains("synapses transmitting events: ")
             && out.contains("plastic `hid1->out` (bdsp η 0.004, off)"),

@@ -72,6 +72,10 @@ pub struct Background {
     /// Per block its stream id, which names it in a checkpoint (apart from the blocks, which
     /// the step reads).
     keys: Vec<u64>,
+    /// Per block its count in the step being drawn (reused).
+    drawn: Vec<u32>,
+    /// A block's arrivals in the step being drawn (reused).
+    arrivals: Vec<u32>,
 }
 
 impl Background {
@@ -214,44 +218,99 @@ impl Background {
         Ok(())
     }
 
-    /// Draws one step's arrivals, calling `add(neuron, source)` for each arrival on a neuron of
-    /// this part.
+    /// Draws one step's arrivals, calling `add(neurons, source)` once per block with the
+    /// block's arrivals on neurons of this part, in the order drawn (blocks in order; an
+    /// empty list is not passed on).
     ///
-    /// A block's stream is copied into a local for its draws and written back: through the
-    /// block, the compiler must assume that `add`'s stores may change it, and kept its state
-    /// in memory, loaded and stored at every arrival.
+    /// **Why per block:** the receiver finds the column of a block's source once, not at
+    /// every arrival, and the draws run in a loop of their own with the stream in registers
+    /// (a block's stream is copied into a local and written back: through the block, the
+    /// compiler must assume that stores may change it, and kept its state in memory).
+    /// **Why the counts first:** a block's count is the first draw of its stream in a step,
+    /// and the streams are independent, so every block's count can be drawn before any
+    /// arrival: the count draws (a chain of dependent operations each: draw, scale, guide
+    /// table, distribution table) then overlap, where after each block's arrival loop, whose
+    /// exit is mispredicted at almost every block, the next count started afresh.
     #[inline]
-    pub fn step(&mut self, mut add: impl FnMut(u32, &Source)) {
-        for b in &mut self.blocks {
+    pub fn step_blocks(&mut self, mut add: impl FnMut(&[u32], &Source)) {
+        let Background {
+            kinds,
+            counts,
+            blocks,
+            members,
+            drawn,
+            arrivals,
+            ..
+        } = self;
+        drawn.resize(blocks.len(), 0);
+        let mut most = 0;
+        for (b, n) in blocks.iter_mut().zip(drawn.iter_mut()) {
             let mut rng = b.rng.clone();
-            let n = self.counts[b.counts as usize].sample(&mut rng) as u32;
-            let s = &self.kinds[b.kind as usize];
-            let members = &self.members[b.start as usize..(b.start + b.len) as usize];
-            if n == 0 {
-                // Nothing drawn but the count.
-            } else if members.len() == 1 {
-                if members[0] != ABSENT {
-                    for _ in 0..n {
-                        add(members[0], s);
-                    }
-                }
-            } else if b.first != ABSENT {
-                let len = members.len() as u32;
-                for _ in 0..n {
-                    add(b.first + index(&mut rng, len), s);
-                }
-            } else {
-                let len = members.len() as u32;
-                for _ in 0..n {
-                    let i = members[index(&mut rng, len) as usize];
-                    if i != ABSENT {
-                        add(i, s);
-                    }
-                }
-            }
+            *n = counts[b.counts as usize].sample(&mut rng) as u32;
             b.rng = rng;
+            most = most.max(*n);
+        }
+        if arrivals.len() < most as usize {
+            // Grown to the largest count; never cleared (no fill at every block).
+            arrivals.resize(most as usize, 0);
+        }
+        for (b, &n) in blocks.iter_mut().zip(drawn.iter()) {
+            let n = n as usize;
+            if n == 0 {
+                continue;
+            }
+            let mut rng = b.rng.clone();
+            let members = &members[b.start as usize..(b.start + b.len) as usize];
+            let kept = if members.len() == 1 {
+                arrivals[..n].fill(members[0]);
+                if members[0] == ABSENT { 0 } else { n }
+            } else if b.first != ABSENT {
+                rng = draw_run(rng, b.first, b.len, &mut arrivals[..n]);
+                n
+            } else {
+                let mut kept = 0;
+                for _ in 0..n {
+                    let i = members[index(&mut rng, b.len) as usize];
+                    if i != ABSENT {
+                        arrivals[kept] = i;
+                        kept += 1;
+                    }
+                }
+                kept
+            };
+            b.rng = rng;
+            if kept > 0 {
+                add(&arrivals[..kept], &kinds[b.kind as usize]);
+            }
         }
     }
+
+    /// [`Background::step_blocks`] one arrival at a time: `add(neuron, source)`.
+    #[cfg(test)]
+    pub fn step(&mut self, mut add: impl FnMut(u32, &Source)) {
+        self.step_blocks(|idx, s| idx.iter().for_each(|&i| add(i, s)));
+    }
+}
+
+/// Sets every element of `out` to `first` plus a uniform index in `0..len` ([`index`]),
+/// drawn in order from `rng`, and returns the stream moved on.
+///
+/// **Why a function of its own:** its stream is a value no other code can reach, which the
+/// compiler keeps in registers. In the block loop, the count's general sampler takes the
+/// stream by reference, so it lived in memory, loaded and stored at every draw; drawn
+/// through an iterator's `fold` (not inlined) as well, and the block's `first` and `len`
+/// were reloaded at every draw, as the stores into `out` might have changed them.
+#[inline(always)]
+fn draw_run(
+    mut rng: Xoshiro256PlusPlus,
+    first: u32,
+    len: u32,
+    out: &mut [u32],
+) -> Xoshiro256PlusPlus {
+    for a in out {
+        *a = first + index(&mut rng, len);
+    }
+    rng
 }
 
 /// `members[0]` if `members` are consecutive indices (none `ABSENT`), else `ABSENT`.

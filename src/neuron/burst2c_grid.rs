@@ -49,6 +49,9 @@ impl<R: Real> GridCells for Burst2c<R> {
     fn add_input(&mut self, i: u32, (c, r): (Compartment, Receptor), w: f64) {
         self.add_conductance(i, c, r, w);
     }
+    fn add_inputs(&mut self, cells: &[u32], (c, r): (Compartment, Receptor), w: f64) {
+        self.add_conductances(cells, c, r, w);
+    }
     fn set_current_port(&mut self, i: u32, port: u8, pa: f64) {
         let c = if port == 0 {
             Compartment::Soma

@@ -498,7 +498,7 @@ impl Counts {
     // Always inlined into the per-step draw: left to the compiler, it was not, depending on
     // how unrelated code fell into codegen units (Brunel 7 % slower).
     #[inline(always)]
-    pub(super) fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+    pub(super) fn sample<R: Rng + Clone>(&self, rng: &mut R) -> f64 {
         match self {
             Counts::Table { cdf, guide } => {
                 let u: f64 = rng.random();
@@ -508,7 +508,15 @@ impl Counts {
                 }
                 k as f64
             }
-            Counts::General(p) => p.sample(rng),
+            // Through a copy: passed itself to this call (not inlined), the caller's stream
+            // would live in memory, in the common case (the table) too; the copy leaves it
+            // in registers there.
+            Counts::General(p) => {
+                let mut r = rng.clone();
+                let x = p.sample(&mut r);
+                *rng = r;
+                x
+            }
         }
     }
 }

@@ -57,6 +57,14 @@ pub trait GridCells: Send + Sized + 'static {
     fn input(port: u8) -> Self::Input;
     /// Adds conductance `w` to cell `i` through `input`.
     fn add_input(&mut self, i: u32, input: Self::Input, w: f64);
+    /// Adds conductance `w` through `input` to each of `cells` in turn (a cell listed twice
+    /// gets it twice): what [`GridCells::add_input`] does cell by cell, which cells may do
+    /// with the input's column found once.
+    fn add_inputs(&mut self, cells: &[u32], input: Self::Input, w: f64) {
+        for &i in cells {
+            self.add_input(i, input, w);
+        }
+    }
     /// Sets the constant current (pA) into compartment `port` of cell `i`.
     fn set_current_port(&mut self, i: u32, port: u8, pa: f64);
     /// State variable `var` of cell `i`, `None` if the cells have no such variable.
@@ -187,7 +195,7 @@ impl<C: GridCells> GridPopulation<C> {
         }
         let cells = &mut self.cells;
         self.background
-            .step(|i, s| cells.add_input(i, C::input(s.port), s.weight));
+            .step_blocks(|idx, s| cells.add_inputs(idx, C::input(s.port), s.weight));
         if let Some(d) = &mut self.drive {
             for &i in &self.driven {
                 while d.next(i as usize) <= t {
