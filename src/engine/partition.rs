@@ -5,13 +5,33 @@
 //! each population out one by one, each to the shard with the least work so far: shards get
 //! equal in-synapse counts and a share of every population, whatever the order of the ids
 //! (connectome ids cluster by cell type, so cutting the id range into blocks is unbalanced).
-//! A population that asks for it ([`crate::neuron::Population::contiguous`]: grid populations
-//! with Poisson background, drawn per block of neighbouring neurons) is instead cut into S
-//! contiguous ranges of equal in-synapse count, so that a shard draws only the blocks of its
-//! own range. **Why:** dealt out one by one, every shard held a neuron of every block and drew
-//! every block's arrivals; on `models/xor_bdsp.toml` with 2 threads that made the run 1.29×
-//! slower than with contiguous ranges (`hebb bench`, 3 s simulated: 0.476 s against 0.370 s).
-//! Inside a shard, each population's neurons keep their relative order.
+//! The populations that ask for it ([`crate::neuron::Population::contiguous`]: grid
+//! populations with Poisson background, drawn per block of neighbouring neurons) are instead
+//! taken one after the other as one sequence, which is cut into S contiguous ranges of equal
+//! load (in-synapses plus [`RANGED_NEURON_LOAD`] per neuron); the other populations are then
+//! dealt out. **Why ranges:** dealt out one by one, every shard held a neuron of every block
+//! and drew every block's arrivals; on `models/xor_bdsp.toml` with 2 threads that made the run
+//! 1.29× slower than with contiguous ranges (`hebb bench`, 3 s simulated: 0.476 s against
+//! 0.370 s). **Why one sequence:** cut population by population, each shard held a part of
+//! every population, so every step of every population was a call per shard with its fixed
+//! cost and its remainder after the vector loop, and the blocks larger than a part were drawn
+//! in full by every shard holding one of their neurons. On `models/xor_bdsp.toml` (five
+//! populations of 500), 2 threads: each shard's compute time 0.52–0.56 s per 10 s simulated
+//! with a cut in every population, 0.42–0.46 s with one cut in all (with the background's
+//! partial blocks drawn without a branch, `neuron::background`, in both). Inside a shard, each
+//! population's neurons keep their relative order.
+
+/// The load of a neuron of a population cut into ranges, besides its in-synapses: its step
+/// and its Poisson background, counted as this many in-synapses.
+///
+/// **Why so many:** such a neuron is stepped at every grid step and receives thousands of
+/// background arrivals a second, which cost more than delivering its synapses' spikes. On
+/// `models/xor_bdsp.toml` (in-degrees 0, 400 and 600) with 2 threads (`hebb bench --duration
+/// 10000 -t 2`, per-shard compute time, 2026-12-02): counted as 1 synapse, the shard with
+/// the input populations got 1,665 neurons and 0.46–0.57 s against 0.29–0.33 s; as 1,000,
+/// 1,406 neurons and 0.43–0.48 s against 0.38–0.47 s; as 6,000, 1,288 neurons and 0.42–0.44 s
+/// against 0.41–0.46 s; by neurons alone (100,000), 0.44–0.45 s against 0.49–0.54 s.
+pub const RANGED_NEURON_LOAD: u64 = 5000;
 
 /// How neurons are placed on shards.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
@@ -44,8 +64,8 @@ impl Partition {
     }
 
     /// As [`Partition::new`], with `contiguous[p]` true for the populations that a
-    /// [`Placement::Balanced`] placement cuts into contiguous ranges of equal in-synapse count
-    /// rather than deals out (missing entries are false).
+    /// [`Placement::Balanced`] placement cuts, as one sequence, into contiguous ranges of
+    /// equal load rather than deals out (missing entries are false); see the module docs.
     pub fn with_ranges(
         placement: Placement,
         sizes: &[u32],
@@ -58,29 +78,47 @@ impl Partition {
             "1 to 65535 shards"
         );
         let n: usize = sizes.iter().map(|&s| s as usize).sum();
-        let mut owner = Vec::with_capacity(n);
+        let mut owner = vec![0u16; n];
         let mut load = vec![0u64; shards];
-        let mut g = 0usize;
+        let starts: Vec<usize> = sizes
+            .iter()
+            .scan(0usize, |g, &s| {
+                let at = *g;
+                *g += s as usize;
+                Some(at)
+            })
+            .collect();
+        let is_range = |p: usize| {
+            placement == Placement::Balanced && contiguous.get(p).copied().unwrap_or(false)
+        };
+        // The populations cut into ranges, one after the other as one sequence: neuron k of
+        // it goes to the shard whose share of the sequence's load holds the middle of its
+        // own load.
+        let ranged: Vec<usize> = (0..sizes.len()).filter(|&p| is_range(p)).collect();
+        let neuron_load = |g: usize| u64::from(in_degree[g]) + RANGED_NEURON_LOAD;
+        let total: u64 = ranged
+            .iter()
+            .flat_map(|&p| starts[p]..starts[p] + sizes[p] as usize)
+            .map(neuron_load)
+            .sum();
+        let mut before = 0u64;
+        for &p in &ranged {
+            for g in starts[p]..starts[p] + sizes[p] as usize {
+                let l = neuron_load(g);
+                let mid = 2 * before + l;
+                let s = ((mid as u128 * shards as u128) / (2 * total as u128)) as usize;
+                let s = s.min(shards - 1);
+                load[s] += l;
+                owner[g] = s as u16;
+                before += l;
+            }
+        }
         for (p, &size) in sizes.iter().enumerate() {
-            let range = size as usize;
-            if placement == Placement::Balanced && contiguous.get(p).copied().unwrap_or(false) {
-                // Neuron k goes to the shard whose share of the population's load holds the
-                // middle of its own load.
-                let loads = &in_degree[g..g + range];
-                let total: u64 = loads.iter().map(|&d| u64::from(d) + 1).sum();
-                let mut before = 0u64;
-                for &d in loads {
-                    let l = u64::from(d) + 1;
-                    let mid = 2 * before + l;
-                    let s = ((mid as u128 * shards as u128) / (2 * total as u128)) as usize;
-                    let s = s.min(shards - 1);
-                    load[s] += l;
-                    owner.push(s as u16);
-                    before += l;
-                }
-                g += range;
+            if is_range(p) {
                 continue;
             }
+            let range = size as usize;
+            let mut g = starts[p];
             for k in 0..range {
                 let s = match placement {
                     Placement::RoundRobin => k % shards,
@@ -96,7 +134,7 @@ impl Partition {
                         s
                     }
                 };
-                owner.push(s as u16);
+                owner[g] = s as u16;
                 g += 1;
             }
         }
@@ -167,28 +205,50 @@ mod tests {
 
     #[test]
     fn contiguous_populations_are_cut_into_ranges_of_equal_load() {
-        // A dealt population, then a contiguous one whose first neurons receive more.
+        // A dealt population, then a contiguous one whose first neurons receive many more
+        // synapses.
         let sizes = [10, 1000];
         let mut deg = vec![5u32; 10];
-        deg.extend((0..1000).map(|k| if k < 200 { 40 } else { 10 }));
+        deg.extend((0..1000).map(|k| if k < 200 { 40_000 } else { 10 }));
         let part = Partition::with_ranges(Placement::Balanced, &sizes, &deg, &[false, true], 3);
         let owners = &part.owner[10..];
         assert!(owners.windows(2).all(|w| w[0] <= w[1]), "ranges in order");
         let mut load = [0u64; 3];
         for (k, &s) in owners.iter().enumerate() {
-            load[s as usize] += u64::from(deg[10 + k]) + 1;
+            load[s as usize] += u64::from(deg[10 + k]) + RANGED_NEURON_LOAD;
         }
         let (min, max) = (load.iter().min().unwrap(), load.iter().max().unwrap());
-        assert!(max - min <= 41, "{load:?}");
-        // The dealt population is dealt as before.
-        let plain = Partition::new(Placement::Balanced, &sizes, &deg, 3);
-        assert_eq!(part.owner[..10], plain.owner[..10]);
+        assert!(max - min <= 40_000 + RANGED_NEURON_LOAD, "{load:?}");
+        // By neurons alone, the first shard would have had 333 of them.
+        let first = owners.iter().filter(|&&s| s == 0).count();
+        assert!((50..200).contains(&first), "{first} neurons on shard 0");
+        // The dealt population goes, neuron by neuron, to the least loaded shard so far.
+        let least = (0..3).min_by_key(|&s| (load[s], s)).unwrap() as u16;
+        assert_eq!(part.owner[0], least);
         // Other placements ignore the request.
         let blocks = Partition::with_ranges(Placement::RoundRobin, &sizes, &deg, &[true, true], 3);
         assert_eq!(
             blocks,
             Partition::new(Placement::RoundRobin, &sizes, &deg, 3)
         );
+    }
+
+    /// Contiguous populations form one sequence, cut where the load is halved: whole
+    /// populations stay whole, and a dealt population between them is dealt after them.
+    #[test]
+    fn contiguous_populations_are_cut_as_one_sequence() {
+        let sizes = [100, 7, 100, 100, 100];
+        let deg = vec![0u32; 407];
+        let ranged = [true, false, true, true, true];
+        let part = Partition::with_ranges(Placement::Balanced, &sizes, &deg, &ranged, 2);
+        let pops: Vec<&[u16]> = [0..100, 107..207, 207..307, 307..407]
+            .map(|r| &part.owner[r])
+            .into();
+        assert!(pops[0].iter().chain(pops[1]).all(|&s| s == 0));
+        assert!(pops[2].iter().chain(pops[3]).all(|&s| s == 1));
+        // The dealt population is dealt over both shards.
+        let dealt = &part.owner[100..107];
+        assert!(dealt.contains(&0) && dealt.contains(&1), "{dealt:?}");
     }
 
     #[test]

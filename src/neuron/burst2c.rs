@@ -594,15 +594,49 @@ const SAVED: [&str; V_D8] = [
 ];
 
 impl<R: Real> State<R> {
-    fn subset(&self, idx: &[u32]) -> State<R> {
-        use super::pick;
+    /// The state of neurons with the values `f` and the counters `refr`, `burst` (one per
+    /// neuron), padded to the columns' padded length with lanes at rest ([`rest`]), which a
+    /// step advances with the others but which never spike.
+    fn new(
+        mut f: Columns<REAL_COLUMNS, R>,
+        mut refr: Vec<Count>,
+        mut burst: Vec<Count>,
+        p: &Burst2cParams,
+    ) -> State<R> {
+        f.pad(rest(p));
+        let padded = f.padded_len();
+        refr.resize(padded, 0);
+        burst.resize(padded, 0);
         State {
-            f: self.f.subset(idx),
-            refr: pick(&self.refr, idx),
-            burst: pick(&self.burst, idx),
-            due: vec![0; idx.len()],
+            f,
+            refr,
+            burst,
+            due: vec![0; padded],
         }
     }
+
+    fn subset(&self, idx: &[u32], p: &Burst2cParams) -> State<R> {
+        use super::pick;
+        State::new(
+            self.f.subset(idx),
+            pick(&self.refr, idx),
+            pick(&self.burst, idx),
+            p,
+        )
+    }
+}
+
+/// The values of a neuron at rest, without input (V_s = E_L, V_d and w_d at their initial
+/// values, θ = θ_∞), as `State::f`'s columns: the padding lanes of a population.
+fn rest<R: Real>(p: &Burst2cParams) -> [R; REAL_COLUMNS] {
+    let mut v = [R::ZERO; REAL_COLUMNS];
+    (v[V_S], v[V_D], v[W_D], v[THETA]) = (
+        R::of(p.e_l),
+        R::of(p.v_d0),
+        R::of(p.w_d0),
+        R::of(p.theta_inf),
+    );
+    v
 }
 
 /// The column of conductance `(c, r)` in `State::f`: the conductances are in the order of
@@ -674,12 +708,7 @@ impl<R: Real> Burst2c<R> {
         for (v, r) in f.col_mut(V_S).iter_mut().zip(&mut rng) {
             *v = R::of(p.v_s0_mean + p.v_s0_sd * r.sample::<f64, _>(StandardNormal));
         }
-        let s = State {
-            f,
-            refr: vec![0; n],
-            burst: vec![0; n],
-            due: vec![0; n],
-        };
+        let s = State::new(f, vec![0; n], vec![0; n], &p);
         Ok(Burst2c {
             k: Consts::new(&p),
             s,
@@ -696,7 +725,7 @@ impl<R: Real> Burst2c<R> {
         Burst2c {
             p: self.p,
             k: self.k,
-            s: self.s.subset(idx),
+            s: self.s.subset(idx, &self.p),
             rng: pick(&self.rng, idx),
             steps: self.steps,
             isa: self.isa,
@@ -802,8 +831,9 @@ impl<R: Real> Burst2c<R> {
             neurons.put(name, 1, s.f.col(k).iter().map(|x| x.f64()).collect());
         }
         let wide = |c: &[Count]| c.iter().map(|&x| u32::from(x)).collect::<Vec<u32>>();
-        neurons.put("refr", 1, wide(&s.refr));
-        neurons.put("burst", 1, wide(&s.burst));
+        let n = self.len();
+        neurons.put("refr", 1, wide(&s.refr[..n]));
+        neurons.put("burst", 1, wide(&s.burst[..n]));
         neurons.put_rngs("rng", self.rng.iter());
         neurons.put(STEPS, 1, vec![self.steps; self.len()]);
     }
@@ -851,12 +881,7 @@ impl<R: Real> Burst2c<R> {
             cols[k] = f(name)?;
         }
         cols[V_D8] = vec![R::ZERO; n];
-        let s = State {
-            f: Columns::from_vecs(cols),
-            refr: u("refr")?,
-            burst: u("burst")?,
-            due: vec![0; n],
-        };
+        let s = State::new(Columns::from_vecs(cols), u("refr")?, u("burst")?, &self.p);
         let rng = neurons.get_rngs("rng")?;
         if rng.len() != n {
             return Err(StateError {
@@ -1032,7 +1057,9 @@ fn step_cells<R: Real, const STOCHASTIC: bool, const IN_UPDATE: bool, const DRIV
     rng: &mut [Xoshiro256PlusPlus],
     spikes: &mut Vec<(u32, bool)>,
 ) {
-    let n = st.f.len();
+    // The first pass runs over the padding lanes too (no remainder after its vector loop);
+    // the second, which emits spikes, over the neurons only.
+    let (n, padded) = (st.f.len(), st.f.padded_len());
     let (v_reset, delta_theta) = (R::of(p.v_reset), R::of(p.delta_theta));
     let [
         v_s,
@@ -1047,11 +1074,11 @@ fn step_cells<R: Real, const STOCHASTIC: bool, const IN_UPDATE: bool, const DRIV
         i_s,
         i_d,
         v_d8,
-    ] = st.f.split_mut();
+    ] = st.f.split_padded_mut();
     let any = first_pass::<R, STOCHASTIC, IN_UPDATE, DRIVE_VS>(
         p,
         k,
-        &mut v_s[..n],
+        v_s,
         v_d,
         w_s,
         w_d,
@@ -1062,9 +1089,9 @@ fn step_cells<R: Real, const STOCHASTIC: bool, const IN_UPDATE: bool, const DRIV
         g_id,
         i_s,
         i_d,
-        &mut st.refr[..n],
-        &mut st.burst[..n],
-        &mut st.due[..n],
+        &mut st.refr[..padded],
+        &mut st.burst[..padded],
+        &mut st.due[..padded],
         v_d8,
     );
     let v_s = &mut v_s[..n];
@@ -1120,8 +1147,8 @@ fn step_cells<R: Real, const STOCHASTIC: bool, const IN_UPDATE: bool, const DRIV
 }
 
 /// Steps 1–7 of every neuron and the end of step 9 as if no neuron spiked: the first pass
-/// of [`step_cells`]. Returns the OR of every neuron's `due` (the columns' length is
-/// `v_s`'s).
+/// of [`step_cells`], over every lane (neurons and padding). Returns the OR of every lane's
+/// `due` (the columns' length is `v_s`'s).
 ///
 /// **Why the columns are parameters:** `&mut` parameters tell the compiler that they do not
 /// overlap. As slices local to one function they did not, and the vector loop was preceded

@@ -24,9 +24,21 @@
 //! The 512-neuron step went from 1.7 times the 500-neuron one to 1.3 times; the other sizes
 //! moved within the bench's noise (about ±10 % between runs). The integer columns of
 //! `burst2c` (counters and flags) are still allocations of their own.
+//!
+//! **Padding.** Each column has room for [`Columns::padded_len`] values: the number of neurons
+//! rounded up to [`PAD`]. A step that runs over the padded length has no remainder after its
+//! vector loop, which otherwise runs one lane at a time: with 512-bit vectors the compiler
+//! steps 32 single-precision values per iteration, then 4 at a time, then 1, so a 250-neuron
+//! population (a 500-neuron one cut in two) spent a tenth of its lanes outside the wide loop.
+//! The padding lanes belong to no neuron; [`Columns::pad`] gives them values (a state at rest)
+//! that a step may change freely.
 
 /// The least distance (bytes, modulo 4 KiB) between the starts of any two columns.
 pub const APART: usize = 256;
+
+/// The padded length of every column is a multiple of this many values: two 512-bit vectors
+/// of `f32`, the widest iteration of a step's loop.
+pub const PAD: usize = 32;
 
 /// `K` columns of `n` values each; see the module docs.
 #[derive(Clone, Debug)]
@@ -43,17 +55,18 @@ impl<const K: usize, T: Copy + Default> Default for Columns<K, T> {
 }
 
 impl<const K: usize, T: Copy + Default> Columns<K, T> {
-    /// `n` values per column, column `k` filled with `init[k]`.
+    /// `n` values per column, column `k` filled with `init[k]` (its padding too).
     pub fn new(n: usize, init: [T; K]) -> Self {
-        let stride = stride(n, K, size_of::<T>());
+        let stride = stride(padded(n), K, size_of::<T>());
         let mut buf = vec![T::default(); stride * K];
         for (k, &x) in init.iter().enumerate() {
-            buf[k * stride..k * stride + n].fill(x);
+            buf[k * stride..k * stride + padded(n)].fill(x);
         }
         Columns { buf, n, stride }
     }
 
-    /// The columns `cols`, which must all have the same length.
+    /// The columns `cols`, which must all have the same length (padding filled with
+    /// `T::default()`: see [`Columns::pad`]).
     pub fn from_vecs(cols: [Vec<T>; K]) -> Self {
         let n = cols.first().map_or(0, Vec::len);
         assert!(
@@ -70,6 +83,19 @@ impl<const K: usize, T: Copy + Default> Columns<K, T> {
     /// Values per column (neurons).
     pub fn len(&self) -> usize {
         self.n
+    }
+
+    /// Values per column including the padding: [`Columns::len`] rounded up to [`PAD`].
+    pub fn padded_len(&self) -> usize {
+        padded(self.n)
+    }
+
+    /// Sets the padding of column `k` to `values[k]`, for every column.
+    pub fn pad(&mut self, values: [T; K]) {
+        let (n, p) = (self.n, padded(self.n));
+        for (k, &x) in values.iter().enumerate() {
+            self.buf[k * self.stride + n..k * self.stride + p].fill(x);
+        }
     }
 
     /// True without neurons.
@@ -89,10 +115,11 @@ impl<const K: usize, T: Copy + Default> Columns<K, T> {
         &mut self.buf[k * self.stride..k * self.stride + self.n]
     }
 
-    /// Every column at once, to change.
+    /// Every column at once, to change, each [`Columns::padded_len`] long: the neurons'
+    /// values, then the padding.
     #[inline]
-    pub fn split_mut(&mut self) -> [&mut [T]; K] {
-        let n = self.n;
+    pub fn split_padded_mut(&mut self) -> [&mut [T]; K] {
+        let n = padded(self.n);
         if self.stride == 0 {
             return std::array::from_fn(|_| <&mut [T]>::default());
         }
@@ -107,6 +134,11 @@ impl<const K: usize, T: Copy + Default> Columns<K, T> {
     pub fn subset(&self, idx: &[u32]) -> Self {
         Columns::from_vecs(std::array::from_fn(|k| super::pick(self.col(k), idx)))
     }
+}
+
+/// `n` rounded up to a multiple of [`PAD`].
+fn padded(n: usize) -> usize {
+    n.div_ceil(PAD) * PAD
 }
 
 /// The stride (values) of `k` columns of `n` values of `size` bytes (8 or 4): the least whole
@@ -173,10 +205,11 @@ mod tests {
         let mut c = Columns::<3>::new(5, [1.0, 2.0, 3.0]);
         assert_eq!(c.col(1), &[2.0; 5]);
         c.col_mut(0)[4] = 9.0;
-        let [a, b, x] = c.split_mut();
+        let [a, b, x] = c.split_padded_mut();
         b[0] = 7.0;
         x[2] = 8.0;
-        assert_eq!((a[4], a.len()), (9.0, 5));
+        assert_eq!((a[4], a.len(), a[PAD - 1]), (9.0, PAD, 1.0));
+        x[5] = 6.0;
         assert_eq!(c.col(1), &[7.0, 2.0, 2.0, 2.0, 2.0]);
         assert_eq!(c.col(2), &[3.0, 3.0, 8.0, 3.0, 3.0]);
         let s = c.subset(&[4, 0]);
@@ -184,10 +217,14 @@ mod tests {
             (s.col(0), s.col(1), s.len()),
             (&[9.0, 1.0][..], &[2.0, 7.0][..], 2)
         );
-        let v = Columns::<2>::from_vecs([vec![1.0, 2.0], vec![3.0, 4.0]]);
+        let mut v = Columns::<2>::from_vecs([vec![1.0, 2.0], vec![3.0, 4.0]]);
         assert_eq!(v.col(1), &[3.0, 4.0]);
+        v.pad([-1.0, -2.0]);
+        let [p0, p1] = v.split_padded_mut();
+        assert_eq!((&p0[..3], p0.len()), (&[1.0, 2.0, -1.0][..], PAD));
+        assert_eq!((&p1[1..3], p1[PAD - 1]), (&[4.0, -2.0][..], -2.0));
         let mut e = Columns::<4>::new(0, [0.0; 4]);
-        assert!(e.is_empty() && e.split_mut().iter().all(|c| c.is_empty()));
+        assert!(e.is_empty() && e.split_padded_mut().iter().all(|c| c.is_empty()));
         let mut f = Columns::<2, f32>::new(3, [0.5, 1.5]);
         f.col_mut(1)[2] = 2.5;
         assert_eq!(
