@@ -457,6 +457,21 @@ impl Simulation {
 
     /// Runs until (not including) `stop`.
     pub fn run_until(&mut self, stop: Time, rec: &mut dyn Recorder) {
+        self.run_window(stop, rec);
+        self.settle();
+    }
+
+    /// Does what every population left for after the spikes of the window just run were
+    /// sent ([`Population::settle`]). [`Simulation::run_until`] ends with it; a shard calls
+    /// [`Simulation::run_window`] and this after sending its spikes.
+    pub fn settle(&mut self) {
+        for p in &mut self.pops {
+            p.settle();
+        }
+    }
+
+    /// [`Simulation::run_until`] but for its last part, [`Simulation::settle`].
+    pub fn run_window(&mut self, stop: Time, rec: &mut dyn Recorder) {
         if self.halted_until(stop) {
             return;
         }

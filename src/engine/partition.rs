@@ -26,12 +26,16 @@
 ///
 /// **Why so many:** such a neuron is stepped at every grid step and receives thousands of
 /// background arrivals a second, which cost more than delivering its synapses' spikes. On
-/// `models/xor_bdsp.toml` (in-degrees 0, 400 and 600) with 2 threads (`hebb bench --duration
-/// 10000 -t 2`, per-shard compute time, 2026-12-02): counted as 1 synapse, the shard with
-/// the input populations got 1,665 neurons and 0.46–0.57 s against 0.29–0.33 s; as 1,000,
-/// 1,406 neurons and 0.43–0.48 s against 0.38–0.47 s; as 6,000, 1,288 neurons and 0.42–0.44 s
-/// against 0.41–0.46 s; by neurons alone (100,000), 0.44–0.45 s against 0.49–0.54 s.
-pub const RANGED_NEURON_LOAD: u64 = 5000;
+/// `models/xor_bdsp.toml` (in-degrees 0, 400 and 600) with 2 threads, per-shard compute time
+/// (2026-12-02), pattern (1, 0) without plasticity (`hebb bench --duration 10000 -t 2`):
+/// counted as 1 synapse, the shard with the input populations got 1,665 neurons and
+/// 0.46–0.57 s against 0.29–0.33 s; as 1,000, 1,406 neurons and 0.43–0.48 s against
+/// 0.38–0.47 s; as 6,000, 1,288 neurons and 0.42–0.44 s against 0.41–0.46 s; by neurons
+/// alone (100,000), 0.44–0.45 s against 0.49–0.54 s. In the learning protocol (`hebb
+/// experiment xor --epochs 4 -t 2 -vv`, every pattern, plasticity in the learning phases),
+/// per epoch: as 5,000, 1.43–1.63 s against 1.55–1.78 s, 1.97 s per epoch on average; as
+/// 2,000 (1,346 neurons), 1.32–1.70 s against 1.31–1.66 s, 1.85 s per epoch.
+pub const RANGED_NEURON_LOAD: u64 = 2000;
 
 /// How neurons are placed on shards.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
@@ -103,13 +107,14 @@ impl Partition {
             .sum();
         let mut before = 0u64;
         for &p in &ranged {
-            for g in starts[p]..starts[p] + sizes[p] as usize {
+            let range = starts[p]..starts[p] + sizes[p] as usize;
+            for (g, o) in range.clone().zip(&mut owner[range]) {
                 let l = neuron_load(g);
                 let mid = 2 * before + l;
                 let s = ((mid as u128 * shards as u128) / (2 * total as u128)) as usize;
                 let s = s.min(shards - 1);
                 load[s] += l;
-                owner[g] = s as u16;
+                *o = s as u16;
                 before += l;
             }
         }
@@ -117,9 +122,7 @@ impl Partition {
             if is_range(p) {
                 continue;
             }
-            let range = size as usize;
-            let mut g = starts[p];
-            for k in 0..range {
+            for (k, g) in (starts[p]..starts[p] + size as usize).enumerate() {
                 let s = match placement {
                     Placement::RoundRobin => k % shards,
                     Placement::Blocks => k * shards / size as usize,
@@ -135,7 +138,6 @@ impl Partition {
                     }
                 };
                 owner[g] = s as u16;
-                g += 1;
             }
         }
         Partition::from_owner(sizes, owner, shards)

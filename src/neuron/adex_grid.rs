@@ -139,6 +139,8 @@ mod tests {
                 pop.wake(e.time, e.kind(), 0, e.b(), &mut self.ctx());
                 last = e.time;
             }
+            // As the engine does at the end of a run.
+            pop.settle();
             last
         }
     }

@@ -222,6 +222,13 @@ pub trait Population: Send {
     /// this changes no outcome if the run goes on. Populations that process each event at its
     /// time have nothing to do.
     fn catch_up_to(&mut self, _t: Time, _ctx: &mut Ctx) {}
+    /// Does the work a population may leave, inside a window, for after its spikes were
+    /// sent to other shards: work that changes no spike before the window's end and that the
+    /// population does itself, before anything else reads or changes the state it touches.
+    /// The engine calls it at the end of every run and, in a sharded run, at every window's
+    /// end after the spikes are sent (while the shard waits for the others' spikes). Outside
+    /// a run nothing is left undone.
+    fn settle(&mut self) {}
     /// Whether this population needs an end-of-tick call (it was touched since the last one).
     fn needs_end_tick(&self) -> bool;
     /// Whether a balanced placement should give each shard a contiguous range of this
