@@ -16,10 +16,10 @@
 //! every population, so every step of every population was a call per shard with its fixed
 //! cost and its remainder after the vector loop, and the blocks larger than a part were drawn
 //! in full by every shard holding one of their neurons. On `models/xor_bdsp.toml` (five
-//! populations of 500), 2 threads: each shard's compute time 0.52–0.56 s per 10 s simulated
-//! with a cut in every population, 0.42–0.46 s with one cut in all (with the background's
-//! partial blocks drawn without a branch, `neuron::background`, in both). Inside a shard, each
-//! population's neurons keep their relative order.
+//! populations of 500), 2 threads, `hebb bench --duration 10000 -t 2` (2026-12-02, padded
+//! columns and the background's partial blocks drawn without a branch in both): each shard's
+//! compute time 0.49–0.57 s with a cut in every population, 0.41–0.46 s with one cut in all
+//! (3 and 2 runs). Inside a shard, each population's neurons keep their relative order.
 
 /// The load of a neuron of a population cut into ranges, besides its in-synapses: its step
 /// and its Poisson background, counted as this many in-synapses.
