@@ -130,7 +130,6 @@ impl Shard {
         let started = Instant::now();
         let waited = self.exchange.waited();
         let mut flushed = started;
-        let mut windows = 0u32;
         while t < stop {
             let end = Time((t.0 / window.0 + 1) * window.0).min(stop);
             if halt.load(Ordering::Relaxed) {
@@ -173,9 +172,8 @@ impl Shard {
                 t = skip_to;
             }
             // The clock is read every 64 windows (each read costs about 0.13 µs here).
-            windows = windows.wrapping_add(1);
             if self.record.len() >= RECORD_CHUNK
-                || windows.is_multiple_of(64) && flushed.elapsed() >= RECORD_EVERY
+                || self.stats.windows.is_multiple_of(64) && flushed.elapsed() >= RECORD_EVERY
             {
                 self.flush(t, me, sink);
                 flushed = Instant::now();
